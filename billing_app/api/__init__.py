@@ -1,0 +1,1 @@
+"""REST routes: parse, authenticate, call a service, map its errors to the envelope."""

@@ -1,0 +1,37 @@
+"""Request dependencies: who is calling."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from billing_app.errors import Unauthenticated
+from billing_app.services.accounts import Principal, authenticate
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def require_token(request: Request) -> str:
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthenticated("Send Authorization: Bearer <session token>.")
+    return token
+
+
+def current_principal(token: Annotated[str, Depends(require_token)]) -> Principal:
+    return authenticate(token=token)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+ClientIp = Annotated[str, Depends(client_ip)]

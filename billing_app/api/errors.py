@@ -1,0 +1,53 @@
+"""Every API error leaves in one envelope: {"error": {"code", "message", "type"}}."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from billing_app.errors import BillingAppError, InvalidRequest, NotFound
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    404: NotFound,
+}
+
+
+def error_response(error: BillingAppError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return JSONResponse(error.envelope(), status_code=error.status, headers=headers)
+
+
+def _describe(errors: list[dict]) -> str:  # type: ignore[type-arg]
+    first = errors[0] if errors else {}
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    what = first.get("msg", "invalid")
+    return f"{where}: {what}" if where else str(what)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BillingAppError)
+    async def _domain(_: Request, exc: BillingAppError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(InvalidRequest(_describe(list(exc.errors()))))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        error_class = _HTTP_CODES.get(exc.status_code)
+        if error_class is not None:
+            return error_response(error_class())
+        body = {"error": {"code": "http_error", "message": str(exc.detail), "type": "invalid_request_error"}}
+        return JSONResponse(body, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return error_response(BillingAppError())

@@ -1,0 +1,25 @@
+"""Builds the app: pages, the REST API and (in sandbox mode) the Razorpay emulator."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from billing_app import routes
+from billing_app.api.app import create_api
+from billing_app.pages.billing import BillingState, billing_page
+from billing_app.pages.dashboard import dashboard_page
+from billing_app.pages.login import login_page
+from billing_app.pages.placeholders import keys_page, settings_page, usage_page
+from billing_app.pages.signup import signup_page
+from billing_app.state.session import SessionState
+
+app = rx.App(api_transformer=create_api())
+
+_signed_in = SessionState.require_session
+app.add_page(login_page, route=routes.LOGIN, title="Sign in · billing_app", on_load=SessionState.redirect_if_signed_in)
+app.add_page(signup_page, route=routes.SIGNUP, title="Sign up · billing_app", on_load=SessionState.redirect_if_signed_in)
+app.add_page(dashboard_page, route=routes.DASHBOARD, title="Dashboard · billing_app", on_load=_signed_in)
+app.add_page(billing_page, route=routes.BILLING, title="Billing · billing_app", on_load=[_signed_in, BillingState.load])
+app.add_page(usage_page, route=routes.USAGE, title="Usage · billing_app", on_load=_signed_in)
+app.add_page(keys_page, route=routes.KEYS, title="API keys · billing_app", on_load=_signed_in)
+app.add_page(settings_page, route=routes.SETTINGS, title="Settings · billing_app", on_load=_signed_in)

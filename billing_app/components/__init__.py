@@ -1,0 +1,1 @@
+"""Reusable pieces of UI. No SQL, no business rules."""

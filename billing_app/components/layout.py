@@ -1,0 +1,140 @@
+"""The signed-in page frame: header with navigation and the balance in the top-right."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from billing_app import routes
+from billing_app.state.session import SessionState
+
+
+def _nav_link(label: str, href: str, active: bool) -> rx.Component:
+    return rx.link(
+        label,
+        href=href,
+        underline="none",
+        weight="medium",
+        size="2",
+        color_scheme="indigo" if active else "gray",
+        high_contrast=not active,
+        padding_x="0.6em",
+        padding_y="0.35em",
+        border_radius="6px",
+        background=rx.cond(active, rx.color("indigo", 3), "transparent"),
+        white_space="nowrap",
+    )
+
+
+def _balance_badge() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.icon("wallet", size=16),
+            rx.text(SessionState.balance_display, weight="bold", data_testid="header-balance"),
+            spacing="2",
+            align="center",
+        ),
+        href=routes.BILLING,
+        underline="none",
+        color_scheme="indigo",
+        padding_x="0.8em",
+        padding_y="0.4em",
+        border_radius="999px",
+        border=f"1px solid {rx.color('indigo', 6)}",
+        background=rx.color("indigo", 2),
+        title="Credit balance",
+        aria_label="Credit balance",
+    )
+
+
+def _user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.avatar(fallback=SessionState.initials, size="1", radius="full"),
+                rx.icon("chevron-down", size=14),
+                variant="ghost",
+                aria_label="Account menu",
+                data_testid="account-menu",
+            )
+        ),
+        rx.menu.content(
+            rx.box(
+                rx.text(SessionState.user_name, size="2", weight="bold"),
+                rx.text(SessionState.org_name, size="1", color=rx.color("gray", 11)),
+                padding="0.25em 0.75em",
+            ),
+            rx.menu.separator(),
+            rx.menu.item("Settings", on_click=rx.redirect(routes.SETTINGS)),
+            rx.menu.item("Sign out", on_click=SessionState.sign_out, data_testid="sign-out"),
+        ),
+    )
+
+
+def header(active: str) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.link(
+                rx.hstack(rx.icon("zap", size=18), rx.text("billing_app", weight="bold"), spacing="1", align="center"),
+                href=routes.DASHBOARD,
+                underline="none",
+                high_contrast=True,
+            ),
+            rx.hstack(
+                *[_nav_link(label, href, href == active) for label, href in routes.NAV],
+                spacing="1",
+                overflow_x="auto",
+                display=["none", "none", "flex"],
+            ),
+            rx.spacer(),
+            _balance_badge(),
+            _user_menu(),
+            align="center",
+            spacing="4",
+            width="100%",
+            max_width="1100px",
+            margin_x="auto",
+            padding_x="1em",
+            height="56px",
+        ),
+        rx.hstack(
+            *[_nav_link(label, href, href == active) for label, href in routes.NAV],
+            spacing="1",
+            overflow_x="auto",
+            padding_x="0.5em",
+            padding_bottom="0.5em",
+            display=["flex", "flex", "none"],
+        ),
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+        position="sticky",
+        top="0",
+        z_index="10",
+        width="100%",
+    )
+
+
+def page_frame(active: str, title: str, *children: rx.Component) -> rx.Component:
+    """A signed-in page: header, then the title and content in a centred column."""
+    return rx.box(
+        header(active),
+        rx.cond(
+            SessionState.signed_in,
+            rx.vstack(
+                rx.heading(title, size="6"),
+                *children,
+                spacing="5",
+                width="100%",
+                max_width="1100px",
+                margin_x="auto",
+                padding="1.5em 1em 3em",
+                align="stretch",
+            ),
+            rx.center(rx.spinner(size="3"), padding="4em"),
+        ),
+        min_height="100vh",
+        background=rx.color("gray", 2),
+    )
+
+
+def card(*children: rx.Component, **props: object) -> rx.Component:
+    return rx.card(*children, size="3", width="100%", **props)

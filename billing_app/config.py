@@ -1,0 +1,132 @@
+"""The one place configuration is read: environment variables and an optional `.env`.
+
+Every name here is documented in the README's configuration table; the names are a
+promise to operators (DESIGN.md), so extend, never rename.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+SANDBOX_KEY_ID = "rzp_test_sandbox"
+SANDBOX_KEY_SECRET = "sandbox_key_secret"
+SANDBOX_WEBHOOK_SECRET = "sandbox_webhook_secret"
+RAZORPAY_API_URL = "https://api.razorpay.com"
+RAZORPAY_CHECKOUT_JS = "https://checkout.razorpay.com/v1/checkout.js"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 3000
+    # Where links in emails point; defaults to http://HOST:PORT.
+    public_url: str = ""
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'billing.db'}"
+    redis_url: str | None = None
+    # "dev" allows the sandbox keys and placeholder secrets; "prod" refuses them.
+    app_env: Literal["dev", "prod"] = "dev"
+
+    razorpay_key_id: str = ""
+    razorpay_key_secret: str = ""
+    razorpay_webhook_secret: str = ""
+    razorpay_base_url: str = ""
+    razorpay_checkout_js_url: str = ""
+    razorpay_timeout_seconds: float = 10.0
+
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "billing@localhost"
+    smtp_tls: bool = False
+
+    billing_currency: Literal["INR", "USD"] = "INR"
+    # Paise charged per 1 USD of credit in USD mode (₹85.00 by default).
+    usd_inr_rate_paise: int = Field(default=8500, gt=0)
+    signup_credit_micros: int = Field(default=100_000_000, ge=0)
+    topup_min_units: int = Field(default=100, gt=0)
+    topup_max_units: int = Field(default=1000, gt=0)
+    usd_topup_presets: tuple[int, ...] = (5, 10, 25)
+    markup_auto_percent: int = Field(default=10, ge=0)
+    markup_tier_percent: int = Field(default=8, ge=0)
+    # An order still unpaid this long is asked about by the reconciler.
+    reconcile_after_seconds: int = Field(default=120, ge=0)
+    reconcile_interval_seconds: int = Field(default=60, gt=0)
+    background_jobs: bool = True
+
+    session_days: int = Field(default=30, gt=0)
+    signup_rate_per_minute: int = Field(default=20, gt=0)
+    login_rate_per_minute: int = Field(default=20, gt=0)
+    promo_check_rate_per_minute: int = Field(default=10, gt=0)
+
+    seller_name: str = "BillingApp Technologies Pvt Ltd"
+    seller_address: str = "1 MG Road, Bengaluru, Karnataka 560001"
+    seller_gstin: str = ""
+    seller_state_code: str = "29"
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_prod(self) -> Settings:
+        if self.app_env == "prod" and self.sandbox_mode:
+            raise ValueError("APP_ENV=prod needs real RAZORPAY_KEY_ID/SECRET/WEBHOOK_SECRET")
+        if self.topup_min_units > self.topup_max_units:
+            raise ValueError("TOPUP_MIN_UNITS must not exceed TOPUP_MAX_UNITS")
+        return self
+
+    @property
+    def sandbox_mode(self) -> bool:
+        """No Razorpay keys configured: the app serves and uses its own emulator."""
+        return not (self.razorpay_key_id and self.razorpay_key_secret)
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def key_id(self) -> str:
+        return SANDBOX_KEY_ID if self.sandbox_mode else self.razorpay_key_id
+
+    @property
+    def key_secret(self) -> str:
+        return SANDBOX_KEY_SECRET if self.sandbox_mode else self.razorpay_key_secret
+
+    @property
+    def webhook_secret(self) -> str:
+        if self.sandbox_mode:
+            return self.razorpay_webhook_secret or SANDBOX_WEBHOOK_SECRET
+        return self.razorpay_webhook_secret
+
+    @property
+    def razorpay_api_url(self) -> str:
+        if self.razorpay_base_url:
+            return self.razorpay_base_url.rstrip("/")
+        return f"{self.base_url}/sandbox/razorpay" if self.sandbox_mode else RAZORPAY_API_URL
+
+    @property
+    def checkout_js_url(self) -> str:
+        if self.razorpay_checkout_js_url:
+            return self.razorpay_checkout_js_url
+        if self.sandbox_mode:
+            return "/sandbox/razorpay/v1/checkout.js"
+        return RAZORPAY_CHECKOUT_JS
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment)."""
+    get_settings.cache_clear()

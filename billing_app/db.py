@@ -1,0 +1,92 @@
+"""Database engines and sessions.
+
+Services open their own transactions with `write_session()` (or `read_session()` for
+pages that only read). On SQLite a write transaction starts with BEGIN IMMEDIATE, so
+two writers queue on the busy timeout instead of failing half-way with "database is
+locked" when a read lock must be upgraded. WAL lets readers go on meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlmodel import Session
+
+from billing_app.config import get_settings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _configure_sqlite(engine: Engine, *, begin: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+
+def make_engine(url: str, *, for_writes: bool = True) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        _configure_sqlite(engine, begin="BEGIN IMMEDIATE" if for_writes else "BEGIN")
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://` means psycopg 3 here (the driver we ship)."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgres://")
+    return url
+
+
+@lru_cache(maxsize=1)
+def write_engine() -> Engine:
+    return make_engine(get_settings().database_url, for_writes=True)
+
+
+@lru_cache(maxsize=1)
+def read_engine() -> Engine:
+    settings = get_settings()
+    if not settings.is_sqlite:
+        return write_engine()
+    return make_engine(settings.database_url, for_writes=False)
+
+
+def reset_engines() -> None:
+    """Drop cached engines (tests point DATABASE_URL somewhere new)."""
+    for cached in (write_engine, read_engine):
+        if cached.cache_info().currsize:
+            cached().dispose()
+        cached.cache_clear()
+
+
+@contextmanager
+def write_session() -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises."""
+    with Session(write_engine(), expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    with Session(read_engine(), expire_on_commit=False) as session, session.begin():
+        yield session

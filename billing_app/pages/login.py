@@ -1,0 +1,58 @@
+"""Sign in."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from billing_app import routes
+from billing_app.components.forms import form_error, labelled_input
+from billing_app.errors import BillingAppError
+from billing_app.pages.auth_frame import auth_frame
+from billing_app.services import accounts
+from billing_app.state.session import SessionState, call_service
+
+
+class LoginState(rx.State):
+    error: str = ""
+    busy: bool = False
+
+    @rx.event
+    async def submit(self, form: dict[str, str]):  # type: ignore[no-untyped-def]
+        self.busy = True
+        self.error = ""
+        yield
+        try:
+            signed_in = await call_service(
+                accounts.login,
+                email=form.get("email", ""),
+                password=form.get("password", ""),
+                client_ip=self.router.session.client_ip,
+            )
+        except BillingAppError as exc:
+            self.error = exc.message
+            self.busy = False
+            return
+        session = await self.get_state(SessionState)
+        await session.sign_in(signed_in)
+        self.busy = False
+        yield rx.redirect(routes.BILLING)
+
+
+def login_page() -> rx.Component:
+    return auth_frame(
+        "Sign in",
+        "Your credits, top-ups and usage.",
+        rx.form(
+            rx.vstack(
+                labelled_input("Email", "email", type_="email", required=True, auto_complete="email"),
+                labelled_input("Password", "password", type_="password", required=True, auto_complete="current-password"),
+                form_error(LoginState.error),
+                rx.button("Sign in", type="submit", size="3", width="100%", loading=LoginState.busy),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=LoginState.submit,
+            width="100%",
+        ),
+        rx.text("New here? ", rx.link("Create an account", href=routes.SIGNUP), size="2"),
+    )

@@ -1,0 +1,79 @@
+"""Create an account: user, organisation and the signup credit."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from billing_app import routes
+from billing_app.components.forms import form_error, labelled_input
+from billing_app.config import get_settings
+from billing_app.errors import BillingAppError
+from billing_app.money import format_units
+from billing_app.pages.auth_frame import auth_frame
+from billing_app.services import accounts
+from billing_app.state.session import SessionState, call_service
+
+
+class SignupState(rx.State):
+    error: str = ""
+    busy: bool = False
+
+    @rx.event
+    async def submit(self, form: dict[str, str]):  # type: ignore[no-untyped-def]
+        self.busy = True
+        self.error = ""
+        yield
+        try:
+            signed_in = await call_service(
+                accounts.signup,
+                email=form.get("email", ""),
+                password=form.get("password", ""),
+                name=form.get("name", ""),
+                org_name=form.get("org_name", ""),
+                client_ip=self.router.session.client_ip,
+            )
+        except BillingAppError as exc:
+            self.error = exc.message
+            self.busy = False
+            return
+        session = await self.get_state(SessionState)
+        await session.sign_in(signed_in)
+        self.busy = False
+        yield rx.redirect(routes.BILLING)
+        yield rx.toast.success("Welcome! Your signup credit is in your balance.")
+
+
+def _signup_pitch() -> str:
+    settings = get_settings()
+    if not settings.signup_credit_micros:
+        return "Prepaid credits for every API request."
+    return f"Start with {format_units(settings.signup_credit_micros, settings.billing_currency)} of free credit."
+
+
+def signup_page() -> rx.Component:
+    return auth_frame(
+        "Create your account",
+        _signup_pitch(),
+        rx.form(
+            rx.vstack(
+                labelled_input("Your name", "name", required=True, auto_complete="name"),
+                labelled_input("Organisation name", "org_name", required=True, auto_complete="organization"),
+                labelled_input("Email", "email", type_="email", required=True, auto_complete="email"),
+                labelled_input(
+                    f"Password (at least {accounts.MIN_PASSWORD_LENGTH} characters)",
+                    "password",
+                    type_="password",
+                    required=True,
+                    min_length=accounts.MIN_PASSWORD_LENGTH,
+                    auto_complete="new-password",
+                ),
+                form_error(SignupState.error),
+                rx.button("Create account", type="submit", size="3", width="100%", loading=SignupState.busy),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=SignupState.submit,
+            width="100%",
+        ),
+        rx.text("Already have an account? ", rx.link("Sign in", href=routes.LOGIN), size="2"),
+    )

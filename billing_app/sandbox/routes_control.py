@@ -1,0 +1,128 @@
+"""The test-only control API (``/_control/...``, no auth).
+
+Pay or fail an order without a browser, flip fault switches, inspect and redeliver
+webhooks, and reset everything between tests.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .errors import ApiError
+from .parsing import read_body
+from .store import Store
+from .webhooks import Dispatcher
+
+
+class ControlRoutes:
+    def __init__(self, *, store: Store, dispatcher: Dispatcher, key_id: str) -> None:
+        self.store = store
+        self.dispatcher = dispatcher
+        self.key_id = key_id
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/", self.info, methods=["GET"]),
+            Route("/orders/{order_id}/pay", self.pay, methods=["POST"]),
+            Route("/orders/{order_id}", self.order, methods=["GET"]),
+            Route("/faults", self.get_faults, methods=["GET"]),
+            Route("/faults", self.set_faults, methods=["POST"]),
+            Route("/faults", self.clear_faults, methods=["DELETE"]),
+            Route("/reset", self.reset, methods=["POST"]),
+            Route("/webhooks", self.webhooks, methods=["GET"]),
+            Route("/webhooks/flush", self.flush, methods=["POST"]),
+            Route("/webhooks/{event_id}", self.webhook, methods=["GET"]),
+            Route("/webhooks/{event_id}/redeliver", self.redeliver, methods=["POST"]),
+            Route("/webhook_url", self.get_webhook_url, methods=["GET"]),
+            Route("/webhook_url", self.set_webhook_url, methods=["POST"]),
+        ]
+
+    async def info(self, request: Request) -> JSONResponse:
+        return JSONResponse(
+            {
+                "key_id": self.key_id,
+                "account_id": self.dispatcher.account_id,
+                "webhook_url": self.dispatcher.webhook_url,
+                "faults": self.store.faults.as_dict(),
+            }
+        )
+
+    async def pay(self, request: Request) -> JSONResponse:
+        """Success: ``{razorpay_payment_id, razorpay_order_id, razorpay_signature}``.
+
+        A failed outcome is still a successful control call: 200 with checkout's
+        ``payment.failed`` shape, ``{"error": {code, description, ..., metadata}}``.
+        Refusals (unknown or already paid order, bad input) are 400 Razorpay errors.
+        """
+        result, events = self.store.pay(
+            request.path_params["order_id"], await read_body(request)
+        )
+        self.dispatcher.record(events)
+        return JSONResponse(result)
+
+    async def order(self, request: Request) -> JSONResponse:
+        order_id = request.path_params["order_id"]
+        return JSONResponse(
+            {
+                "order": self.store.get_order(order_id),
+                "payments": self.store.order_payments(order_id)["items"],
+            }
+        )
+
+    async def get_faults(self, request: Request) -> JSONResponse:
+        return JSONResponse(self.store.faults.as_dict())
+
+    async def set_faults(self, request: Request) -> JSONResponse:
+        self.store.faults.update(await read_body(request))
+        return JSONResponse(self.store.faults.as_dict())
+
+    async def clear_faults(self, request: Request) -> JSONResponse:
+        self.store.faults.reset()
+        return JSONResponse(self.store.faults.as_dict())
+
+    async def reset(self, request: Request) -> JSONResponse:
+        self.store.reset()
+        self.dispatcher.reset()
+        return JSONResponse({"reset": True})
+
+    async def webhooks(self, request: Request) -> JSONResponse:
+        rows = self.dispatcher.summaries()
+        for key, value in request.query_params.items():
+            rows = [row for row in rows if str(row.get(key)) == value]
+        return JSONResponse({"entity": "collection", "count": len(rows), "items": rows})
+
+    async def webhook(self, request: Request) -> JSONResponse:
+        delivery = self.dispatcher.deliveries.get(request.path_params["event_id"])
+        if delivery is None:
+            raise ApiError("The id provided does not exist", field="event_id")
+        return JSONResponse(delivery.detail())
+
+    async def redeliver(self, request: Request) -> JSONResponse:
+        delivery = self.dispatcher.redeliver(request.path_params["event_id"])
+        return JSONResponse(delivery.summary())
+
+    async def flush(self, request: Request) -> JSONResponse:
+        body = await read_body(request)
+        timeout = body.get("timeout", 10.0)
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or timeout < 0
+        ):
+            raise ApiError("timeout: must be a number of seconds >= 0", field="timeout")
+        flushed = await self.dispatcher.flush(float(timeout))
+        return JSONResponse({"flushed": flushed, "pending": self.dispatcher.pending})
+
+    async def get_webhook_url(self, request: Request) -> JSONResponse:
+        return JSONResponse({"url": self.dispatcher.webhook_url})
+
+    async def set_webhook_url(self, request: Request) -> JSONResponse:
+        url = (await read_body(request)).get("url")
+        if url is not None and (
+            not isinstance(url, str) or not url.startswith(("http://", "https://"))
+        ):
+            raise ApiError("url: must be an http(s) URL or null", field="url")
+        self.dispatcher.webhook_url = url
+        return JSONResponse({"url": url})

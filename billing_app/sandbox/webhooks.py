@@ -1,0 +1,278 @@
+"""Webhook dispatcher: signed deliveries with retries, run on the serving event loop.
+
+Each event is serialised once; every delivery and redelivery of it sends the same
+bytes under the same ``X-Razorpay-Event-Id``. The worker task starts lazily on the
+loop of the first request that queues something, because the sandbox is mounted in
+apps whose lifespan it does not control.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from . import ids
+from .entities import JSON, Event
+from .errors import ApiError, not_found
+from .faults import Faults
+
+log = logging.getLogger(__name__)
+
+
+def sign(secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Delivery:
+    event_id: str
+    event: str
+    body: bytes
+    created_at: int
+    refs: dict[str, str]  # entity kind -> id, e.g. {"payment": "pay_…"}
+    status: str = (
+        "pending"  # pending | retrying | delivered | failed | dropped | unsent
+    )
+    delivered: bool = False
+    attempts: list[JSON] = field(default_factory=list)
+
+    def summary(self) -> JSON:
+        last = self.attempts[-1] if self.attempts else {}
+        return {
+            "event_id": self.event_id,
+            "event": self.event,
+            "created_at": self.created_at,
+            "status": self.status,
+            "delivered": self.delivered,
+            "attempts": len(self.attempts),
+            "last_status_code": last.get("status_code"),
+            "last_error": last.get("error"),
+            **{f"{kind}_id": ref for kind, ref in self.refs.items()},
+        }
+
+    def detail(self) -> JSON:
+        return {
+            **self.summary(),
+            "attempt_log": list(self.attempts),
+            "body": self.body.decode(),
+        }
+
+
+@dataclass(eq=False)
+class _Job:
+    event_id: str
+    attempt: int  # 1-based within this delivery cycle
+    forced: bool  # an explicit redelivery ignores webhook_drop
+    generation: int
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        webhook_secret: str,
+        webhook_url: str | None,
+        account_id: str,
+        faults: Faults,
+        backoff_base: float = 1.0,
+        max_attempts: int = 8,
+        timeout: float = 5.0,
+    ) -> None:
+        self.webhook_secret = webhook_secret
+        self.webhook_url = webhook_url
+        self.account_id = account_id
+        self.faults = faults
+        self.backoff_base = backoff_base
+        self.max_attempts = max_attempts
+        self.timeout = timeout
+        self.deliveries: dict[str, Delivery] = {}
+        self._generation = 0
+        self._pending: set[_Job] = set()  # queued, scheduled or in flight
+        self._queue: asyncio.Queue[_Job] = asyncio.Queue()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    # recording ---------------------------------------------------------------
+    def record(self, events: list[Event]) -> list[Delivery]:
+        """Serialise and record events, then queue them (faults permitting)."""
+        if not events:
+            return []
+        if self.faults.webhook_shuffle:
+            events = list(events)
+            if self.faults.webhook_shuffle_mode == "random":
+                random.shuffle(events)
+            else:
+                events.reverse()
+        batch = [self._serialise(event) for event in events]
+        for delivery in batch:
+            self.deliveries[delivery.event_id] = delivery
+        if self.webhook_url is None:
+            for delivery in batch:
+                delivery.status = "unsent"
+            return batch
+        copies = 2 if self.faults.webhook_duplicate else 1
+        jobs = [self._job(d.event_id) for _ in range(copies) for d in batch]
+        self._schedule(jobs, self.faults.webhook_delay_seconds)
+        return batch
+
+    def _serialise(self, event: Event) -> Delivery:
+        body: JSON = {
+            "entity": "event",
+            "account_id": self.account_id,
+            "event": event.name,
+            "contains": event.contains,
+            "payload": {
+                kind: {"entity": entity} for kind, entity in event.payload.items()
+            },
+            "created_at": ids.now(),
+        }
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        refs = {kind: str(entity["id"]) for kind, entity in event.payload.items()}
+        return Delivery(ids.new_id("evt_"), event.name, raw, body["created_at"], refs)
+
+    def _job(self, event_id: str, attempt: int = 1, forced: bool = False) -> _Job:
+        job = _Job(event_id, attempt, forced, self._generation)
+        self._pending.add(job)
+        return job
+
+    def redeliver(self, event_id: str) -> Delivery:
+        delivery = self.deliveries.get(event_id)
+        if delivery is None:
+            raise not_found("event_id")
+        if self.webhook_url is None:
+            raise ApiError("No webhook URL is configured", field="webhook_url")
+        delivery.status = "delivered" if delivery.delivered else "pending"
+        self._schedule([self._job(event_id, forced=True)], 0.0)
+        return delivery
+
+    def reset(self) -> None:
+        self._generation += 1
+        self.deliveries.clear()
+        self._pending.clear()
+        while not self._queue.empty():
+            self._queue.get_nowait()
+
+    @property
+    def pending(self) -> int:
+        """Jobs queued, scheduled for a retry or delay, or in flight."""
+        return len(self._pending)
+
+    def summaries(self) -> list[JSON]:
+        return [d.summary() for d in self.deliveries.values()]
+
+    # scheduling --------------------------------------------------------------
+    def _schedule(self, jobs: list[_Job], delay: float) -> None:
+        loop = self._ensure_worker()
+        if delay > 0:
+            loop.call_later(delay, self._enqueue, jobs)
+        else:
+            self._enqueue(jobs)
+
+    def _enqueue(self, jobs: list[_Job]) -> None:
+        for job in jobs:
+            if job.generation == self._generation:
+                self._queue.put_nowait(job)
+
+    def _ensure_worker(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio.get_running_loop()
+        if self._loop is loop and self._task is not None and not self._task.done():
+            return loop
+        if self._loop is not loop:  # a new loop: queues are bound to their loop
+            old, self._queue = self._queue, asyncio.Queue()
+            while not old.empty():
+                self._queue.put_nowait(old.get_nowait())
+        self._loop = loop
+        self._task = loop.create_task(self._run(), name="razorpay-sandbox-webhooks")
+        return loop
+
+    async def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until nothing is queued, scheduled or in flight; False on timeout."""
+        if self._pending:
+            self._ensure_worker()
+        deadline = time.monotonic() + timeout
+        while self._pending and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        return not self._pending
+
+    async def aclose(self) -> None:
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # delivery ----------------------------------------------------------------
+    async def _run(self) -> None:
+        async with httpx.AsyncClient(timeout=self.timeout) as client:
+            while True:
+                job = await self._queue.get()
+                try:
+                    await self._deliver(client, job)
+                except Exception:  # the worker must survive anything one delivery does
+                    log.exception(
+                        "webhook delivery %s failed unexpectedly", job.event_id
+                    )
+                finally:
+                    self._pending.discard(job)
+
+    def _headers(self, delivery: Delivery) -> dict[str, str]:
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Razorpay-Webhook/v1",
+            "X-Razorpay-Event-Id": delivery.event_id,
+        }
+        if self.faults.webhook_missing_signature:
+            return headers
+        secret = self.webhook_secret
+        if self.faults.webhook_bad_signature:
+            secret = "not-" + secret
+        headers["X-Razorpay-Signature"] = sign(secret, delivery.body)
+        return headers
+
+    async def _deliver(self, client: httpx.AsyncClient, job: _Job) -> None:
+        delivery = self.deliveries.get(job.event_id)
+        if job.generation != self._generation or delivery is None:
+            return
+        url = self.webhook_url
+        if url is None:
+            delivery.status = "delivered" if delivery.delivered else "unsent"
+            return
+        if self.faults.webhook_drop and not job.forced:
+            delivery.status = "delivered" if delivery.delivered else "dropped"
+            return
+        attempt: dict[str, Any] = {
+            "at": time.time(),
+            "url": url,
+            "status_code": None,
+            "error": None,
+        }
+        try:
+            response = await client.post(
+                url, content=delivery.body, headers=self._headers(delivery)
+            )
+            attempt["status_code"] = response.status_code
+        except httpx.HTTPError as exc:
+            attempt["error"] = f"{type(exc).__name__}: {exc}"
+        if job.generation != self._generation:
+            return
+        delivery.attempts.append(attempt)
+        code = attempt["status_code"]
+        if code is not None and 200 <= code < 300:
+            delivery.delivered = True
+            delivery.status = "delivered"
+        elif job.attempt < self.max_attempts:
+            delivery.status = "delivered" if delivery.delivered else "retrying"
+            retry = self._job(job.event_id, job.attempt + 1, job.forced)
+            self._schedule([retry], self.backoff_base * 2 ** (job.attempt - 1))
+        elif not delivery.delivered:
+            delivery.status = "failed"

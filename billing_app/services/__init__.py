@@ -1,0 +1,1 @@
+"""The rules. Keyword-only functions that own their transactions; the only writers."""

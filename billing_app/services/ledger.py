@@ -1,0 +1,134 @@
+"""The money ledger. The balance on the org row changes only here (and on the metering
+hot path), always in the same transaction as the row that explains it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from billing_app.db import read_session, write_session
+from billing_app.errors import InvalidRequest, NotFound
+from billing_app.models import EntryKind, LedgerEntry, Org
+
+
+def post_entry(
+    session: Session,
+    *,
+    org_id: int,
+    kind: EntryKind,
+    amount_micros: int,
+    description: str,
+    external_ref: str | None = None,
+    payment_id: str | None = None,
+    user_id: int | None = None,
+) -> LedgerEntry:
+    """Move the balance and append the entry explaining it, inside the caller's transaction.
+
+    The balance is changed by one atomic `UPDATE … RETURNING`, so concurrent postings
+    never lose an update and `balance_after` is exact. A second entry with the same
+    (kind, external_ref) violates a unique constraint and aborts the caller's transaction.
+    """
+    new_balance = session.execute(
+        update(Org)
+        .where(Org.id == org_id)  # type: ignore[arg-type]
+        .values(balance_micros=Org.balance_micros + amount_micros)
+        .returning(Org.balance_micros)
+    ).scalar_one_or_none()
+    if new_balance is None:
+        raise NotFound("No such organisation.")
+    entry = LedgerEntry(
+        org_id=org_id,
+        kind=kind,
+        amount_micros=amount_micros,
+        balance_after_micros=new_balance,
+        description=description[:300],
+        external_ref=external_ref,
+        payment_id=payment_id,
+        created_by_user_id=user_id,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def add_manual_entry(*, org_id: int, amount_micros: int, reason: str, user_id: int | None = None) -> LedgerEntry:
+    """An operator's credit (positive) or debit (negative) with a reason. Not idempotent:
+    each call is a new entry. A debit may take the balance below zero (it is a correction)."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidRequest("A manual entry needs a reason.")
+    if amount_micros == 0:
+        raise InvalidRequest("A manual entry needs a non-zero amount.")
+    with write_session() as session:
+        return post_entry(
+            session,
+            org_id=org_id,
+            kind=EntryKind.MANUAL,
+            amount_micros=amount_micros,
+            description=reason,
+            user_id=user_id,
+        )
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    org_id: int
+    balance_micros: int
+    explained_micros: int
+
+
+def explained_balances(session: Session) -> dict[int, int]:
+    """Σ ledger entries per org."""
+    rows = session.execute(
+        select(LedgerEntry.org_id, func.coalesce(func.sum(LedgerEntry.amount_micros), 0)).group_by(
+            LedgerEntry.org_id
+        )
+    ).all()
+    return {org_id: int(total) for org_id, total in rows}
+
+
+def audit() -> list[Mismatch]:
+    """Every org whose balance is not explained by its ledger (empty list: all good)."""
+    with read_session() as session:
+        explained = explained_balances(session)
+        orgs = session.execute(select(Org.id, Org.balance_micros)).all()
+    return [
+        Mismatch(org_id=org_id, balance_micros=balance, explained_micros=explained.get(org_id, 0))
+        for org_id, balance in orgs
+        if balance != explained.get(org_id, 0)
+    ]
+
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[LedgerEntry]
+    next_cursor: str | None
+
+
+MAX_PAGE_SIZE = 100
+
+
+def list_entries(*, org_id: int, limit: int = 20, cursor: str | None = None) -> Page:
+    """The org's ledger, newest first, by keyset (`id < cursor`): no OFFSET scans."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    query = select(LedgerEntry).where(LedgerEntry.org_id == org_id)
+    if cursor:
+        if not cursor.isdigit():
+            raise InvalidRequest("cursor is not one this API returned.", field="cursor")
+        query = query.where(LedgerEntry.id < int(cursor))  # type: ignore[operator]
+    with read_session() as session:
+        rows = list(session.execute(query.order_by(LedgerEntry.id.desc()).limit(limit + 1)).scalars())  # type: ignore[union-attr]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(entries=rows, next_cursor=str(rows[-1].id) if more else None)
+
+
+def get_balance(*, org_id: int) -> int:
+    with read_session() as session:
+        balance = session.execute(select(Org.balance_micros).where(Org.id == org_id)).scalar_one_or_none()
+    if balance is None:
+        raise NotFound("No such organisation.")
+    return balance

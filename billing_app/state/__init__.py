@@ -1,0 +1,1 @@
+"""Reflex states: event handlers call services and turn their errors into messages."""

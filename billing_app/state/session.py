@@ -1,0 +1,108 @@
+"""The signed-in user, their org and the balance in the header. Imports no page."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import reflex as rx
+
+from billing_app import routes
+from billing_app.errors import BillingAppError, Unauthenticated
+from billing_app.money import format_money
+from billing_app.services import accounts, ledger
+from billing_app.services.accounts import Principal
+
+T = TypeVar("T")
+
+
+async def call_service(fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """Services block (database, argon2, Razorpay's SDK): keep them off the event loop."""
+    return await asyncio.to_thread(fn, **kwargs)
+
+
+class SessionState(rx.State):
+    token: str = rx.LocalStorage("", name="billing_session", sync=True)
+    user_name: str = ""
+    email: str = ""
+    org_name: str = ""
+    currency: str = "INR"
+    balance_micros: int = 0
+    signed_in: bool = False
+
+    @rx.var
+    def balance_display(self) -> str:
+        return format_money(self.balance_micros, self.currency)
+
+    @rx.var
+    def initials(self) -> str:
+        return "".join(part[0] for part in self.user_name.split()[:2]).upper() or "?"
+
+    async def principal(self) -> Principal:
+        """The principal behind the stored token; raises Unauthenticated."""
+        return await call_service(accounts.authenticate, token=self.token)
+
+    def _show(self, principal: Principal) -> None:
+        self.user_name = principal.name
+        self.email = principal.email
+        self.org_name = principal.org_name
+        self.currency = principal.currency
+        self.signed_in = True
+
+    async def sign_in(self, signed_in: accounts.SignedIn) -> None:
+        """Called by the login and signup states once a service has signed the user in."""
+        self.token = signed_in.token
+        self._show(signed_in.principal)
+        self.balance_micros = await call_service(ledger.get_balance, org_id=signed_in.principal.org_id)
+
+    @rx.event
+    async def require_session(self):  # type: ignore[no-untyped-def]
+        """on_load of every signed-in page: show the user, or send them to the login page."""
+        try:
+            principal = await self.principal()
+        except Unauthenticated:
+            self.token = ""
+            self.signed_in = False
+            return rx.redirect(routes.LOGIN)
+        self._show(principal)
+        self.balance_micros = await call_service(ledger.get_balance, org_id=principal.org_id)
+        return None
+
+    @rx.event
+    async def refresh_balance(self) -> None:
+        try:
+            principal = await self.principal()
+        except BillingAppError:
+            return
+        self.balance_micros = await call_service(ledger.get_balance, org_id=principal.org_id)
+
+    @rx.event
+    async def sign_out(self):  # type: ignore[no-untyped-def]
+        if self.token:
+            await call_service(accounts.logout, token=self.token)
+        self.reset()
+        self.token = ""
+        return rx.redirect(routes.LOGIN)
+
+    @rx.event
+    async def redirect_if_signed_in(self):  # type: ignore[no-untyped-def]
+        """on_load of the login and signup pages."""
+        if not self.token:
+            return None
+        try:
+            await self.principal()
+        except Unauthenticated:
+            self.token = ""
+            return None
+        return rx.redirect(routes.BILLING)
+
+
+async def current_principal(state: rx.State) -> Principal | None:
+    """The signed-in principal for any state's handler, or None (the page's on_load
+    has already sent the user to the login page)."""
+    session = await state.get_state(SessionState)
+    try:
+        return await session.principal()
+    except Unauthenticated:
+        return None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import billing_app.models  # noqa: F401  (registers the tables)
+from alembic import context
 from billing_app.config import get_settings
 from billing_app.db import make_engine
 

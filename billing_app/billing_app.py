@@ -17,7 +17,9 @@ app = rx.App(api_transformer=create_api())
 
 _signed_in = SessionState.require_session
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · billing_app", on_load=SessionState.redirect_if_signed_in)
-app.add_page(signup_page, route=routes.SIGNUP, title="Sign up · billing_app", on_load=SessionState.redirect_if_signed_in)
+app.add_page(
+    signup_page, route=routes.SIGNUP, title="Sign up · billing_app", on_load=SessionState.redirect_if_signed_in
+)
 app.add_page(dashboard_page, route=routes.DASHBOARD, title="Dashboard · billing_app", on_load=_signed_in)
 app.add_page(billing_page, route=routes.BILLING, title="Billing · billing_app", on_load=[_signed_in, BillingState.load])
 app.add_page(usage_page, route=routes.USAGE, title="Usage · billing_app", on_load=_signed_in)

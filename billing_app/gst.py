@@ -182,10 +182,7 @@ def validate_gstin(gstin: str, state_code: str) -> str | None:
     if name is None:
         return "Choose a valid state before entering a GSTIN."
     if value[:2] != code:
-        return (
-            f"GSTIN starts with state code {value[:2]}, but the billing state is "
-            f"{name} ({code})."
-        )
+        return f"GSTIN starts with state code {value[:2]}, but the billing state is {name} ({code})."
     if gstin_check_character(value[:14]) != value[14]:
         return "GSTIN check character is wrong; please check the number for typos."
     return None

@@ -17,6 +17,9 @@ MICROS_PER_UNIT = 1_000_000
 PAISE_PER_RUPEE = 100
 TOKENS_PER_MILLION = 1_000_000
 
+# Far beyond any balance; keeps Decimal arithmetic exact (28 significant digits).
+MAX_UNITS = 10**15
+
 _LOCALE = {"INR": "en_IN", "USD": "en_US"}
 _TWO_PLACES = Decimal("0.01")
 
@@ -41,6 +44,8 @@ def parse_micros(text: str | int | Decimal) -> int:
         raise AmountError(f"{text!r} is not an amount") from exc
     if not value.is_finite():
         raise AmountError(f"{text!r} is not an amount")
+    if abs(value) >= MAX_UNITS:
+        raise AmountError(f"{text!r} is too large")
     micros = value * MICROS_PER_UNIT
     if micros != micros.to_integral_value():
         raise AmountError(f"{text!r} has more than 6 decimal places")

@@ -19,5 +19,7 @@ def labelled_input(label: str, name: str, *, type_: str = "text", **props: objec
 def form_error(message: rx.Var[str] | str) -> rx.Component:
     return rx.cond(
         message != "",
-        rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", width="100%", data_testid="form-error"),
+        rx.callout(
+            message, icon="triangle-alert", color_scheme="red", role="alert", width="100%", data_testid="form-error"
+        ),
     )

@@ -22,8 +22,7 @@ from billing_app.gst import GST_STATE_NAMES, code_for_state_name
 __all__ = ["DATA_CREDIT", "PinLookup", "lookup_pin", "preload"]
 
 DATA_CREDIT = (
-    "PIN code data: India Post All India Pincode Directory, data.gov.in "
-    "(GODL-India), via the indian-pincode package."
+    "PIN code data: India Post All India Pincode Directory, data.gov.in (GODL-India), via the indian-pincode package."
 )
 
 
@@ -32,9 +31,7 @@ class PinLookup:
     pin: str
     state: str | None  # official GST state name (billing_app.gst), primary state
     state_code: str | None  # GST state code of ``state``
-    districts: tuple[
-        str, ...
-    ]  # as the package gives them, e.g. "BENGALURU URBAN"; sorted
+    districts: tuple[str, ...]  # as the package gives them, e.g. "BENGALURU URBAN"; sorted
     # All states the PIN spans (official names), primary first; () when unknown.
     states: tuple[str, ...] = ()
 

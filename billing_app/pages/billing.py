@@ -99,7 +99,11 @@ def balance_card() -> rx.Component:
 
 def _amount_cell(row: rx.Var) -> rx.Component:
     return rx.table.cell(
-        rx.text(row["amount"], color=rx.cond(row["credit"] == "1", rx.color("grass", 11), rx.color("tomato", 11)), weight="medium"),
+        rx.text(
+            row["amount"],
+            color=rx.cond(row["credit"] == "1", rx.color("grass", 11), rx.color("tomato", 11)),
+            weight="medium",
+        ),
         white_space="nowrap",
         text_align="right",
     )
@@ -136,7 +140,9 @@ def history_table() -> rx.Component:
             rx.heading("Transaction history", size="4"),
             rx.cond(
                 BillingState.loading,
-                rx.vstack(rx.skeleton(height="2em"), rx.skeleton(height="2em"), rx.skeleton(height="2em"), width="100%"),
+                rx.vstack(
+                    rx.skeleton(height="2em"), rx.skeleton(height="2em"), rx.skeleton(height="2em"), width="100%"
+                ),
                 rx.cond(
                     BillingState.rows.length() > 0,  # type: ignore[attr-defined]
                     rx.scroll_area(

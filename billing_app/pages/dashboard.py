@@ -14,7 +14,9 @@ def _tile(icon: str, title: str, text: str, href: str) -> rx.Component:
         card(
             rx.hstack(
                 rx.icon(icon, size=20),
-                rx.vstack(rx.text(title, weight="bold"), rx.text(text, size="2", color=rx.color("gray", 11)), spacing="1"),
+                rx.vstack(
+                    rx.text(title, weight="bold"), rx.text(text, size="2", color=rx.color("gray", 11)), spacing="1"
+                ),
                 align="start",
             )
         ),

@@ -45,7 +45,9 @@ def login_page() -> rx.Component:
         rx.form(
             rx.vstack(
                 labelled_input("Email", "email", type_="email", required=True, auto_complete="email"),
-                labelled_input("Password", "password", type_="password", required=True, auto_complete="current-password"),
+                labelled_input(
+                    "Password", "password", type_="password", required=True, auto_complete="current-password"
+                ),
                 form_error(LoginState.error),
                 rx.button("Sign in", type="submit", size="3", width="100%", loading=LoginState.busy),
                 spacing="3",

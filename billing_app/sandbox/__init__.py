@@ -33,9 +33,7 @@ DEFAULT_KEY_SECRET = "sandbox_key_secret"
 DEFAULT_WEBHOOK_SECRET = "sandbox_webhook_secret"
 
 
-_CORS = Middleware(
-    CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"]
-)
+_CORS = Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])
 
 
 @dataclass(frozen=True)
@@ -77,9 +75,7 @@ def create_sandbox_app(
         max_attempts=webhook_max_attempts,
         timeout=webhook_timeout,
     )
-    api = ApiRoutes(
-        store=store, dispatcher=dispatcher, key_id=key_id, key_secret=key_secret
-    )
+    api = ApiRoutes(store=store, dispatcher=dispatcher, key_id=key_id, key_secret=key_secret)
     control = ControlRoutes(store=store, dispatcher=dispatcher, key_id=key_id)
 
     @asynccontextmanager

@@ -23,12 +23,8 @@ class Faults:
     webhook_drop: bool = False  # record but do not send (redeliver later)
     webhook_bad_signature: bool = False
     webhook_missing_signature: bool = False
-    api_error: int | None = (
-        None  # 500 | 503 (SERVER_ERROR), 504 (GATEWAY_ERROR), 502 (HTML)
-    )
-    api_error_count: int | None = (
-        None  # calls that fail before healing; None: until cleared
-    )
+    api_error: int | None = None  # 500 | 503 (SERVER_ERROR), 504 (GATEWAY_ERROR), 502 (HTML)
+    api_error_count: int | None = None  # calls that fail before healing; None: until cleared
     api_error_after_commit: bool = False  # apply the request, then answer the error
     api_slow_seconds: float = 0.0
     receipt_unique: bool = True

@@ -22,9 +22,7 @@ async def read_body(request: Request) -> dict[str, Any]:
     try:
         body = json.loads(raw)
     except ValueError:
-        raise ApiError(
-            "The request body is not valid JSON", source="NA", step="NA"
-        ) from None
+        raise ApiError("The request body is not valid JSON", source="NA", step="NA") from None
     if not isinstance(body, dict):
         raise ApiError("The request body must be a JSON object", source="NA", step="NA")
     return body

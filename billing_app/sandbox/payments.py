@@ -55,9 +55,7 @@ def instrument(payment: Payment, body: dict[str, Any], vpa: str) -> None:
 
 def fail(payment: Payment, body: dict[str, Any]) -> JSON:
     """Mark the payment failed; return checkout's ``payment.failed`` response."""
-    description = body.get("error_description") or (
-        "Payment failed because the customer cancelled it."
-    )
+    description = body.get("error_description") or ("Payment failed because the customer cancelled it.")
     payment.status = "failed"
     payment.error = {
         "code": "BAD_REQUEST_ERROR",

@@ -35,8 +35,7 @@ class RefundOps(State):
                 if seen is not None:
                     if seen[0] != fingerprint:
                         raise ApiError(
-                            "The request differs from the first one sent with this "
-                            f"{IDEMPOTENCY_HEADER} key",
+                            f"The request differs from the first one sent with this {IDEMPOTENCY_HEADER} key",
                             field=IDEMPOTENCY_HEADER,
                         )
                     return self.refunds[seen[1]].wire(), []

@@ -23,9 +23,7 @@ Handler = Callable[[Request], Awaitable[JSON | tuple[JSON, list[Event]]]]
 
 
 class ApiRoutes:
-    def __init__(
-        self, *, store: Store, dispatcher: Dispatcher, key_id: str, key_secret: str
-    ) -> None:
+    def __init__(self, *, store: Store, dispatcher: Dispatcher, key_id: str, key_secret: str) -> None:
         self.store = store
         self.dispatcher = dispatcher
         self.key_id = key_id
@@ -60,9 +58,7 @@ class ApiRoutes:
         if scheme.lower() != "basic":
             return False
         try:
-            user, _, password = (
-                base64.b64decode(token, validate=True).decode().partition(":")
-            )
+            user, _, password = base64.b64decode(token, validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return False
         ok_user = hmac.compare_digest(user.encode(), self.key_id.encode())
@@ -115,15 +111,11 @@ class ApiRoutes:
         return self.store.get_payment(request.path_params["payment_id"])
 
     async def capture(self, request: Request) -> tuple[JSON, list[Event]]:
-        return self.store.capture(
-            request.path_params["payment_id"], await read_body(request)
-        )
+        return self.store.capture(request.path_params["payment_id"], await read_body(request))
 
     async def refund(self, request: Request) -> tuple[JSON, list[Event]]:
         key = request.headers.get("x-refund-idempotency")
-        return self.store.refund(
-            request.path_params["payment_id"], await read_body(request), key
-        )
+        return self.store.refund(request.path_params["payment_id"], await read_body(request), key)
 
     async def create_refund(self, request: Request) -> tuple[JSON, list[Event]]:
         body: dict[str, Any] = await read_body(request)
@@ -134,9 +126,7 @@ class ApiRoutes:
         return self.store.refund(str(payment_id), body, key)
 
     async def payment_refunds(self, request: Request) -> JSON:
-        return self.store.payment_refunds(
-            request.path_params["payment_id"], query(request)
-        )
+        return self.store.payment_refunds(request.path_params["payment_id"], query(request))
 
     async def payment_refund(self, request: Request) -> JSON:
         params = request.path_params

@@ -56,9 +56,7 @@ class ControlRoutes:
         ``payment.failed`` shape, ``{"error": {code, description, ..., metadata}}``.
         Refusals (unknown or already paid order, bad input) are 400 Razorpay errors.
         """
-        result, events = self.store.pay(
-            request.path_params["order_id"], await read_body(request)
-        )
+        result, events = self.store.pay(request.path_params["order_id"], await read_body(request))
         self.dispatcher.record(events)
         return JSONResponse(result)
 
@@ -85,12 +83,13 @@ class ControlRoutes:
     async def reset(self, request: Request) -> JSONResponse:
         self.store.reset()
         self.dispatcher.reset()
+        await self.dispatcher.settle()
         return JSONResponse({"reset": True})
 
     async def webhooks(self, request: Request) -> JSONResponse:
         rows = self.dispatcher.summaries()
-        for key, value in request.query_params.items():
-            rows = [row for row in rows if str(row.get(key)) == value]
+        for key, value in request.query_params.items():  # ?event=order.paid&delivered=true
+            rows = [r for r in rows if str(r.get(key)).lower() == value.lower()]
         return JSONResponse({"entity": "collection", "count": len(rows), "items": rows})
 
     async def webhook(self, request: Request) -> JSONResponse:
@@ -106,11 +105,7 @@ class ControlRoutes:
     async def flush(self, request: Request) -> JSONResponse:
         body = await read_body(request)
         timeout = body.get("timeout", 10.0)
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, (int, float))
-            or timeout < 0
-        ):
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
             raise ApiError("timeout: must be a number of seconds >= 0", field="timeout")
         flushed = await self.dispatcher.flush(float(timeout))
         return JSONResponse({"flushed": flushed, "pending": self.dispatcher.pending})
@@ -120,9 +115,7 @@ class ControlRoutes:
 
     async def set_webhook_url(self, request: Request) -> JSONResponse:
         url = (await read_body(request)).get("url")
-        if url is not None and (
-            not isinstance(url, str) or not url.startswith(("http://", "https://"))
-        ):
+        if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
             raise ApiError("url: must be an http(s) URL or null", field="url")
         self.dispatcher.webhook_url = url
         return JSONResponse({"url": url})

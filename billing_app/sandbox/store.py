@@ -94,9 +94,7 @@ class Store(RefundOps):
                 choices = ", ".join(METHODS)
                 raise ApiError(f"method must be one of {choices}", field="method")
             vpa = str(body.get("vpa") or "success@razorpay")
-            outcome = body.get("outcome") or default_outcome(
-                method=method, vpa=vpa, capture=order.capture
-            )
+            outcome = body.get("outcome") or default_outcome(method=method, vpa=vpa, capture=order.capture)
             if outcome not in OUTCOMES:
                 choices = ", ".join(OUTCOMES)
                 raise ApiError(f"outcome must be one of {choices}", field="outcome")
@@ -146,9 +144,7 @@ class Store(RefundOps):
             events.append(Event("order.paid", both))
         return events
 
-    def capture(
-        self, payment_id: str, body: dict[str, Any]
-    ) -> tuple[JSON, list[Event]]:
+    def capture(self, payment_id: str, body: dict[str, Any]) -> tuple[JSON, list[Event]]:
         """Capture an authorized payment for exactly its amount; fires
         payment.captured and order.paid."""
         with self._lock:
@@ -158,20 +154,16 @@ class Store(RefundOps):
             if payment.captured:
                 raise ApiError("This payment has already been captured")
             if payment.status != "authorized":
-                raise ApiError(
-                    "Only payments which have been authorized and not yet captured "
-                    "can be captured"
-                )
+                raise ApiError("Only payments which have been authorized and not yet captured can be captured")
             if amount != payment.amount:
                 raise ApiError(
                     "Capture amount must be equal to the amount authorized",
                     field="amount",
                 )
             if currency != payment.currency:
-                raise ApiError(
-                    "Currency should be same as the payment currency", field="currency"
-                )
+                raise ApiError("Currency should be same as the payment currency", field="currency")
             order = self._order(payment.order_id)
             if order.status == "paid":
                 raise ApiError("The order for this payment has already been paid")
-            return payment.wire(), self._capture(payment, order)
+            events = self._capture(payment, order)
+            return payment.wire(), events

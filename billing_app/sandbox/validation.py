@@ -32,9 +32,7 @@ ORDER_FIELDS = {
 }
 
 
-def amount_field(
-    body: dict[str, Any], key: str = "amount", *, required: bool = True
-) -> int | None:
+def amount_field(body: dict[str, Any], key: str = "amount", *, required: bool = True) -> int | None:
     """Integer paise; digit strings are accepted (form-encoded requests send strings)."""
     if key not in body or body[key] is None or body[key] == "":
         if required:
@@ -112,9 +110,7 @@ class OrderInput:
 def order_input(body: dict[str, Any], *, max_amount: int) -> OrderInput:
     for key in body:
         if key not in ORDER_FIELDS:
-            raise ApiError(
-                f"{key} is/are not required and should not be sent", field=key
-            )
+            raise ApiError(f"{key} is/are not required and should not be sent", field=key)
     amount = amount_field(body)
     assert amount is not None
     if amount > max_amount:
@@ -134,9 +130,7 @@ def capture_mode(body: dict[str, Any]) -> str:
     if isinstance(payment, dict) and "capture" in payment:
         mode = payment["capture"]
         if mode not in ("automatic", "manual"):
-            raise ApiError(
-                "The selected payment.capture is invalid.", field="payment.capture"
-            )
+            raise ApiError("The selected payment.capture is invalid.", field="payment.capture")
         return str(mode)
     legacy = body.get("payment_capture")
     if legacy is None:

@@ -40,9 +40,7 @@ class Delivery:
     body: bytes
     created_at: int
     refs: dict[str, str]  # entity kind -> id, e.g. {"payment": "pay_…"}
-    status: str = (
-        "pending"  # pending | retrying | delivered | failed | dropped | unsent
-    )
+    status: str = "pending"  # pending | retrying | delivered | failed | dropped | unsent
     delivered: bool = False
     attempts: list[JSON] = field(default_factory=list)
 
@@ -101,6 +99,7 @@ class Dispatcher:
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
+        self._in_flight: _Job | None = None
 
     # recording ---------------------------------------------------------------
     def record(self, events: list[Event]) -> list[Delivery]:
@@ -131,9 +130,7 @@ class Dispatcher:
             "account_id": self.account_id,
             "event": event.name,
             "contains": event.contains,
-            "payload": {
-                kind: {"entity": entity} for kind, entity in event.payload.items()
-            },
+            "payload": {kind: {"entity": entity} for kind, entity in event.payload.items()},
             "created_at": ids.now(),
         }
         raw = json.dumps(body, separators=(",", ":")).encode()
@@ -204,6 +201,12 @@ class Dispatcher:
             await asyncio.sleep(0.01)
         return not self._pending
 
+    async def settle(self, timeout: float = 2.0) -> None:
+        """After ``reset()``: let a delivery already on the wire finish first."""
+        deadline = time.monotonic() + timeout
+        while self._in_flight is not None and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+
     async def aclose(self) -> None:
         task, self._task = self._task, None
         if task is not None and not task.done():
@@ -216,13 +219,13 @@ class Dispatcher:
         async with httpx.AsyncClient(timeout=self.timeout) as client:
             while True:
                 job = await self._queue.get()
+                self._in_flight = job
                 try:
                     await self._deliver(client, job)
                 except Exception:  # the worker must survive anything one delivery does
-                    log.exception(
-                        "webhook delivery %s failed unexpectedly", job.event_id
-                    )
+                    log.exception("webhook delivery %s failed unexpectedly", job.event_id)
                 finally:
+                    self._in_flight = None
                     self._pending.discard(job)
 
     def _headers(self, delivery: Delivery) -> dict[str, str]:
@@ -257,9 +260,7 @@ class Dispatcher:
             "error": None,
         }
         try:
-            response = await client.post(
-                url, content=delivery.body, headers=self._headers(delivery)
-            )
+            response = await client.post(url, content=delivery.body, headers=self._headers(delivery))
             attempt["status_code"] = response.status_code
         except httpx.HTTPError as exc:
             attempt["error"] = f"{type(exc).__name__}: {exc}"

@@ -10,8 +10,10 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+import sqlalchemy as sa
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 
 from billing_app.config import get_settings
 from billing_app.db import read_session, write_session
@@ -65,7 +67,7 @@ def _clean(value: str, field: str, max_length: int) -> str:
     return value
 
 
-def _new_session(session, *, user_id: int, org_id: int) -> str:  # type: ignore[no-untyped-def]
+def _new_session(session, *, user_id: int, org_id: int) -> str:
     token = secrets.token_urlsafe(32)
     session.add(
         AuthSession(
@@ -128,11 +130,11 @@ def login(*, email: str, password: str, client_ip: str = "") -> SignedIn:
     check_rate(action="login-email", key=email, per_minute=settings.login_rate_per_minute)
     with read_session() as session:
         row = session.execute(
-            select(User, Membership.org_id, Org.name, Org.currency)
-            .join(Membership, Membership.user_id == User.id)  # type: ignore[arg-type]
-            .join(Org, Org.id == Membership.org_id)  # type: ignore[arg-type]
-            .where(User.email == email)
-            .order_by(Membership.id)  # type: ignore[arg-type]
+            select(User, col(Membership.org_id), col(Org.name), col(Org.currency))
+            .join(Membership, col(Membership.user_id) == User.id)
+            .join(Org, col(Org.id) == Membership.org_id)
+            .where(col(User.email) == email)
+            .order_by(col(Membership.id))
             .limit(1)
         ).first()
     try:
@@ -152,7 +154,7 @@ def logout(*, token: str) -> None:
     with write_session() as session:
         session.execute(
             update(AuthSession)
-            .where(AuthSession.token_hash == hash_token(token), AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+            .where(col(AuthSession.token_hash) == hash_token(token), col(AuthSession.revoked_at).is_(None))
             .values(revoked_at=utcnow())
         )
 
@@ -163,10 +165,18 @@ def authenticate(*, token: str | None) -> Principal:
         raise Unauthenticated()
     with read_session() as session:
         row = session.execute(
-            select(AuthSession.user_id, AuthSession.org_id, AuthSession.expires_at, User.email, User.name, Org.name, Org.currency)
-            .join(User, User.id == AuthSession.user_id)  # type: ignore[arg-type]
-            .join(Org, Org.id == AuthSession.org_id)  # type: ignore[arg-type]
-            .where(AuthSession.token_hash == hash_token(token), AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+            sa.select(
+                col(AuthSession.user_id),
+                col(AuthSession.org_id),
+                col(AuthSession.expires_at),
+                col(User.email),
+                col(User.name),
+                col(Org.name),
+                col(Org.currency),
+            )
+            .join(User, col(User.id) == AuthSession.user_id)
+            .join(Org, col(Org.id) == AuthSession.org_id)
+            .where(col(AuthSession.token_hash) == hash_token(token), col(AuthSession.revoked_at).is_(None))
         ).first()
     if row is None or row.expires_at <= utcnow():
         raise Unauthenticated("Your session has ended. Sign in again.")

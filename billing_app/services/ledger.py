@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
 
 from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
@@ -32,9 +32,9 @@ def post_entry(
     """
     new_balance = session.execute(
         update(Org)
-        .where(Org.id == org_id)  # type: ignore[arg-type]
-        .values(balance_micros=Org.balance_micros + amount_micros)
-        .returning(Org.balance_micros)
+        .where(col(Org.id) == org_id)
+        .values(balance_micros=col(Org.balance_micros) + amount_micros)
+        .returning(col(Org.balance_micros))
     ).scalar_one_or_none()
     if new_balance is None:
         raise NotFound("No such organisation.")
@@ -82,9 +82,7 @@ class Mismatch:
 def explained_balances(session: Session) -> dict[int, int]:
     """Σ ledger entries per org."""
     rows = session.execute(
-        select(LedgerEntry.org_id, func.coalesce(func.sum(LedgerEntry.amount_micros), 0)).group_by(
-            LedgerEntry.org_id
-        )
+        select(col(LedgerEntry.org_id), func.coalesce(func.sum(col(LedgerEntry.amount_micros)), 0)).group_by(col(LedgerEntry.org_id))
     ).all()
     return {org_id: int(total) for org_id, total in rows}
 
@@ -93,13 +91,12 @@ def audit() -> list[Mismatch]:
     """Every org whose balance is not explained by its ledger (empty list: all good)."""
     with read_session() as session:
         explained = explained_balances(session)
-        orgs = session.execute(select(Org.id, Org.balance_micros)).all()
+        orgs = session.execute(select(col(Org.id), col(Org.balance_micros))).all()
     return [
         Mismatch(org_id=org_id, balance_micros=balance, explained_micros=explained.get(org_id, 0))
         for org_id, balance in orgs
         if balance != explained.get(org_id, 0)
     ]
-
 
 
 @dataclass(frozen=True)
@@ -114,13 +111,13 @@ MAX_PAGE_SIZE = 100
 def list_entries(*, org_id: int, limit: int = 20, cursor: str | None = None) -> Page:
     """The org's ledger, newest first, by keyset (`id < cursor`): no OFFSET scans."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    query = select(LedgerEntry).where(LedgerEntry.org_id == org_id)
+    query = select(LedgerEntry).where(col(LedgerEntry.org_id) == org_id)
     if cursor:
         if not cursor.isdigit():
             raise InvalidRequest("cursor is not one this API returned.", field="cursor")
-        query = query.where(LedgerEntry.id < int(cursor))  # type: ignore[operator]
+        query = query.where(col(LedgerEntry.id) < int(cursor))
     with read_session() as session:
-        rows = list(session.execute(query.order_by(LedgerEntry.id.desc()).limit(limit + 1)).scalars())  # type: ignore[union-attr]
+        rows = list(session.execute(query.order_by(col(LedgerEntry.id).desc()).limit(limit + 1)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(entries=rows, next_cursor=str(rows[-1].id) if more else None)
@@ -128,7 +125,7 @@ def list_entries(*, org_id: int, limit: int = 20, cursor: str | None = None) -> 
 
 def get_balance(*, org_id: int) -> int:
     with read_session() as session:
-        balance = session.execute(select(Org.balance_micros).where(Org.id == org_id)).scalar_one_or_none()
+        balance = session.execute(select(col(Org.balance_micros)).where(col(Org.id) == org_id)).scalar_one_or_none()
     if balance is None:
         raise NotFound("No such organisation.")
     return balance

@@ -84,9 +84,7 @@ def form_callbacks() -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def sandbox_server(
-    webhook_receiver: Receiver, form_callbacks: list[dict[str, str]]
-) -> Iterator[Sandbox]:
+def sandbox_server(webhook_receiver: Receiver, form_callbacks: list[dict[str, str]]) -> Iterator[Sandbox]:
     app = create_sandbox_app(
         key_id=KEY_ID,
         key_secret=KEY_SECRET,
@@ -107,7 +105,7 @@ def sandbox(
 ) -> Sandbox:
     """The shared sandbox, emptied: no records, no faults, no webhooks received."""
     sandbox_server.reset()
-    sandbox_server.control("POST", "/webhook_url", url=webhook_receiver.url)
+    sandbox_server.control("POST", "/webhook_url", {"url": webhook_receiver.url})
     webhook_receiver.clear()
     form_callbacks.clear()
     return sandbox_server

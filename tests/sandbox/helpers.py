@@ -28,15 +28,16 @@ class ServerThread:
     """uvicorn on 127.0.0.1, a free port, in a daemon thread."""
 
     def __init__(self, app: ASGIApp) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto IPPROTO_TCP, or asyncio skips TCP_NODELAY and keep-alive calls stall 40 ms
+        self._sock = socket.socket(
+            socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
+        )
         self._sock.bind(("127.0.0.1", 0))
         self.port: int = self._sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self._sock]}, daemon=True
-        )
+        self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -107,21 +108,22 @@ class Sandbox:
         self.base_url = root + MOUNT
         self.http = httpx.Client(base_url=self.base_url + "/_control", timeout=15)
 
-    def control(self, method: str, path: str, **body: Any) -> Any:
-        response = self.http.request(method, path, json=body if body else None)
+    def control(self, verb: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call the control API and insist on a 200."""
+        response = self.http.request(verb, path, json=body)
         assert response.status_code == 200, response.text
         return response.json()
 
     def pay(self, order_id: str, **body: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self.control("POST", f"/orders/{order_id}/pay", **body)
+        result: dict[str, Any] = self.control("POST", f"/orders/{order_id}/pay", body)
         return result
 
     def faults(self, **switches: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self.control("POST", "/faults", **switches)
+        result: dict[str, Any] = self.control("POST", "/faults", switches)
         return result
 
     def flush(self, timeout: float = 10.0) -> None:
-        result = self.control("POST", "/webhooks/flush", timeout=timeout)
+        result = self.control("POST", "/webhooks/flush", {"timeout": timeout})
         assert result["flushed"], result
 
     def webhooks(self, **filters: str) -> list[dict[str, Any]]:

@@ -107,9 +107,7 @@ def test_amount_error_body_is_complete(sandbox: Sandbox) -> None:
     }
 
 
-def test_receipt_must_be_unique_unless_switched_off(
-    rzp: razorpay.Client, sandbox: Sandbox
-) -> None:
+def test_receipt_must_be_unique_unless_switched_off(rzp: razorpay.Client, sandbox: Sandbox) -> None:
     body = {"amount": 100, "currency": "INR", "receipt": "same"}
     rzp.order.create(dict(body))
     with pytest.raises(BadRequestError, match="Order receipt should be unique."):
@@ -118,12 +116,8 @@ def test_receipt_must_be_unique_unless_switched_off(
     assert rzp.order.create(dict(body))["receipt"] == "same"
 
 
-def test_capture_setting_and_legacy_flag(
-    rzp: razorpay.Client, sandbox: Sandbox
-) -> None:
-    manual = rzp.order.create(
-        {"amount": 1000, "currency": "INR", "payment": {"capture": "manual"}}
-    )
+def test_capture_setting_and_legacy_flag(rzp: razorpay.Client, sandbox: Sandbox) -> None:
+    manual = rzp.order.create({"amount": 1000, "currency": "INR", "payment": {"capture": "manual"}})
     legacy = rzp.order.create({"amount": 1000, "currency": "INR", "payment_capture": 0})
     auto = rzp.order.create({"amount": 1000, "currency": "INR", "payment_capture": 1})
     for order, expected in ((manual, "authorized"), (legacy, "authorized"), (auto, "captured")):

@@ -20,9 +20,7 @@ def test_signature_matches_the_sdk_test_vector() -> None:
     assert payment_signature("key_secret", "fake_order_id", "fake_payment_id") == expected
 
 
-def test_captured_upi_payment(
-    rzp: razorpay.Client, sandbox: Sandbox, make_order: Any
-) -> None:
+def test_captured_upi_payment(rzp: razorpay.Client, sandbox: Sandbox, make_order: Any) -> None:
     order = make_order(amount=50000)
     result = sandbox.pay(order["id"], email="asha@example.com", contact="+919812345678")
     assert set(result) == {"razorpay_payment_id", "razorpay_order_id", "razorpay_signature"}
@@ -54,18 +52,14 @@ def test_captured_upi_payment(
     assert listed["items"] == [payment]
 
 
-def test_tampered_signature_is_rejected_by_the_sdk(
-    rzp: razorpay.Client, sandbox: Sandbox, make_order: Any
-) -> None:
+def test_tampered_signature_is_rejected_by_the_sdk(rzp: razorpay.Client, sandbox: Sandbox, make_order: Any) -> None:
     result = sandbox.pay(make_order()["id"])
     result["razorpay_signature"] = "0" * 64
     with pytest.raises(SignatureVerificationError):
         rzp.utility.verify_payment_signature(result)
 
 
-def test_card_and_netbanking_fields(
-    rzp: razorpay.Client, sandbox: Sandbox, make_order: Any
-) -> None:
+def test_card_and_netbanking_fields(rzp: razorpay.Client, sandbox: Sandbox, make_order: Any) -> None:
     card_id = sandbox.pay(make_order()["id"], method="card", card_last4="1007")
     card = rzp.payment.fetch(card_id["razorpay_payment_id"])
     assert set(card) == PAYMENT_FIELDS | {"card"}
@@ -81,9 +75,7 @@ def test_card_and_netbanking_fields(
     assert netbanking["method"] == "netbanking"
 
 
-def test_authorized_then_captured_with_the_sdk(
-    rzp: razorpay.Client, sandbox: Sandbox, make_order: Any
-) -> None:
+def test_authorized_then_captured_with_the_sdk(rzp: razorpay.Client, sandbox: Sandbox, make_order: Any) -> None:
     order = make_order(amount=1000)
     payment_id = sandbox.pay(order["id"], outcome="authorized")["razorpay_payment_id"]
     payment = rzp.payment.fetch(payment_id)
@@ -101,9 +93,7 @@ def test_authorized_then_captured_with_the_sdk(
         rzp.payment.capture(payment_id, 1000, {"currency": "INR"})
 
 
-def test_failed_then_captured_is_a_upi_retry(
-    rzp: razorpay.Client, sandbox: Sandbox, make_order: Any
-) -> None:
+def test_failed_then_captured_is_a_upi_retry(rzp: razorpay.Client, sandbox: Sandbox, make_order: Any) -> None:
     order = make_order(amount=20000)
     failure = sandbox.pay(order["id"], outcome="failed")
     error = failure["error"]
@@ -127,9 +117,7 @@ def test_failed_then_captured_is_a_upi_retry(
     assert [p["status"] for p in items] == ["captured", "failed"]
 
 
-def test_failure_vpa_fails_by_default(
-    rzp: razorpay.Client, sandbox: Sandbox, make_order: Any
-) -> None:
+def test_failure_vpa_fails_by_default(rzp: razorpay.Client, sandbox: Sandbox, make_order: Any) -> None:
     result = sandbox.pay(make_order()["id"], vpa="failure@razorpay")
     assert "error" in result
 

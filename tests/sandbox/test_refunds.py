@@ -49,9 +49,7 @@ def test_partial_then_full_refund(rzp: razorpay.Client, captured: dict[str, Any]
     assert rzp.order.fetch(captured["order_id"])["status"] == "paid"
 
 
-def test_idempotency_header_returns_the_same_refund(
-    rzp: razorpay.Client, captured: dict[str, Any]
-) -> None:
+def test_idempotency_header_returns_the_same_refund(rzp: razorpay.Client, captured: dict[str, Any]) -> None:
     pid = captured["id"]
     headers = {"X-Refund-Idempotency": "refund-key-0001"}
     first = rzp.payment.refund(pid, {"amount": 1000}, headers=dict(headers))
@@ -60,17 +58,13 @@ def test_idempotency_header_returns_the_same_refund(
     assert rzp.payment.fetch(pid)["amount_refunded"] == 1000
     with pytest.raises(BadRequestError, match="differs"):
         rzp.payment.refund(pid, {"amount": 2000}, headers=dict(headers))
-    other = rzp.payment.refund(
-        pid, {"amount": 1000}, headers={"X-Refund-Idempotency": "refund-key-0002"}
-    )
+    other = rzp.payment.refund(pid, {"amount": 1000}, headers={"X-Refund-Idempotency": "refund-key-0002"})
     assert other["id"] != first["id"]
     with pytest.raises(BadRequestError, match="at least 10 characters"):
         rzp.payment.refund(pid, {"amount": 1000}, headers={"X-Refund-Idempotency": "short"})
 
 
-def test_refund_needs_a_captured_payment(
-    rzp: razorpay.Client, sandbox: Sandbox, make_order: Any
-) -> None:
+def test_refund_needs_a_captured_payment(rzp: razorpay.Client, sandbox: Sandbox, make_order: Any) -> None:
     pid = sandbox.pay(make_order()["id"], outcome="authorized")["razorpay_payment_id"]
     with pytest.raises(BadRequestError, match="Only captured payments can be refunded"):
         rzp.payment.refund(pid, {"amount": 100})
@@ -80,16 +74,12 @@ def test_refund_needs_a_captured_payment(
         rzp.refund.fetch("rfnd_Missing000000")
 
 
-def test_refund_amount_must_be_at_least_one_rupee(
-    rzp: razorpay.Client, captured: dict[str, Any]
-) -> None:
+def test_refund_amount_must_be_at_least_one_rupee(rzp: razorpay.Client, captured: dict[str, Any]) -> None:
     with pytest.raises(BadRequestError, match="at least INR 1.00"):
         rzp.payment.refund(captured["id"], {"amount": 99})
 
 
-def test_create_refund_by_payment_id(
-    rzp: razorpay.Client, captured: dict[str, Any]
-) -> None:
+def test_create_refund_by_payment_id(rzp: razorpay.Client, captured: dict[str, Any]) -> None:
     refund = rzp.refund.create({"payment_id": captured["id"], "amount": 500})
     assert refund["payment_id"] == captured["id"]
     assert rzp.refund.all({"count": 5})["items"][0]["id"] == refund["id"]

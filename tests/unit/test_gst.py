@@ -194,16 +194,12 @@ def test_validate_gstin_never_raises(gstin: str, state_code: str) -> None:
 
 
 @given(st.text(), st.sampled_from(sorted(EXPECTED_CODES)))
-def test_validate_gstin_never_raises_for_real_codes(
-    gstin: str, state_code: str
-) -> None:
+def test_validate_gstin_never_raises_for_real_codes(gstin: str, state_code: str) -> None:
     result = validate_gstin(gstin, state_code)
     assert result is None or isinstance(result, str)
 
 
-@given(
-    st.from_regex(r"\A[0-9]{2}[A-Za-z]{5}[0-9]{4}[A-Za-z][1-9A-Za-z][Zz][0-9A-Za-z]\Z")
-)
+@given(st.from_regex(r"\A[0-9]{2}[A-Za-z]{5}[0-9]{4}[A-Za-z][1-9A-Za-z][Zz][0-9A-Za-z]\Z"))
 def test_validate_gstin_never_raises_for_well_formed(gstin: str) -> None:
     result = validate_gstin(gstin, gstin[:2])
     assert result is None or isinstance(result, str)

@@ -60,9 +60,7 @@ def test_two_state_pin_uses_primary_state_and_lists_all() -> None:
 
 def test_pin_with_no_state() -> None:
     result = lookup_pin("201319")
-    assert result == PinLookup(
-        pin="201319", state=None, state_code=None, districts=(), states=()
-    )
+    assert result == PinLookup(pin="201319", state=None, state_code=None, districts=(), states=())
 
 
 @pytest.mark.parametrize("pin", ["000000", "999999", "100000", "560000"])

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import assert_error, auth, signup
+
+
+def test_signup_login_logout_round_trip(client):
+    created = signup(client)
+    assert created["token"] and created["currency"] == "INR"
+    login = client.post("/auth/login", json={"email": "asha@example.com", "password": "correct horse"})
+    assert login.status_code == 200
+    token = login.json()["token"]
+    assert client.get("/me/billing", headers=auth(token)).status_code == 200
+    assert client.post("/auth/logout", headers=auth(token)).status_code == 204
+    assert_error(client.get("/me/billing", headers=auth(token)), 401, "unauthenticated", "authentication_error")
+
+
+def test_duplicate_email_is_a_clear_conflict(client):
+    signup(client)
+    error = assert_error(
+        client.post(
+            "/auth/signup",
+            json={"email": "ASHA@example.com", "password": "correct horse", "name": "A", "org_name": "B"},
+        ),
+        409,
+        "email_taken",
+    )
+    assert "already exists" in error["message"]
+
+
+def test_wrong_password_is_401(client):
+    signup(client)
+    response = client.post("/auth/login", json={"email": "asha@example.com", "password": "wrong password"})
+    assert_error(response, 401, "unauthenticated", "authentication_error")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "a@example.com", "password": "correct horse", "name": "A"},  # missing org_name
+        {"email": "a@example.com", "password": 12345678, "name": "A", "org_name": "B"},  # wrong type
+        {"email": ["a"], "password": "correct horse", "name": "A", "org_name": "B"},
+    ],
+)
+def test_malformed_signup_is_422_invalid_request(client, body):
+    assert_error(client.post("/auth/signup", json=body), 422, "invalid_request", "invalid_request_error")
+
+
+def test_malformed_json_is_422_invalid_request(client):
+    response = client.post("/auth/login", content=b"{not json", headers={"content-type": "application/json"})
+    assert_error(response, 422, "invalid_request", "invalid_request_error")
+
+
+def test_short_password_is_422_with_the_field(client):
+    response = client.post(
+        "/auth/signup", json={"email": "a@example.com", "password": "short", "name": "A", "org_name": "B"}
+    )
+    assert assert_error(response, 422, "invalid_request")["field"] == "password"
+
+
+def test_signup_brute_force_is_rate_limited(client):
+    for i in range(20):
+        signup(client, email=f"u{i}@example.com")
+    response = client.post(
+        "/auth/signup", json={"email": "u99@example.com", "password": "correct horse", "name": "A", "org_name": "B"}
+    )
+    assert_error(response, 429, "rate_limited", "rate_limit_error")
+
+
+def test_logout_needs_a_token(client):
+    assert_error(client.post("/auth/logout"), 401, "unauthenticated")

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from billing_app.services import ledger
+from tests.api.conftest import assert_error, auth, signup
+
+
+def test_new_account_shows_the_signup_credit(client):
+    token = signup(client)["token"]
+    body = client.get("/me/billing", headers=auth(token)).json()
+    assert body["currency"] == "INR"
+    assert body["balance_micros"] == 100_000_000
+    assert body["next_cursor"] is None
+    [entry] = body["entries"]
+    assert entry["type"] == "signup_credit"
+    assert entry["amount_micros"] == 100_000_000
+    assert entry["balance_after_micros"] == 100_000_000
+    assert entry["payment_id"] is None
+    assert entry["created_at"].endswith("+05:30")
+    assert "₹100" in entry["description"]
+
+
+def test_one_org_never_sees_another_orgs_entries(client):
+    asha = signup(client, email="asha@example.com")
+    ravi = signup(client, email="ravi@example.com", org_name="Other")
+    ledger.add_manual_entry(org_id=ravi["org_id"], amount_micros=7_000_000, reason="ravi only")
+    asha_body = client.get("/me/billing", headers=auth(asha["token"])).json()
+    assert [e["description"] for e in asha_body["entries"]] == ["Signup credit (₹100)"]
+    assert asha_body["balance_micros"] == 100_000_000
+
+
+def test_cursor_pagination(client):
+    me = signup(client)
+    for i in range(5):
+        ledger.add_manual_entry(org_id=me["org_id"], amount_micros=1_000_000, reason=f"credit {i}")
+    first = client.get("/me/billing?limit=4", headers=auth(me["token"])).json()
+    assert [e["description"] for e in first["entries"]] == ["credit 4", "credit 3", "credit 2", "credit 1"]
+    second = client.get(f"/me/billing?limit=4&cursor={first['next_cursor']}", headers=auth(me["token"])).json()
+    assert [e["type"] for e in second["entries"]] == ["manual", "signup_credit"]
+    assert second["next_cursor"] is None
+
+
+def test_errors_use_the_envelope(client):
+    assert_error(client.get("/me/billing"), 401, "unauthenticated", "authentication_error")
+    assert_error(client.get("/me/billing", headers=auth("forged")), 401, "unauthenticated")
+    token = signup(client)["token"]
+    assert_error(client.get("/me/billing?limit=0", headers=auth(token)), 422, "invalid_request")
+    assert_error(client.get("/me/billing?cursor=abc", headers=auth(token)), 422, "invalid_request")
+    assert_error(client.get("/me/nothing-here", headers=auth(token)), 404, "not_found", "not_found_error")
+
+
+def test_openapi_document_is_published(client):
+    spec = client.get("/openapi.json").json()
+    assert "/me/billing" in spec["paths"]
+    assert "/auth/signup" in spec["paths"]

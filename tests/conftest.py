@@ -1,0 +1,96 @@
+"""Shared fixtures: a fresh database per test (SQLite, or PostgreSQL where marked),
+the REST API in-process, and factories in tests/factories.py."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+import billing_app.models  # noqa: F401  (registers the tables)
+from billing_app.config import reset_settings
+from billing_app.db import make_engine, reset_engines
+from billing_app.services.rate_limit import reset_rate_limits
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+# Tests never read a developer's .env or talk to real Razorpay.
+for _name in ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET", "RAZORPAY_BASE_URL", "SMTP_HOST"):
+    os.environ.pop(_name, None)
+os.environ["BACKGROUND_JOBS"] = "false"
+
+
+def postgres_available() -> bool:
+    try:
+        engine = make_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+_PG_OK: bool | None = None
+
+
+def require_postgres() -> str:
+    global _PG_OK
+    if _PG_OK is None:
+        _PG_OK = postgres_available()
+    if not _PG_OK:
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL} (set TEST_POSTGRES_URL to run these tests)")
+    return POSTGRES_URL
+
+
+def _use_database(url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DATABASE_URL", url)
+    reset_settings()
+    reset_engines()
+    reset_rate_limits()
+    return url
+
+
+@pytest.fixture
+def sqlite_db(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = _use_database(f"sqlite:///{tmp_path / 'billing.db'}", monkeypatch)
+    engine = make_engine(url)
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    reset_engines()
+    reset_settings()
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_db(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = require_postgres()
+    reset_postgres_schema(url)
+    _use_database(url, monkeypatch)
+    yield url
+    reset_engines()
+    reset_settings()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_db(request: pytest.FixtureRequest) -> str:
+    """Runs the test once on SQLite and once on PostgreSQL (skipped when absent)."""
+    return request.getfixturevalue(f"{request.param}_db")
+
+
+@pytest.fixture
+def db(sqlite_db: str) -> str:
+    """The default: a fresh SQLite database."""
+    return sqlite_db

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from billing_app import routes
+from billing_app.components.ready import ready_marker
 from billing_app.state.session import SessionState
 
 
@@ -116,6 +117,7 @@ def header(active: str) -> rx.Component:
 def page_frame(active: str, title: str, *children: rx.Component) -> rx.Component:
     """A signed-in page: header, then the title and content in a centred column."""
     return rx.box(
+        ready_marker(),
         header(active),
         rx.cond(
             SessionState.signed_in,

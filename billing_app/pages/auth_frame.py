@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from billing_app.components.ready import ready_marker
+
 
 def auth_frame(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
     return rx.center(
+        ready_marker(),
         rx.card(
             rx.vstack(
                 rx.hstack(rx.icon("zap", size=22), rx.text("billing_app", weight="bold", size="4"), align="center"),

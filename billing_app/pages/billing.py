@@ -120,6 +120,34 @@ def _history_row(row: rx.Var) -> rx.Component:
     )
 
 
+def _history_item(row: rx.Var) -> rx.Component:
+    """The same row as a stacked item, for narrow screens."""
+    return rx.box(
+        rx.hstack(
+            rx.badge(row["type"], variant="soft", color_scheme="gray"),
+            rx.spacer(),
+            rx.text(
+                row["amount"],
+                weight="bold",
+                color=rx.cond(row["credit"] == "1", rx.color("grass", 11), rx.color("tomato", 11)),
+            ),
+            width="100%",
+            align="center",
+        ),
+        rx.text(row["description"], size="2", margin_top="0.25em"),
+        rx.hstack(
+            rx.text(row["date"], size="1", color=rx.color("gray", 11)),
+            rx.spacer(),
+            rx.text("Balance ", row["balance_after"], size="1", color=rx.color("gray", 11)),
+            width="100%",
+        ),
+        padding_y="0.75em",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        width="100%",
+        data_testid="history-item",
+    )
+
+
 def _empty_history() -> rx.Component:
     return rx.center(
         rx.vstack(
@@ -145,24 +173,27 @@ def history_table() -> rx.Component:
                 ),
                 rx.cond(
                     BillingState.rows.length() > 0,  # type: ignore[attr-defined]
-                    rx.scroll_area(
-                        rx.table.root(
-                            rx.table.header(
-                                rx.table.row(
-                                    rx.table.column_header_cell("Date (IST)"),
-                                    rx.table.column_header_cell("Type"),
-                                    rx.table.column_header_cell("Amount", text_align="right"),
-                                    rx.table.column_header_cell("Description"),
-                                    rx.table.column_header_cell("Balance after", text_align="right"),
-                                )
+                    rx.box(
+                        rx.box(rx.foreach(BillingState.rows, _history_item), display=["block", "block", "none"]),
+                        rx.box(
+                            rx.table.root(
+                                rx.table.header(
+                                    rx.table.row(
+                                        rx.table.column_header_cell("Date (IST)"),
+                                        rx.table.column_header_cell("Type"),
+                                        rx.table.column_header_cell("Amount", text_align="right"),
+                                        rx.table.column_header_cell("Description"),
+                                        rx.table.column_header_cell("Balance after", text_align="right"),
+                                    )
+                                ),
+                                rx.table.body(rx.foreach(BillingState.rows, _history_row)),
+                                width="100%",
+                                variant="surface",
+                                data_testid="history-table",
                             ),
-                            rx.table.body(rx.foreach(BillingState.rows, _history_row)),
-                            width="100%",
-                            variant="surface",
-                            data_testid="history-table",
+                            display=["none", "none", "block"],
                         ),
-                        type="auto",
-                        scrollbars="horizontal",
+                        width="100%",
                     ),
                     _empty_history(),
                 ),

@@ -88,7 +88,8 @@ class Payment:
             return None
         return "full" if self.amount_refunded >= self.amount else "partial"
 
-    def wire(self) -> JSON:
+    def wire(self, *, expand_card: bool = False) -> JSON:
+        """The API shows ``card`` only with ``expand[]=card``; webhooks always do."""
         err = self.error or {}
         body: JSON = {
             "id": self.id,
@@ -121,7 +122,7 @@ class Payment:
             "acquirer_data": dict(self.acquirer_data),
             "created_at": self.created_at,
         }
-        if self.card is not None:
+        if self.card is not None and expand_card:
             body["card"] = dict(self.card)
         if self.method == "upi":
             body["upi"] = {

@@ -43,3 +43,18 @@ def _form(text: str) -> dict[str, Any]:
 
 def query(request: Request) -> dict[str, Any]:
     return dict(request.query_params)
+
+
+EXPANDABLE = ("card", "emi", "transaction", "transaction.settlement", "refunds", "offers", "token")
+
+
+def expansions(request: Request) -> frozenset[str]:
+    """``?expand[]=card`` (what the SDK sends for ``{"expand[]": "card"}``)."""
+    values = request.query_params.getlist("expand[]") + request.query_params.getlist("expand")
+    for index, value in enumerate(values):
+        if value not in EXPANDABLE:
+            raise ApiError(
+                f"Value of each expand must be one of following types: {', '.join(EXPANDABLE)}",
+                field=f"expand.{index}",
+            )
+    return frozenset(values)

@@ -69,11 +69,11 @@ class RefundOps(State):
             payment.amount_refunded += amount
             if payment.refund_status == "full":
                 payment.status = "refunded"
-            both = {"refund": refund.wire(), "payment": payment.wire()}
+            both = {"refund": refund.wire(), "payment": payment.wire(expand_card=True)}
             events = [Event("refund.created", both)]
             refund.status = "processed"
             refund.arn = ids.digits(12)
-            both = {"refund": refund.wire(), "payment": payment.wire()}
+            both = {"refund": refund.wire(), "payment": payment.wire(expand_card=True)}
             events.append(Event("refund.processed", both))
             if idempotency_key is not None:
                 self._idempotency[idempotency_key] = (fingerprint, refund.id)

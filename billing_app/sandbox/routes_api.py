@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from .entities import JSON, Event
 from .errors import ApiError, auth_failed, fault_response
-from .parsing import query, read_body
+from .parsing import expansions, query, read_body
 from .store import Store
 from .webhooks import Dispatcher
 
@@ -40,6 +40,7 @@ class ApiRoutes:
             api("/v1/orders/{order_id}/payments", self.order_payments, "GET"),
             api("/v1/payments", self.list_payments, "GET"),
             api("/v1/payments/{payment_id}", self.fetch_payment, "GET"),
+            api("/v1/payments/{payment_id}/card", self.payment_card, "GET"),
             api("/v1/payments/{payment_id}/capture", self.capture, "POST"),
             api("/v1/payments/{payment_id}/refund", self.refund, "POST"),
             api("/v1/payments/{payment_id}/refunds", self.payment_refunds, "GET"),
@@ -101,14 +102,17 @@ class ApiRoutes:
         return self.store.get_order(request.path_params["order_id"])
 
     async def order_payments(self, request: Request) -> JSON:
-        return self.store.order_payments(request.path_params["order_id"])
+        return self.store.order_payments(request.path_params["order_id"], expansions(request))
 
     # payments ----------------------------------------------------------------
     async def list_payments(self, request: Request) -> JSON:
-        return self.store.list_payments(query(request))
+        return self.store.list_payments(query(request), expansions(request))
 
     async def fetch_payment(self, request: Request) -> JSON:
-        return self.store.get_payment(request.path_params["payment_id"])
+        return self.store.get_payment(request.path_params["payment_id"], expansions(request))
+
+    async def payment_card(self, request: Request) -> JSON:
+        return self.store.payment_card(request.path_params["payment_id"])
 
     async def capture(self, request: Request) -> tuple[JSON, list[Event]]:
         return self.store.capture(request.path_params["payment_id"], await read_body(request))

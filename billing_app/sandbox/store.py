@@ -63,21 +63,28 @@ class Store(RefundOps):
     def _has_authorized(self, order: Order) -> bool:
         return any(self.payments[p].status == "authorized" for p in order.payment_ids)
 
-    def order_payments(self, order_id: str) -> JSON:
+    def order_payments(self, order_id: str, expand: frozenset[str] = frozenset()) -> JSON:
         with self._lock:
             order = self._order(order_id)
-            newest_first = reversed(order.payment_ids)
-            return collection([self.payments[p].wire() for p in newest_first])
+            newest_first = (self.payments[p] for p in reversed(order.payment_ids))
+            return collection([p.wire(expand_card="card" in expand) for p in newest_first])
 
     # payments ----------------------------------------------------------------
-    def get_payment(self, payment_id: str) -> JSON:
+    def get_payment(self, payment_id: str, expand: frozenset[str] = frozenset()) -> JSON:
         with self._lock:
-            return self._payment(payment_id).wire()
+            return self._payment(payment_id).wire(expand_card="card" in expand)
 
-    def list_payments(self, params: dict[str, Any]) -> JSON:
+    def payment_card(self, payment_id: str) -> JSON:
+        with self._lock:
+            card = self._payment(payment_id).card
+            if card is None:
+                raise ApiError("Payment was not done using card", source="NA", step="NA", reason="NA")
+            return dict(card)
+
+    def list_payments(self, params: dict[str, Any], expand: frozenset[str] = frozenset()) -> JSON:
         with self._lock:
             rows = self._page(self.payments.values(), params)
-            return collection([p.wire() for p in rows])
+            return collection([p.wire(expand_card="card" in expand) for p in rows])
 
     def pay(self, order_id: str, body: dict[str, Any]) -> tuple[JSON, list[Event]]:
         """One checkout attempt (control API): authorise, capture or fail a payment.
@@ -119,9 +126,9 @@ class Store(RefundOps):
                 order.status = "attempted"
             if outcome == "failed":
                 failure = fail(payment, body)
-                return failure, [Event("payment.failed", {"payment": payment.wire()})]
+                return failure, [Event("payment.failed", {"payment": payment.wire(expand_card=True)})]
             payment.status = "authorized"
-            events = [Event("payment.authorized", {"payment": payment.wire()})]
+            events = [Event("payment.authorized", {"payment": payment.wire(expand_card=True)})]
             if outcome == "captured":
                 events += self._capture(payment, order)
             signature = payment_signature(self.key_secret, order.id, payment.id)
@@ -137,10 +144,10 @@ class Store(RefundOps):
         payment.captured = True
         payment.fee, payment.tax = fee_and_tax(payment.amount)
         order.amount_paid += payment.amount
-        events = [Event("payment.captured", {"payment": payment.wire()})]
+        events = [Event("payment.captured", {"payment": payment.wire(expand_card=True)})]
         if order.amount_paid >= order.amount:
             order.status = "paid"
-            both = {"payment": payment.wire(), "order": order.wire()}
+            both = {"payment": payment.wire(expand_card=True), "order": order.wire()}
             events.append(Event("order.paid", both))
         return events
 

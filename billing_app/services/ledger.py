@@ -82,7 +82,9 @@ class Mismatch:
 def explained_balances(session: Session) -> dict[int, int]:
     """Σ ledger entries per org."""
     rows = session.execute(
-        select(col(LedgerEntry.org_id), func.coalesce(func.sum(col(LedgerEntry.amount_micros)), 0)).group_by(col(LedgerEntry.org_id))
+        select(col(LedgerEntry.org_id), func.coalesce(func.sum(col(LedgerEntry.amount_micros)), 0)).group_by(
+            col(LedgerEntry.org_id)
+        )
     ).all()
     return {org_id: int(total) for org_id, total in rows}
 

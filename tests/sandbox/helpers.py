@@ -29,9 +29,7 @@ class ServerThread:
 
     def __init__(self, app: ASGIApp) -> None:
         # proto IPPROTO_TCP, or asyncio skips TCP_NODELAY and keep-alive calls stall 40 ms
-        self._sock = socket.socket(
-            socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
-        )
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.bind(("127.0.0.1", 0))
         self.port: int = self._sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"

@@ -11,9 +11,7 @@ import razorpay
 
 from .helpers import KEY_ID, Receiver, Sandbox
 
-needs_chromium = pytest.mark.skipif(
-    shutil.which("chromium") is None, reason="Debian chromium is not installed"
-)
+needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed")
 
 
 def test_script_is_served_without_auth(sandbox: Sandbox) -> None:

@@ -17,7 +17,7 @@ from .helpers import ERROR_FIELDS, KEY_ID, KEY_SECRET, Sandbox
 
 def test_wrong_secret_is_401_bad_request(sandbox: Sandbox) -> None:
     client = razorpay.Client(auth=(KEY_ID, "wrong"), base_url=sandbox.base_url)
-    with pytest.raises(BadRequestError, match="^Authentication failed$"):
+    with pytest.raises(BadRequestError, match=r"^Authentication failed$"):
         client.order.create({"amount": 100, "currency": "INR"})
     raw = requests.get(f"{sandbox.base_url}/v1/orders", timeout=5)
     assert raw.status_code == 401
@@ -26,9 +26,7 @@ def test_wrong_secret_is_401_bad_request(sandbox: Sandbox) -> None:
 
 def test_unknown_url_is_400(sandbox: Sandbox) -> None:
     for method, path in (("GET", "/v1/nothing"), ("DELETE", "/v1/orders"), ("GET", "/x")):
-        response = requests.request(
-            method, sandbox.base_url + path, auth=(KEY_ID, KEY_SECRET), timeout=5
-        )
+        response = requests.request(method, sandbox.base_url + path, auth=(KEY_ID, KEY_SECRET), timeout=5)
         assert response.status_code == 400, path
         error = response.json()["error"]
         assert set(error) == ERROR_FIELDS
@@ -47,9 +45,7 @@ def test_invalid_json_body(sandbox: Sandbox) -> None:
     assert response.json()["error"]["code"] == "BAD_REQUEST_ERROR"
 
 
-@pytest.mark.parametrize(
-    ("status", "error"), [(500, ServerError), (503, ServerError), (504, GatewayError)]
-)
+@pytest.mark.parametrize(("status", "error"), [(500, ServerError), (503, ServerError), (504, GatewayError)])
 def test_api_error_maps_to_sdk_exceptions(
     rzp: razorpay.Client, sandbox: Sandbox, status: int, error: type[Exception]
 ) -> None:
@@ -78,9 +74,7 @@ def test_api_error_count_heals(rzp: razorpay.Client, sandbox: Sandbox) -> None:
     assert rzp.order.all()["count"] == 1  # the failed calls changed nothing
 
 
-def test_api_error_after_commit_applies_the_request(
-    rzp: razorpay.Client, sandbox: Sandbox
-) -> None:
+def test_api_error_after_commit_applies_the_request(rzp: razorpay.Client, sandbox: Sandbox) -> None:
     sandbox.faults(api_error=504, api_error_count=1, api_error_after_commit=True)
     with pytest.raises(GatewayError):
         rzp.order.create({"amount": 100, "currency": "INR", "receipt": "lost-answer"})
@@ -115,9 +109,7 @@ def test_fault_switches_are_validated_and_reset(sandbox: Sandbox) -> None:
     assert sandbox.control("GET", "/faults")["webhook_drop"] is False
 
 
-def test_concurrent_sdk_calls_from_threads(
-    rzp: razorpay.Client, sandbox: Sandbox
-) -> None:
+def test_concurrent_sdk_calls_from_threads(rzp: razorpay.Client, sandbox: Sandbox) -> None:
     def buy(i: int) -> dict[str, Any]:
         client = razorpay.Client(auth=(KEY_ID, KEY_SECRET), base_url=sandbox.base_url)
         order = client.order.create({"amount": 100 + i, "currency": "INR", "receipt": f"c{i}"})

@@ -41,7 +41,7 @@ def test_fetch_order(rzp: razorpay.Client, make_order: Any) -> None:
 
 
 def test_unknown_order_id(rzp: razorpay.Client) -> None:
-    with pytest.raises(BadRequestError, match="^The id provided does not exist$"):
+    with pytest.raises(BadRequestError, match=r"^The id provided does not exist$"):
         rzp.order.fetch("order_DoesNotExist00")
 
 
@@ -110,7 +110,7 @@ def test_amount_error_body_is_complete(sandbox: Sandbox) -> None:
 def test_receipt_must_be_unique_unless_switched_off(rzp: razorpay.Client, sandbox: Sandbox) -> None:
     body = {"amount": 100, "currency": "INR", "receipt": "same"}
     rzp.order.create(dict(body))
-    with pytest.raises(BadRequestError, match="Order receipt should be unique."):
+    with pytest.raises(BadRequestError, match=r"Order receipt should be unique\."):
         rzp.order.create(dict(body))
     sandbox.faults(receipt_unique=False)
     assert rzp.order.create(dict(body))["receipt"] == "same"

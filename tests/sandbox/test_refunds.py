@@ -75,7 +75,7 @@ def test_refund_needs_a_captured_payment(rzp: razorpay.Client, sandbox: Sandbox,
 
 
 def test_refund_amount_must_be_at_least_one_rupee(rzp: razorpay.Client, captured: dict[str, Any]) -> None:
-    with pytest.raises(BadRequestError, match="at least INR 1.00"):
+    with pytest.raises(BadRequestError, match=r"at least INR 1\.00"):
         rzp.payment.refund(captured["id"], {"amount": 99})
 
 

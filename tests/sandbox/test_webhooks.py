@@ -22,8 +22,8 @@ from .helpers import (
     PAYMENT_FIELDS,
     REFUND_FIELDS,
     WEBHOOK_SECRET,
-    Receiver,
     Received,
+    Receiver,
     Sandbox,
     ServerThread,
 )
@@ -52,9 +52,7 @@ def test_captured_payment_sends_three_signed_events(
         assert re.match(ID_PATTERN.format(prefix="evt_"), call.headers["x-razorpay-event-id"])
         assert call.headers["content-type"] == "application/json"
         signature = call.headers["x-razorpay-signature"]
-        assert rzp.utility.verify_webhook_signature(
-            call.body.decode(), signature, WEBHOOK_SECRET
-        )
+        assert rzp.utility.verify_webhook_signature(call.body.decode(), signature, WEBHOOK_SECRET)
         event = body(call)
         assert set(event) == EVENT_FIELDS
         assert (event["entity"], event["account_id"]) == ("event", ACCOUNT_ID)
@@ -95,9 +93,7 @@ def test_manual_capture_sends_captured_and_paid_later(
     assert webhook_receiver.events() == PAID
 
 
-def test_failure_then_retry(
-    sandbox: Sandbox, webhook_receiver: Receiver, make_order: Any
-) -> None:
+def test_failure_then_retry(sandbox: Sandbox, webhook_receiver: Receiver, make_order: Any) -> None:
     order = make_order()
     sandbox.pay(order["id"], outcome="failed")
     sandbox.pay(order["id"], method="card")
@@ -143,9 +139,7 @@ def test_failed_delivery_is_retried_with_the_same_bytes(
     assert (delivery["attempts"], delivery["status"]) == (3, "delivered")
 
 
-def test_redelivery_resends_identical_bytes(
-    sandbox: Sandbox, webhook_receiver: Receiver, make_order: Any
-) -> None:
+def test_redelivery_resends_identical_bytes(sandbox: Sandbox, webhook_receiver: Receiver, make_order: Any) -> None:
     sandbox.pay(make_order()["id"], outcome="failed")
     (first,) = webhook_receiver.wait_for(1)
     event_id = first.headers["x-razorpay-event-id"]
@@ -175,18 +169,14 @@ def test_duplicate_switch_sends_every_event_twice(
     assert sorted(webhook_receiver.events()) == sorted(PAID * 2)
 
 
-def test_shuffle_switch_reverses_each_batch(
-    sandbox: Sandbox, webhook_receiver: Receiver, make_order: Any
-) -> None:
+def test_shuffle_switch_reverses_each_batch(sandbox: Sandbox, webhook_receiver: Receiver, make_order: Any) -> None:
     sandbox.faults(webhook_shuffle=True)
     sandbox.pay(make_order()["id"])
     webhook_receiver.wait_for(3)
     assert webhook_receiver.events() == PAID[::-1]
 
 
-def test_drop_switch_records_for_redelivery(
-    sandbox: Sandbox, webhook_receiver: Receiver, make_order: Any
-) -> None:
+def test_drop_switch_records_for_redelivery(sandbox: Sandbox, webhook_receiver: Receiver, make_order: Any) -> None:
     sandbox.faults(webhook_drop=True)
     sandbox.pay(make_order()["id"])
     sandbox.flush()
@@ -211,9 +201,7 @@ def test_bad_and_missing_signatures(
     sandbox.pay(make_order()["id"], outcome="failed")
     (bad,) = webhook_receiver.wait_for(1)
     with pytest.raises(SignatureVerificationError):
-        rzp.utility.verify_webhook_signature(
-            bad.body.decode(), bad.headers["x-razorpay-signature"], WEBHOOK_SECRET
-        )
+        rzp.utility.verify_webhook_signature(bad.body.decode(), bad.headers["x-razorpay-signature"], WEBHOOK_SECRET)
     sandbox.faults(webhook_bad_signature=False, webhook_missing_signature=True)
     sandbox.pay(make_order()["id"], outcome="failed")
     calls = webhook_receiver.wait_for(2)
@@ -221,9 +209,7 @@ def test_bad_and_missing_signatures(
     assert "x-razorpay-event-id" in calls[1].headers
 
 
-def test_delay_switch_holds_deliveries_back(
-    sandbox: Sandbox, webhook_receiver: Receiver, make_order: Any
-) -> None:
+def test_delay_switch_holds_deliveries_back(sandbox: Sandbox, webhook_receiver: Receiver, make_order: Any) -> None:
     sandbox.faults(webhook_delay_seconds=0.4)
     started = time.monotonic()
     sandbox.pay(make_order()["id"])
@@ -234,9 +220,7 @@ def test_delay_switch_holds_deliveries_back(
     assert webhook_receiver.events() == PAID
 
 
-def test_without_a_url_events_are_recorded_only(
-    sandbox: Sandbox, webhook_receiver: Receiver, make_order: Any
-) -> None:
+def test_without_a_url_events_are_recorded_only(sandbox: Sandbox, webhook_receiver: Receiver, make_order: Any) -> None:
     sandbox.control("POST", "/webhook_url", {"url": None})
     sandbox.pay(make_order()["id"], outcome="failed")
     sandbox.flush()

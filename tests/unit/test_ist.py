@@ -1,6 +1,6 @@
 from datetime import UTC, date, datetime
 
-from billing_app.ist import display_ist, ist_day, ist_month_start, ist_next_month_start, iso_ist
+from billing_app.ist import display_ist, iso_ist, ist_day, ist_month_start, ist_next_month_start
 
 
 def test_ist_day_turns_at_1830_utc():

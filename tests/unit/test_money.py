@@ -113,17 +113,23 @@ def test_cost_never_decreases_with_more_tokens(prompt, rate, markup):
 
 def test_markup_examples():
     # 1M input tokens at ₹10/M with auto (+10 %) → ₹11; one token → rounded up to 11 micros
-    assert request_cost_micros(
-        prompt_tokens=10**6,
-        completion_tokens=0,
-        input_micros_per_million=10 * MICROS_PER_UNIT,
-        output_micros_per_million=0,
-        markup_percent=10,
-    ) == 11 * MICROS_PER_UNIT
-    assert request_cost_micros(
-        prompt_tokens=1,
-        completion_tokens=0,
-        input_micros_per_million=10 * MICROS_PER_UNIT,
-        output_micros_per_million=0,
-        markup_percent=10,
-    ) == 11
+    assert (
+        request_cost_micros(
+            prompt_tokens=10**6,
+            completion_tokens=0,
+            input_micros_per_million=10 * MICROS_PER_UNIT,
+            output_micros_per_million=0,
+            markup_percent=10,
+        )
+        == 11 * MICROS_PER_UNIT
+    )
+    assert (
+        request_cost_micros(
+            prompt_tokens=1,
+            completion_tokens=0,
+            input_micros_per_million=10 * MICROS_PER_UNIT,
+            output_micros_per_million=0,
+            markup_percent=10,
+        )
+        == 11
+    )

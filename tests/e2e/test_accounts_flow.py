@@ -1,0 +1,90 @@
+"""Sign up in the browser, see the signup credit, sign out and back in."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import goto, screenshot
+
+pytestmark = pytest.mark.e2e
+_n = itertools.count()
+PASSWORD = "correct horse battery"
+
+
+def unique_email() -> str:
+    return f"e2e{int(time.time() * 1000)}{next(_n)}@example.com"
+
+
+def sign_up(page: Page, base_url: str, email: str) -> None:
+    goto(page, base_url, "/signup")
+    page.get_by_label("Your name").fill("Asha Rao")
+    page.get_by_label("Organisation name").fill("Acme Labs")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/billing")
+
+
+def test_signup_shows_credit_then_logout_and_login(app: Page, app_server: str):
+    email = unique_email()
+    sign_up(app, app_server, email)
+    expect(app.get_by_test_id("header-balance")).to_have_text("₹100.00")
+    rows = app.get_by_test_id("history-row")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Signup credit")
+    expect(rows.first).to_contain_text("+₹100.00")
+    expect(rows.first).to_contain_text("IST")
+    screenshot(app, "billing-after-signup")
+
+    app.get_by_test_id("account-menu").click()
+    app.get_by_test_id("sign-out").click()
+    app.wait_for_url("**/login")
+
+    goto(app, app_server, "/billing")  # signed out: sent to the login page
+    app.wait_for_url("**/login")
+
+    app.get_by_label("Email").fill(email)
+    app.get_by_label("Password").fill(PASSWORD)
+    app.get_by_role("button", name="Sign in").click()
+    app.wait_for_url("**/billing")
+    expect(app.get_by_test_id("header-balance")).to_have_text("₹100.00")
+    expect(app.get_by_test_id("history-row")).to_have_count(1)
+
+
+def test_wrong_password_shows_an_error(app: Page, app_server: str):
+    goto(app, app_server, "/login")
+    app.get_by_label("Email").fill("nobody@example.com")
+    app.get_by_label("Password").fill("wrong password")
+    app.get_by_role("button", name="Sign in").click()
+    expect(app.get_by_test_id("form-error")).to_contain_text("Wrong email or password")
+    screenshot(app, "login-error")
+
+
+def test_duplicate_signup_shows_a_clear_error(app: Page, app_server: str):
+    email = unique_email()
+    sign_up(app, app_server, email)
+    app.get_by_test_id("account-menu").click()
+    app.get_by_test_id("sign-out").click()
+    app.wait_for_url("**/login")
+    goto(app, app_server, "/signup")
+    app.get_by_label("Your name").fill("Asha Rao")
+    app.get_by_label("Organisation name").fill("Acme Labs")
+    app.get_by_label("Email").fill(email)
+    app.get_by_label("Password").fill(PASSWORD)
+    app.get_by_role("button", name="Create account").click()
+    expect(app.get_by_test_id("form-error")).to_contain_text("already exists")
+
+
+def test_narrow_screen_keeps_the_balance_visible(app: Page, app_server: str):
+    app.set_viewport_size({"width": 390, "height": 844})
+    sign_up(app, app_server, unique_email())
+    expect(app.get_by_test_id("header-balance")).to_be_visible()
+    item = app.get_by_test_id("history-item")
+    expect(item).to_be_visible()
+    expect(item).to_contain_text("+₹100.00")
+    expect(app.get_by_test_id("history-table")).to_be_hidden()
+    screenshot(app, "billing-narrow")

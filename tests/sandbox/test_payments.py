@@ -60,19 +60,29 @@ def test_tampered_signature_is_rejected_by_the_sdk(rzp: razorpay.Client, sandbox
 
 
 def test_card_and_netbanking_fields(rzp: razorpay.Client, sandbox: Sandbox, make_order: Any) -> None:
-    card_id = sandbox.pay(make_order()["id"], method="card", card_last4="1007")
-    card = rzp.payment.fetch(card_id["razorpay_payment_id"])
+    paid = sandbox.pay(make_order()["id"], method="card", card_last4="1007")
+    payment_id = paid["razorpay_payment_id"]
+    plain = rzp.payment.fetch(payment_id)
+    assert set(plain) == PAYMENT_FIELDS  # like Razorpay: card only when expanded
+    assert plain["vpa"] is None
+    card = rzp.payment.fetch(payment_id, {"expand[]": "card"})
     assert set(card) == PAYMENT_FIELDS | {"card"}
     assert set(card["card"]) == CARD_FIELDS
     assert card["card"]["last4"] == "1007"
-    assert card["card_id"] == card["card"]["id"]
-    assert card["vpa"] is None
+    assert card["card_id"] == card["card"]["id"] == plain["card_id"]
+    assert rzp.payment.fetchCardDetails(payment_id) == card["card"]
+    listed = rzp.order.payments(plain["order_id"], {"expand[]": "card"})
+    assert listed["items"][0]["card"] == card["card"]
+    with pytest.raises(BadRequestError, match="Value of each expand"):
+        rzp.payment.fetch(payment_id, {"expand[]": "everything"})
 
     nb_id = sandbox.pay(make_order()["id"], method="netbanking", bank="ICIC")
     netbanking = rzp.payment.fetch(nb_id["razorpay_payment_id"])
     assert set(netbanking) == PAYMENT_FIELDS
     assert netbanking["bank"] == "ICIC"
     assert netbanking["method"] == "netbanking"
+    with pytest.raises(BadRequestError, match="Payment was not done using card"):
+        rzp.payment.fetchCardDetails(nb_id["razorpay_payment_id"])
 
 
 def test_authorized_then_captured_with_the_sdk(rzp: razorpay.Client, sandbox: Sandbox, make_order: Any) -> None:

@@ -16,6 +16,7 @@ from billing_app.sandbox import create_sandbox_app
 
 from .helpers import (
     ACCOUNT_ID,
+    CARD_FIELDS,
     EVENT_FIELDS,
     ID_PATTERN,
     ORDER_FIELDS,
@@ -101,6 +102,8 @@ def test_failure_then_retry(sandbox: Sandbox, webhook_receiver: Receiver, make_o
     assert webhook_receiver.events() == ["payment.failed", *PAID]
     failed = body(webhook_receiver.calls[0])["payload"]["payment"]["entity"]
     assert (failed["status"], failed["error_reason"]) == ("failed", "payment_cancelled")
+    captured = body(webhook_receiver.calls[2])["payload"]["payment"]["entity"]
+    assert set(captured["card"]) == CARD_FIELDS  # webhooks carry the card unasked
 
 
 def test_refund_events(

@@ -7,6 +7,7 @@ import reflex as rx
 from billing_app import routes
 from billing_app.api.app import create_api
 from billing_app.pages.billing import BillingState, billing_page
+from billing_app.pages.billing_address import AddressState, AddressSummaryState, billing_address_page
 from billing_app.pages.dashboard import dashboard_page
 from billing_app.pages.login import login_page
 from billing_app.pages.placeholders import keys_page, settings_page, usage_page
@@ -21,7 +22,18 @@ app.add_page(
     signup_page, route=routes.SIGNUP, title="Sign up · billing_app", on_load=SessionState.redirect_if_signed_in
 )
 app.add_page(dashboard_page, route=routes.DASHBOARD, title="Dashboard · billing_app", on_load=_signed_in)
-app.add_page(billing_page, route=routes.BILLING, title="Billing · billing_app", on_load=[_signed_in, BillingState.load])
+app.add_page(
+    billing_page,
+    route=routes.BILLING,
+    title="Billing · billing_app",
+    on_load=[_signed_in, BillingState.load, AddressSummaryState.load],
+)
+app.add_page(
+    billing_address_page,
+    route=routes.BILLING_ADDRESS,
+    title="Billing address · billing_app",
+    on_load=[_signed_in, AddressState.load],
+)
 app.add_page(usage_page, route=routes.USAGE, title="Usage · billing_app", on_load=_signed_in)
 app.add_page(keys_page, route=routes.KEYS, title="API keys · billing_app", on_load=_signed_in)
 app.add_page(settings_page, route=routes.SETTINGS, title="Settings · billing_app", on_load=_signed_in)

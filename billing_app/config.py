@@ -54,13 +54,25 @@ class Settings(BaseSettings):
     signup_credit_micros: int = Field(default=100_000_000, ge=0)
     topup_min_units: int = Field(default=100, gt=0)
     topup_max_units: int = Field(default=1000, gt=0)
+    inr_topup_presets: tuple[int, ...] = (100, 250, 500, 1000)
     usd_topup_presets: tuple[int, ...] = (5, 10, 25)
+    usd_topup_min_units: int = Field(default=5, gt=0)
+    usd_topup_max_units: int = Field(default=500, gt=0)
     markup_auto_percent: int = Field(default=10, ge=0)
     markup_tier_percent: int = Field(default=8, ge=0)
     # An order still unpaid this long is asked about by the reconciler.
     reconcile_after_seconds: int = Field(default=120, ge=0)
     reconcile_interval_seconds: int = Field(default=60, gt=0)
     background_jobs: bool = True
+    # Metering: an authorize holds the estimated cost this long unless its usage arrives.
+    hold_ttl_seconds: int = Field(default=600, gt=0)
+    # The completion size assumed for a hold when the request names no max_tokens.
+    hold_default_max_tokens: int = Field(default=4096, ge=0)
+    hold_sweep_interval_seconds: float = Field(default=30.0, gt=0)
+    # SQLite: the metering connection never checkpoints inside a request; a job does.
+    wal_checkpoint_interval_seconds: float = Field(default=1.0, gt=0)
+    # PostgreSQL connections the metering hot path keeps per process.
+    metering_pg_connections: int = Field(default=8, gt=0)
 
     session_days: int = Field(default=30, gt=0)
     signup_rate_per_minute: int = Field(default=20, gt=0)

@@ -1,9 +1,12 @@
 """Every page path, typed once."""
 
+from urllib.parse import urlencode
+
 LOGIN = "/login"
 SIGNUP = "/signup"
 DASHBOARD = "/"
 BILLING = "/billing"
+BILLING_ADDRESS = "/billing/address"
 USAGE = "/usage"
 KEYS = "/keys"
 MODELS = "/models"
@@ -16,3 +19,8 @@ NAV = (
     ("API keys", KEYS),
     ("Settings", SETTINGS),
 )
+
+
+def billing_address_url(next_path: str) -> str:
+    """The billing-address form, coming back to `next_path` once saved."""
+    return f"{BILLING_ADDRESS}?{urlencode({'next': next_path}, safe='/')}"

@@ -4,17 +4,35 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from billing_app.api import auth, billing
+from billing_app.api import addresses, auth, billing, payments, webhooks
 from billing_app.api.errors import install_error_handlers
+from billing_app.config import get_settings
+
+SANDBOX_PATH = "/sandbox/razorpay"
 
 
-def create_api() -> FastAPI:
+def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
+    """The API; in sandbox mode (no Razorpay keys) the Razorpay emulator is mounted at
+    /sandbox/razorpay, delivering its webhooks to this app over HTTP."""
     api = FastAPI(
         title="billing_app API",
         version="1.0.0",
         description="Prepaid credits for an LLM API router: accounts, top-ups, ledger, metering.",
     )
     install_error_handlers(api)
-    for router in (auth.router, billing.router):
+    for router in (auth.router, billing.router, addresses.router, payments.router, webhooks.router):
         api.include_router(router)
+    settings = get_settings()
+    if settings.sandbox_mode if mount_sandbox is None else mount_sandbox:
+        from billing_app.sandbox import create_sandbox_app
+
+        api.mount(
+            SANDBOX_PATH,
+            create_sandbox_app(
+                key_id=settings.key_id,
+                key_secret=settings.key_secret,
+                webhook_secret=settings.webhook_secret,
+                webhook_url=f"{settings.base_url}/webhooks/razorpay",
+            ),
+        )
     return api

@@ -2,21 +2,39 @@
 
 from billing_app.models.account import AuthSession, Membership, Org, User
 from billing_app.models.ledger import EntryKind, LedgerEntry
+from billing_app.models.metering import (
+    ApiKey,
+    Hold,
+    ModelPrice,
+    PriceSource,
+    RoutingMode,
+    RoutingProfile,
+    UsageDaily,
+    UsageEvent,
+)
 from billing_app.models.payments import BillingAddress, OrderStatus, Payment, PaymentOrder, WebhookEvent
 from billing_app.models.promo import PromoCode, PromoRedemption
 
 __all__ = [
+    "ApiKey",
     "AuthSession",
     "BillingAddress",
     "EntryKind",
+    "Hold",
     "LedgerEntry",
     "Membership",
+    "ModelPrice",
     "OrderStatus",
     "Org",
     "Payment",
     "PaymentOrder",
+    "PriceSource",
     "PromoCode",
     "PromoRedemption",
+    "RoutingMode",
+    "RoutingProfile",
+    "UsageDaily",
+    "UsageEvent",
     "User",
     "WebhookEvent",
 ]

@@ -9,6 +9,7 @@ from billing_app.components.layout import card, page_frame
 from billing_app.ist import display_ist
 from billing_app.models import LedgerEntry
 from billing_app.money import format_money
+from billing_app.pages.billing_address import address_summary_card
 from billing_app.services import ledger
 from billing_app.state.session import SessionState, call_service, current_principal
 
@@ -225,4 +226,4 @@ def history_table() -> rx.Component:
 
 
 def billing_page() -> rx.Component:
-    return page_frame(routes.BILLING, "Billing", balance_card(), history_table())
+    return page_frame(routes.BILLING, "Billing", balance_card(), address_summary_card(), history_table())

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 import random
@@ -100,6 +101,9 @@ class Dispatcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._in_flight: _Job | None = None
+        self._interrupted: list[_Job] = []
+        self._timers: dict[int, tuple[float, list[_Job], asyncio.TimerHandle]] = {}
+        self._timer_keys = itertools.count()
 
     # recording ---------------------------------------------------------------
     def record(self, events: list[Event]) -> list[Delivery]:
@@ -153,9 +157,14 @@ class Dispatcher:
         return delivery
 
     def reset(self) -> None:
+        """Forget every delivery; queued, timed and interrupted jobs are dropped."""
         self._generation += 1
         self.deliveries.clear()
         self._pending.clear()
+        self._interrupted.clear()
+        for _, _, handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
         while not self._queue.empty():
             self._queue.get_nowait()
 
@@ -168,12 +177,22 @@ class Dispatcher:
         return [d.summary() for d in self.deliveries.values()]
 
     # scheduling --------------------------------------------------------------
+    # Timers and the queue belong to one event loop. When requests arrive on a new
+    # loop (a test client may run each request on its own), the worker restarts
+    # there and takes along queued jobs, armed timers and an interrupted delivery.
     def _schedule(self, jobs: list[_Job], delay: float) -> None:
         loop = self._ensure_worker()
         if delay > 0:
-            loop.call_later(delay, self._enqueue, jobs)
+            key = next(self._timer_keys)
+            due = time.monotonic() + delay
+            self._timers[key] = (due, jobs, loop.call_later(delay, self._fire, key))
         else:
             self._enqueue(jobs)
+
+    def _fire(self, key: int) -> None:
+        entry = self._timers.pop(key, None)
+        if entry is not None:
+            self._enqueue(entry[1])
 
     def _enqueue(self, jobs: list[_Job]) -> None:
         for job in jobs:
@@ -184,10 +203,16 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         if self._loop is loop and self._task is not None and not self._task.done():
             return loop
-        if self._loop is not loop:  # a new loop: queues are bound to their loop
-            old, self._queue = self._queue, asyncio.Queue()
-            while not old.empty():
-                self._queue.put_nowait(old.get_nowait())
+        old, self._queue = self._queue, asyncio.Queue()
+        self._enqueue(self._interrupted)
+        self._interrupted = []
+        while not old.empty():
+            self._queue.put_nowait(old.get_nowait())
+        if self._loop is not loop:
+            now = time.monotonic()
+            for key, (due, jobs, handle) in list(self._timers.items()):
+                handle.cancel()
+                self._timers[key] = (due, jobs, loop.call_later(max(0.0, due - now), self._fire, key))
         self._loop = loop
         self._task = loop.create_task(self._run(), name="razorpay-sandbox-webhooks")
         return loop
@@ -222,11 +247,14 @@ class Dispatcher:
                 self._in_flight = job
                 try:
                     await self._deliver(client, job)
+                except asyncio.CancelledError:  # the loop is going away: resume on the next
+                    self._interrupted.append(job)
+                    raise
                 except Exception:  # the worker must survive anything one delivery does
                     log.exception("webhook delivery %s failed unexpectedly", job.event_id)
                 finally:
                     self._in_flight = None
-                    self._pending.discard(job)
+                self._pending.discard(job)
 
     def _headers(self, delivery: Delivery) -> dict[str, str]:
         headers = {

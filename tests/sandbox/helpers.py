@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 import uvicorn
@@ -22,6 +25,14 @@ WEBHOOK_SECRET = "sandbox_tests_webhook_secret"
 ACCOUNT_ID = "acc_SandboxTests01"
 MOUNT = "/sandbox/razorpay"
 BACKOFF = 0.05
+
+T = TypeVar("T")
+
+
+def run_on_fresh_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run`` in a worker thread (Playwright's sync API owns this thread's loop)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 class ServerThread:

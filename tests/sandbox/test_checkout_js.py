@@ -9,7 +9,9 @@ import httpx
 import pytest
 import razorpay
 
-from .helpers import KEY_ID, Receiver, Sandbox
+from billing_app.sandbox import create_sandbox_app
+
+from .helpers import KEY_ID, Receiver, Sandbox, run_on_fresh_loop
 
 needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed")
 
@@ -117,3 +119,20 @@ def test_redirect_posts_the_three_fields(
     assert set(posted) == {"razorpay_payment_id", "razorpay_order_id", "razorpay_signature"}
     assert rzp.utility.verify_payment_signature(posted) is True
     assert rzp.payment.fetch(posted["razorpay_payment_id"])["method"] == "netbanking"
+
+
+def test_callback_base_overrides_the_derived_url() -> None:
+    app = create_sandbox_app(
+        key_id="k",
+        key_secret="s",
+        webhook_secret="w",
+        webhook_url=None,
+        checkout_callback_base="https://shop.example/sandbox/razorpay",
+    )
+
+    async def fetch() -> str:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+            return (await client.get("/v1/checkout.js")).text
+
+    assert '"base": "https://shop.example/sandbox/razorpay"' in run_on_fresh_loop(fetch)

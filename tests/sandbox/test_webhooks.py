@@ -27,6 +27,7 @@ from .helpers import (
     Receiver,
     Sandbox,
     ServerThread,
+    run_on_fresh_loop,
 )
 
 PAID = ["payment.authorized", "payment.captured", "order.paid"]
@@ -253,3 +254,24 @@ def test_unreachable_receiver_gives_up_after_max_attempts(make_order: Any) -> No
         (delivery,) = httpx.get(f"{server.url}/_control/webhooks").json()["items"]
     assert (delivery["status"], delivery["attempts"]) == ("failed", 3)
     assert delivery["last_error"].startswith("ConnectError")
+
+
+def test_in_process_calls_on_fresh_loops_deliver_webhooks(webhook_receiver: Receiver) -> None:
+    """Each request on its own event loop (as Starlette's TestClient does); queued jobs follow."""
+    app = create_sandbox_app(key_id="k", key_secret="s", webhook_secret="w", webhook_url=webhook_receiver.url)
+
+    def call(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        async def go() -> Any:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+                response = await client.request(method, path, json=body, auth=("k", "s"))
+                return response.json()
+
+        return run_on_fresh_loop(go)
+
+    webhook_receiver.clear()
+    order = call("POST", "/v1/orders", {"amount": 100, "currency": "INR"})
+    call("POST", f"/_control/orders/{order['id']}/pay")
+    assert call("POST", "/_control/webhooks/flush", {"timeout": 5}) == {"flushed": True, "pending": 0}
+    assert webhook_receiver.events() == PAID
+    assert app.state.sandbox.store.orders[order["id"]].status == "paid"

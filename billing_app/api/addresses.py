@@ -1,0 +1,108 @@
+"""GET, PUT /me/billing/address and GET /me/pincodes/{pin}."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
+
+from billing_app import gst
+from billing_app.api.deps import CurrentPrincipal
+from billing_app.errors import InvalidRequest, NotFound
+from billing_app.models import BillingAddress
+from billing_app.services import addresses
+
+
+class _FieldErrorRoute(APIRoute):
+    """Schema errors (too long, missing, wrong type) name the offending `field` in the
+    envelope, like the service's own InvalidRequest errors do, so a form can show them
+    beside the right input."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                raise _invalid_request(exc) from exc
+
+        return route
+
+
+def _invalid_request(exc: RequestValidationError) -> InvalidRequest:
+    errors = list(exc.errors())
+    first = errors[0] if errors else {}
+    # loc is like ("body", "name") or ("path", "pin"); ("body", 12) for a JSON syntax error.
+    loc = [str(part) for part in first.get("loc", ())[1:]]
+    message = str(first.get("msg", "invalid"))
+    if not loc or not loc[0].isidentifier():
+        return InvalidRequest(message)
+    return InvalidRequest(f"{'.'.join(loc)}: {message}", field=loc[0])
+
+
+router = APIRouter(prefix="/me", tags=["billing address"], route_class=_FieldErrorRoute)
+
+
+class AddressIn(BaseModel):
+    name: str = Field(max_length=addresses.NAME_MAX)
+    line1: str = Field(max_length=addresses.LINE_MAX)
+    line2: str | None = Field(default="", max_length=addresses.LINE_MAX)
+    city: str = Field(max_length=addresses.CITY_MAX)
+    state_code: str = Field(max_length=4)
+    pin: str = Field(max_length=12)  # "560 001" is accepted and stored as "560001"
+    gstin: str | None = Field(default=None, max_length=20)
+
+
+class AddressOut(BaseModel):
+    name: str
+    line1: str
+    line2: str
+    city: str
+    state_code: str
+    state: str
+    pin: str
+    gstin: str | None
+
+
+class PincodeOut(BaseModel):
+    pin: str
+    state: str | None
+    state_code: str | None
+    districts: list[str]
+
+
+def address_out(address: BillingAddress) -> AddressOut:
+    return AddressOut(
+        name=address.name,
+        line1=address.line1,
+        line2=address.line2,
+        city=address.city,
+        state_code=address.state_code,
+        state=gst.state_name(address.state_code) or "",
+        pin=address.pin,
+        gstin=address.gstin,
+    )
+
+
+@router.get("/billing/address")
+def get_address(principal: CurrentPrincipal) -> AddressOut:
+    address = addresses.get_address(org_id=principal.org_id)
+    if address is None:
+        raise NotFound("No billing address yet.")
+    return address_out(address)
+
+
+@router.put("/billing/address")
+def put_address(body: AddressIn, principal: CurrentPrincipal) -> AddressOut:
+    return address_out(addresses.save_address(org_id=principal.org_id, **body.model_dump()))
+
+
+@router.get("/pincodes/{pin}")
+def get_pincode(pin: Annotated[str, Path(max_length=12)], principal: CurrentPrincipal) -> PincodeOut:
+    found = addresses.lookup_pin(pin=pin)
+    return PincodeOut(pin=found.pin, state=found.state, state_code=found.state_code, districts=list(found.districts))

@@ -1,0 +1,32 @@
+"""POST /webhooks/razorpay: 2xx for every correctly signed delivery (duplicates and
+events we ignore included), 400 signature_invalid otherwise."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from billing_app.services import webhooks
+
+router = APIRouter(tags=["webhooks"])
+
+
+class WebhookOut(BaseModel):
+    status: str
+
+
+@router.post("/webhooks/razorpay")
+async def razorpay_webhook(request: Request, background: BackgroundTasks) -> WebhookOut:
+    raw_body = await request.body()  # the exact bytes Razorpay signed
+    received = await run_in_threadpool(
+        lambda: webhooks.receive(
+            raw_body=raw_body,
+            signature=request.headers.get("x-razorpay-signature"),
+            event_id=request.headers.get("x-razorpay-event-id"),
+        )
+    )
+    if received.event_row_id is None:
+        return WebhookOut(status="duplicate")
+    background.add_task(webhooks.process, event_row_id=received.event_row_id)
+    return WebhookOut(status="accepted")

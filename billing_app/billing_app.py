@@ -6,6 +6,8 @@ import reflex as rx
 
 from billing_app import routes
 from billing_app.api.app import create_api
+from billing_app.config import get_settings
+from billing_app.jobs.reconciler import reconciler_loop
 from billing_app.pages.billing import BillingState, billing_page
 from billing_app.pages.billing_address import AddressState, AddressSummaryState, billing_address_page
 from billing_app.pages.dashboard import dashboard_page
@@ -15,6 +17,8 @@ from billing_app.pages.signup import signup_page
 from billing_app.state.session import SessionState
 
 app = rx.App(api_transformer=create_api())
+if get_settings().background_jobs:
+    app.register_lifespan_task(reconciler_loop)
 
 _signed_in = SessionState.require_session
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · billing_app", on_load=SessionState.redirect_if_signed_in)

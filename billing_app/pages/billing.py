@@ -10,6 +10,7 @@ from billing_app.ist import display_ist
 from billing_app.models import LedgerEntry
 from billing_app.money import format_money
 from billing_app.pages.billing_address import address_summary_card
+from billing_app.pages.topup import topup_panel
 from billing_app.services import ledger
 from billing_app.state.session import SessionState, call_service, current_principal
 
@@ -226,4 +227,15 @@ def history_table() -> rx.Component:
 
 
 def billing_page() -> rx.Component:
-    return page_frame(routes.BILLING, "Billing", balance_card(), address_summary_card(), history_table())
+    return page_frame(
+        routes.BILLING,
+        "Billing",
+        rx.grid(
+            rx.vstack(balance_card(), address_summary_card(), spacing="4", width="100%"),
+            topup_panel(),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+        ),
+        history_table(),
+    )

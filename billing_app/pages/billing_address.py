@@ -18,7 +18,7 @@ from billing_app.state.session import call_service, current_principal
 FIELDS = ("name", "line1", "line2", "pin", "city", "state_code", "gstin")
 PIN_UNKNOWN = "We couldn't find this PIN code. Please enter your city and state yourself."
 PIN_NO_STATE = "We know this PIN code but not its state. Please choose the state."
-PIN_SEVERAL = "This PIN code covers several districts. Choose yours, or type the city."
+PIN_SEVERAL = "Several districts share this PIN code: pick yours from the District list."
 
 
 def safe_next(value: str | None) -> str:
@@ -332,6 +332,21 @@ def _pin_feedback() -> rx.Component:
                 data_testid="pin-message",
             ),
         ),
+    )
+
+
+def _city_field() -> rx.Component:
+    """City, and under it the district choice when the PIN spans several (it fills City)."""
+    return _cell(
+        labelled_input(
+            "City",
+            "city",
+            value=AddressState.city,
+            on_change=AddressState.set_city,
+            auto_complete="address-level2",
+            aria_invalid=rx.cond(AddressState.error_field == "city", "true", "false"),
+        ),
+        _field_error("city"),
         _district_choice(),
     )
 
@@ -362,18 +377,18 @@ def address_form() -> rx.Component:
                 _text_field("Address line 1", "line1", wide=True, auto_complete="address-line1"),
                 _text_field("Address line 2 (optional)", "line2", wide=True, auto_complete="address-line2"),
                 _pin_field(),
-                _text_field("City", "city", auto_complete="address-level2"),
+                _city_field(),
                 _state_select(),
                 _text_field(
                     "GSTIN (optional)",
                     "gstin",
-                    placeholder="e.g. 29AAGCB7383J1Z4",
+                    placeholder="29AAGCB7383J1Z4",
                     max_length=15,
                     auto_complete="off",
                     text_transform="uppercase",
                 ),
                 columns=rx.breakpoints(initial="1", sm="2"),
-                gap="4",
+                spacing="4",
                 width="100%",
                 align_items="start",
             ),
@@ -417,11 +432,11 @@ def address_summary_card() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.icon("map-pin", size=18, color=rx.color("gray", 11)),
-                rx.heading("Billing address", size="4"),
+                rx.heading("Billing address", size="4", white_space="nowrap"),
                 rx.spacer(),
                 rx.button(
                     rx.link(
-                        rx.cond(has_address, "Edit", "Add address"),
+                        rx.cond(has_address, "Edit", "Add"),
                         href=routes.billing_address_url(routes.BILLING),
                         data_testid="address-edit",
                     ),

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from billing_app.config import get_settings
 from billing_app.db import read_session, write_session
 from billing_app.errors import Conflict, InvalidCredentials, InvalidRequest, Unauthenticated
-from billing_app.models import AuthSession, EntryKind, Membership, Org, User
+from billing_app.models import AuthSession, EntryKind, Membership, Org, RoutingProfile, User
 from billing_app.models.types import utcnow
 from billing_app.money import format_units
 from billing_app.services.ledger import post_entry
@@ -105,6 +105,7 @@ def signup(*, email: str, password: str, name: str, org_name: str, client_ip: st
             session.flush()
             assert org.id is not None and user.id is not None
             session.add(Membership(user_id=user.id, org_id=org.id, role="owner"))
+            session.add(RoutingProfile(org_id=org.id))  # every org has exactly one
             if settings.signup_credit_micros:
                 post_entry(
                     session,

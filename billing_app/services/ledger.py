@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
-from billing_app.models import EntryKind, LedgerEntry, Org
+from billing_app.models import EntryKind, LedgerEntry, Org, UsageEvent
 
 
 def post_entry(
@@ -80,17 +80,23 @@ class Mismatch:
 
 
 def explained_balances(session: Session) -> dict[int, int]:
-    """Σ ledger entries per org."""
+    """Σ ledger entries − Σ usage costs, per org: what each balance should be."""
     rows = session.execute(
         select(col(LedgerEntry.org_id), func.coalesce(func.sum(col(LedgerEntry.amount_micros)), 0)).group_by(
             col(LedgerEntry.org_id)
         )
     ).all()
-    return {org_id: int(total) for org_id, total in rows}
+    explained = {org_id: int(total) for org_id, total in rows}
+    usage = session.execute(
+        select(col(UsageEvent.org_id), func.sum(col(UsageEvent.cost_micros))).group_by(col(UsageEvent.org_id))
+    ).all()
+    for org_id, cost in usage:
+        explained[org_id] = explained.get(org_id, 0) - int(cost)
+    return explained
 
 
 def audit() -> list[Mismatch]:
-    """Every org whose balance is not explained by its ledger (empty list: all good)."""
+    """Every org whose balance is not Σ ledger − Σ usage (empty list: all good)."""
     with read_session() as session:
         explained = explained_balances(session)
         orgs = session.execute(select(col(Org.id), col(Org.balance_micros))).all()

@@ -112,8 +112,9 @@ def _credit(order: PaymentOrder, payment: dict[str, Any]) -> bool:
                 update(PaymentOrder)
                 .where(col(PaymentOrder.id) == order.id, col(PaymentOrder.status) != OrderStatus.PAID)
                 .values(status=OrderStatus.PAID, paid_at=utcnow())
-            ).rowcount
-            if not won:
+                .returning(col(PaymentOrder.id))
+            ).first()
+            if won is None:
                 return False
             assert order.id is not None
             session.add(

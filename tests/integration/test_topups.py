@@ -125,7 +125,7 @@ def test_failed_then_successful_upi_retry_is_credited_once(app, account):
 
 
 def test_unpaid_order_stays_pending(app, account):
-    order = app.new_order(account)
+    app.new_order(account)
     assert reconcile_once(older_than_seconds=0).credited == 0
     assert balance(app, account) == START
 

@@ -1,0 +1,98 @@
+"""API keys: created (the secret is shown once), listed with their spend, revoked.
+
+Only the SHA-256 of a key is stored: keys are 192 random bits, so a fast hash is as
+good as a slow one here and keeps the metering hot path cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from billing_app.db import read_session, write_session
+from billing_app.errors import InvalidRequest, NotFound
+from billing_app.ist import to_ist
+from billing_app.models import ApiKey
+from billing_app.models.types import utcnow
+
+KEY_PREFIX = "sk-live-"
+VISIBLE_CHARS = 12  # "sk-live-AbCd" is what lists and logs show
+MAX_ACTIVE_KEYS = 50
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def ist_month(moment: datetime) -> int:
+    """YYYYMM of the IST calendar month containing `moment` (the budget window)."""
+    local = to_ist(moment)
+    return local.year * 100 + local.month
+
+
+def month_spend(key: ApiKey, *, now: datetime | None = None) -> int:
+    """What the key has spent in the current IST month."""
+    return key.month_spend_micros if key.spend_month == ist_month(now or utcnow()) else 0
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    key: ApiKey
+    secret: str  # shown once; never stored
+
+
+def create_key(
+    *, org_id: int, name: str, monthly_budget_micros: int | None = None, user_id: int | None = None
+) -> CreatedKey:
+    """A new key for the org. Raises InvalidRequest for a missing/long name, a negative
+    budget or too many active keys. A budget of 0 means nothing may be spent."""
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise InvalidRequest("Give the key a name of 1 to 80 characters.", field="name")
+    if monthly_budget_micros is not None and (isinstance(monthly_budget_micros, bool) or monthly_budget_micros < 0):
+        raise InvalidRequest("The monthly budget cannot be negative.", field="monthly_budget_micros")
+    secret = KEY_PREFIX + secrets.token_urlsafe(24)
+    with write_session() as session:
+        active = session.execute(
+            select(col(ApiKey.id)).where(col(ApiKey.org_id) == org_id, col(ApiKey.revoked_at).is_(None))
+        ).all()
+        if len(active) >= MAX_ACTIVE_KEYS:
+            raise InvalidRequest(f"An organisation can have at most {MAX_ACTIVE_KEYS} active keys.")
+        key = ApiKey(
+            org_id=org_id,
+            name=name,
+            prefix=secret[:VISIBLE_CHARS],
+            key_hash=hash_key(secret),
+            monthly_budget_micros=monthly_budget_micros,
+            created_by_user_id=user_id,
+        )
+        session.add(key)
+        session.flush()
+    return CreatedKey(key=key, secret=secret)
+
+
+def list_keys(*, org_id: int) -> list[ApiKey]:
+    """The org's keys, newest first, revoked ones included (their usage still shows)."""
+    with read_session() as session:
+        return list(
+            session.execute(
+                select(ApiKey).where(col(ApiKey.org_id) == org_id).order_by(col(ApiKey.id).desc())
+            ).scalars()
+        )
+
+
+def revoke_key(*, org_id: int, key_id: int) -> None:
+    """Revoke the key at once (the next request with it gets 401 invalid_api_key).
+    Idempotent; another org's key or an unknown id is NotFound."""
+    with write_session() as session:
+        owner = session.execute(select(col(ApiKey.org_id)).where(col(ApiKey.id) == key_id)).scalar_one_or_none()
+        if owner != org_id:
+            raise NotFound("No such API key.")
+        session.execute(
+            update(ApiKey).where(col(ApiKey.id) == key_id, col(ApiKey.revoked_at).is_(None)).values(revoked_at=utcnow())
+        )

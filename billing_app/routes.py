@@ -17,6 +17,7 @@ NAV = (
     ("Billing", BILLING),
     ("Usage", USAGE),
     ("API keys", KEYS),
+    ("Models", MODELS),
     ("Settings", SETTINGS),
 )
 

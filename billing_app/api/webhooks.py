@@ -3,10 +3,11 @@ events we ignore included), 400 signature_invalid otherwise."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from billing_app.jobs import webhook_worker
 from billing_app.services import webhooks
 
 router = APIRouter(tags=["webhooks"])
@@ -17,7 +18,7 @@ class WebhookOut(BaseModel):
 
 
 @router.post("/webhooks/razorpay")
-async def razorpay_webhook(request: Request, background: BackgroundTasks) -> WebhookOut:
+async def razorpay_webhook(request: Request) -> WebhookOut:
     raw_body = await request.body()  # the exact bytes Razorpay signed
     received = await run_in_threadpool(
         lambda: webhooks.receive(
@@ -28,5 +29,5 @@ async def razorpay_webhook(request: Request, background: BackgroundTasks) -> Web
     )
     if received.event_row_id is None:
         return WebhookOut(status="duplicate")
-    background.add_task(webhooks.process, event_row_id=received.event_row_id)
+    webhook_worker.submit(received.event_row_id)
     return WebhookOut(status="accepted")

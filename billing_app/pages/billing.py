@@ -11,7 +11,7 @@ from billing_app.models import LedgerEntry
 from billing_app.money import format_money
 from billing_app.pages.billing_address import address_summary_card
 from billing_app.pages.topup import topup_panel
-from billing_app.services import ledger
+from billing_app.services import ledger, usage
 from billing_app.state.session import SessionState, call_service, current_principal
 
 ENTRY_LABELS = {
@@ -20,6 +20,7 @@ ENTRY_LABELS = {
     "promo": "Promo bonus",
     "manual": "Adjustment",
     "refund": "Refund",
+    "deduction": "Usage",
 }
 PAGE_SIZE = 20
 
@@ -43,12 +44,26 @@ def history_row(entry: LedgerEntry, currency: str) -> dict[str, str]:
     }
 
 
+def deduction_row(day: usage.Deduction, currency: str) -> dict[str, str]:
+    """A day of API usage, shown beside the money events when "Show daily usage" is on."""
+    return {
+        **dict.fromkeys(("id", "payment_id", "credit"), ""),
+        "date": f"{day.day:%d %b %Y}, whole day IST",
+        "type": ENTRY_LABELS["deduction"],
+        "kind": "deduction",
+        "amount": _signed(-day.cost_micros, currency),
+        "description": day.description,
+        "balance_after": "—",
+    }
+
+
 class BillingState(rx.State):
     rows: list[dict[str, str]] = []
     # Keyset pagination: the cursor that produced each page seen so far ("" = newest).
     page_cursors: list[str] = []
     next_cursor: str = ""
     loading: bool = True
+    show_usage: bool = False  # add one `deduction` row per IST day of usage
 
     @rx.var
     def page_number(self) -> int:
@@ -59,7 +74,16 @@ class BillingState(rx.State):
         if principal is None:
             return False
         page = await call_service(ledger.list_entries, org_id=principal.org_id, limit=PAGE_SIZE, cursor=cursor or None)
-        self.rows = [history_row(entry, principal.currency) for entry in page.entries]
+        if self.show_usage:
+            items = await call_service(usage.with_daily_deductions, org_id=principal.org_id, page=page, cursor=cursor)
+            self.rows = [
+                history_row(i, principal.currency)
+                if isinstance(i, LedgerEntry)
+                else deduction_row(i, principal.currency)
+                for i in items
+            ]
+        else:
+            self.rows = [history_row(entry, principal.currency) for entry in page.entries]
         self.next_cursor = page.next_cursor or ""
         return True
 
@@ -69,6 +93,11 @@ class BillingState(rx.State):
         if await self._load(""):
             self.page_cursors = [""]
         self.loading = False
+
+    @rx.event
+    async def toggle_usage(self, value: bool) -> None:
+        self.show_usage = value
+        await self._load(self.page_cursors[-1] if self.page_cursors else "")
 
     @rx.event
     async def older(self) -> None:
@@ -167,7 +196,24 @@ def _empty_history() -> rx.Component:
 def history_table() -> rx.Component:
     return card(
         rx.vstack(
-            rx.heading("Transaction history", size="4"),
+            rx.hstack(
+                rx.heading("Transaction history", size="4"),
+                rx.spacer(),
+                rx.el.label(
+                    rx.switch(
+                        checked=BillingState.show_usage,
+                        on_change=BillingState.toggle_usage,
+                        data_testid="show-daily-usage",
+                    ),
+                    rx.text("Show daily usage", size="2"),
+                    display="flex",
+                    gap="0.5em",
+                    align_items="center",
+                ),
+                width="100%",
+                align="center",
+                wrap="wrap",
+            ),
             rx.cond(
                 BillingState.loading,
                 rx.vstack(

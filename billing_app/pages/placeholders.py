@@ -12,13 +12,5 @@ def _coming(active: str, title: str, text: str) -> rx.Component:
     return page_frame(active, title, card(rx.text(text, color=rx.color("gray", 11))))
 
 
-def usage_page() -> rx.Component:
-    return _coming(routes.USAGE, "Usage", "Per-key and per-model usage will show here.")
-
-
-def keys_page() -> rx.Component:
-    return _coming(routes.KEYS, "API keys", "Create and revoke API keys here.")
-
-
 def settings_page() -> rx.Component:
     return _coming(routes.SETTINGS, "Settings", "Low-balance alerts will be set here.")

@@ -40,7 +40,7 @@ _KEY = (
         _key.c.spend_month,
         _key.c.month_spend_micros,
         _org.c.currency,
-        sa.func.coalesce(_profile.c.mode, RoutingMode.AUTO.value),
+        sa.func.coalesce(_profile.c.mode, sa.literal_column(f"'{RoutingMode.AUTO.value}'")),
         _price.c.input_micros_per_million,
         _price.c.output_micros_per_million,
     )
@@ -53,7 +53,7 @@ _KEY = (
 )
 _LOCK_BALANCE = sa.select(_org.c.balance_micros).where(_org.c.id == _p("org_id")).with_for_update()
 _BALANCE = sa.select(_org.c.balance_micros).where(_org.c.id == _p("org_id"))
-_OPEN_HOLDS = sa.select(sa.func.coalesce(sa.func.sum(_hold.c.amount_micros), 0)).where(
+_OPEN_HOLDS = sa.select(sa.func.coalesce(sa.func.sum(_hold.c.amount_micros), sa.literal_column("0"))).where(
     _hold.c.org_id == _p("org_id"), _hold.c.expires_at > _p("now")
 )
 _EXISTING_HOLD = sa.select(_hold.c.id, _hold.c.amount_micros, _hold.c.expires_at).where(
@@ -160,7 +160,10 @@ _DIALECTS: dict[str, Dialect] = {"sqlite": sqlite.dialect(paramstyle="named"), "
 def _compile(dialect_name: str) -> dict[str, str]:
     dialect = _DIALECTS[dialect_name]
     statements = {**_COMMON, **_UPSERTS[dialect_name]}
-    return {name: str(stmt.compile(dialect=dialect)) for name, stmt in statements.items()}
+    compiled = {name: stmt.compile(dialect=dialect) for name, stmt in statements.items()}
+    for name, each in compiled.items():  # every value is passed in: no literal turned parameter
+        assert all(value is None for value in each.params.values()), f"{name} has bound literals"
+    return {name: str(each) for name, each in compiled.items()}
 
 
 _SQL = {name: _compile(name) for name in _DIALECTS}
@@ -314,7 +317,7 @@ def checkpoint_wal() -> tuple[int, int, int] | None:
     try:
         cursor = conn.cursor()
         cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        busy, frames, done = cursor.fetchone()
+        busy, frames, done = cursor.fetchone() or (0, 0, 0)
         return int(busy), int(frames), int(done)
     finally:
         conn.close()

@@ -93,9 +93,7 @@ def complete(
     answered again but billed once."""
     request_id = request_id or f"chatcmpl-{uuid.uuid4().hex}"
     prompt = prompt_tokens(messages)
-    metering.authorize(
-        api_key=api_key, request_id=request_id, model=model, max_tokens=max_tokens, prompt_tokens=prompt
-    )
+    metering.authorize(api_key=api_key, request_id=request_id, model=model, max_tokens=max_tokens, prompt_tokens=prompt)
     content, finish_reason = answer(model, messages, max_tokens)
     completion = count_tokens(content)
     debit = metering.record_usage(

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from babel.numbers import format_decimal
 from sqlmodel import col
 
 from billing_app.db import read_session
@@ -22,6 +23,7 @@ from billing_app.ist import ist_day, ist_day_start
 from billing_app.models import ApiKey, LedgerEntry, UsageDaily, UsageEvent
 from billing_app.models.types import utcnow
 from billing_app.money import micros_to_decimal
+from billing_app.services.ledger import Page
 
 MAX_RANGE_DAYS = 366
 _SUMS = (
@@ -89,6 +91,15 @@ def last_days(days: int, *, now: datetime | None = None) -> tuple[date, date]:
     """The `days` IST days ending today, as (first, last)."""
     end = today(now=now)
     return end - timedelta(days=days - 1), end
+
+
+def resolve_range(start: date | None, end: date | None, *, now: datetime | None = None) -> tuple[date, date]:
+    """A requested range with its gaps filled: `end` defaults to today (IST), `start` to
+    29 days before `end`. Raises InvalidRequest for a reversed or over-long range."""
+    end = end or today(now=now)
+    start = start or end - timedelta(days=29)
+    check_range(start, end)
+    return start, end
 
 
 def check_range(start: date, end: date) -> None:
@@ -212,6 +223,23 @@ class Deduction:
     requests: int
     tokens: int
     cost_micros: int
+
+    @property
+    def description(self) -> str:
+        plural = "" if self.requests == 1 else "s"
+        return f"API usage: {format_decimal(self.requests, locale='en_IN')} request{plural}, " + (
+            f"{format_decimal(self.tokens, locale='en_IN')} tokens"
+        )
+
+
+def with_daily_deductions(
+    *, org_id: int, page: Page, cursor: str | None, now: datetime | None = None
+) -> list[LedgerEntry | Deduction]:
+    """One page of the ledger with the usage days that sort into it, newest first."""
+    oldest = page.entries[-1] if page.next_cursor and page.entries else None
+    days = deductions_for_ledger_page(org_id=org_id, oldest=oldest, before_entry_id=cursor, now=now)
+    items: list[LedgerEntry | Deduction] = [*page.entries, *days]
+    return sorted(items, key=lambda item: item.created_at if isinstance(item, LedgerEntry) else item.at, reverse=True)
 
 
 def deductions_for_ledger_page(

@@ -1,0 +1,177 @@
+"""The router's side, authenticated by `Authorization: Bearer <API key>`:
+POST /v1/billing/authorize, POST /v1/billing/usage, POST /v1/chat/completions, GET /v1/models.
+
+Handlers are plain `def`s: FastAPI runs them in its threadpool, so the blocking database
+work never sits on the event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Request
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from billing_app.api.deps import bearer_token
+from billing_app.config import get_settings
+from billing_app.errors import InvalidApiKey, InvalidRequest
+from billing_app.ist import iso_ist
+from billing_app.services import metering, pricing, sandbox_llm
+
+router = APIRouter(prefix="/v1", tags=["metering"])
+TokenCount = Annotated[StrictInt, Field(ge=0, le=metering.MAX_TOKENS)]
+RequestId = Annotated[str, Field(min_length=1, max_length=metering.MAX_REQUEST_ID)]
+ModelName = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+def api_key(request: Request) -> str:
+    token = bearer_token(request)
+    if token is None:
+        raise InvalidApiKey("Send Authorization: Bearer <API key>.")
+    return token
+
+
+ApiKey = Annotated[str, Depends(api_key)]
+
+
+class AuthorizeIn(BaseModel):
+    request_id: RequestId
+    model: ModelName
+    max_tokens: TokenCount | None = None
+    # Optional: the prompt's size, when the caller knows it, makes the hold closer.
+    prompt_tokens: TokenCount | None = None
+
+
+class AuthorizeOut(BaseModel):
+    hold_id: int
+    available_micros: int
+    hold_micros: int
+    expires_at: str
+    currency: str
+
+
+class UsageIn(BaseModel):
+    request_id: RequestId
+    model: ModelName
+    prompt_tokens: TokenCount
+    completion_tokens: TokenCount
+    routing_mode: Literal["auto", "tier"] | None = None
+
+
+class UsageOut(BaseModel):
+    cost_micros: int
+    balance_micros: int
+    currency: str
+    replayed: bool
+
+
+@router.post("/billing/authorize")
+def authorize(body: AuthorizeIn, key: ApiKey) -> AuthorizeOut:
+    """Before a request: 402 insufficient_credits when balance − open holds ≤ 0, 429
+    budget_exceeded when the key's IST-month spend has reached its budget; otherwise a
+    hold of the estimated cost (from max_tokens) that expires by itself."""
+    held = metering.authorize(api_key=key, **body.model_dump())
+    return AuthorizeOut(
+        hold_id=held.hold_id,
+        available_micros=held.available_micros,
+        hold_micros=held.hold_micros,
+        expires_at=iso_ist(held.expires_at),
+        currency=held.currency,
+    )
+
+
+@router.post("/billing/usage")
+def usage(body: UsageIn, key: ApiKey) -> UsageOut:
+    """After a request: debit its cost once per request_id (a replay returns the same cost)."""
+    debit = metering.record_usage(api_key=key, **body.model_dump())
+    return UsageOut(
+        cost_micros=debit.cost_micros,
+        balance_micros=debit.balance_micros,
+        currency=debit.currency,
+        replayed=debit.replayed,
+    )
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[dict[str, Any]] | None = None
+    name: str | None = Field(default=None, max_length=64)
+
+
+class ChatIn(BaseModel):
+    model_config = ConfigDict(extra="allow")  # temperature, top_p …: accepted, no effect here
+
+    model: ModelName
+    messages: list[ChatMessage] = Field(min_length=1, max_length=1000)
+    max_tokens: Annotated[StrictInt, Field(ge=1, le=metering.MAX_TOKENS)] | None = None
+    max_completion_tokens: Annotated[StrictInt, Field(ge=1, le=metering.MAX_TOKENS)] | None = None
+    stream: bool = False
+
+
+@router.post("/chat/completions")
+def chat_completions(
+    body: ChatIn, key: ApiKey, x_request_id: Annotated[str | None, Header(max_length=100)] = None
+) -> dict[str, Any]:
+    """OpenAI-compatible. With no upstream configured every catalog model answers through
+    the built-in sandbox backend; billed at the model's rates. `X-Request-Id` makes a retry
+    bill once."""
+    if body.stream:
+        raise InvalidRequest("stream=true is not supported by the sandbox backend.", field="stream")
+    done = sandbox_llm.complete(
+        api_key=key,
+        model=body.model,
+        messages=[m.model_dump() for m in body.messages],
+        max_tokens=body.max_completion_tokens or body.max_tokens,
+        request_id=x_request_id,
+    )
+    return {
+        "id": done.id,
+        "object": "chat.completion",
+        "created": int(done.created.timestamp()),
+        "model": done.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": done.content},
+                "finish_reason": done.finish_reason,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": done.prompt_tokens,
+            "completion_tokens": done.completion_tokens,
+            "total_tokens": done.prompt_tokens + done.completion_tokens,
+        },
+        "billing": {
+            "cost_micros": done.debit.cost_micros,
+            "balance_micros": done.debit.balance_micros,
+            "currency": done.debit.currency,
+        },
+    }
+
+
+@router.get("/models")
+def list_models() -> dict[str, Any]:
+    """The catalog in OpenAI's list shape, with our rates (per million tokens, before the
+    routing markup) added. Public: prices are not a secret."""
+    currency = get_settings().billing_currency
+    return {
+        "object": "list",
+        "data": [
+            {
+                "id": row.model,
+                "object": "model",
+                "created": int(row.updated_at.timestamp()),
+                "owned_by": row.provider,
+                "name": row.display_name,
+                "context_length": row.context_window,
+                "pricing": {
+                    "currency": currency,
+                    "input_micros_per_million": row.input_micros_per_million,
+                    "output_micros_per_million": row.output_micros_per_million,
+                },
+            }
+            for row in pricing.list_prices()
+        ],
+    }

@@ -1,0 +1,301 @@
+"""Usage: spend per IST day (chart), per model and per key, over a date range; CSV export.
+Everything comes from the daily rollups (services/usage.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import reflex as rx
+from babel.numbers import format_decimal
+
+from billing_app import routes
+from billing_app.components.layout import card, page_frame
+from billing_app.errors import BillingAppError
+from billing_app.money import format_money, micros_to_decimal
+from billing_app.services import usage
+from billing_app.state.session import call_service, current_principal
+
+PRESETS = (("7", "7 days"), ("30", "30 days"), ("90", "90 days"))
+
+
+def count(n: int) -> str:
+    return format_decimal(n, locale="en_IN")
+
+
+def totals_row(label: str, t: usage.Totals, currency: str, **extra: str) -> dict[str, str]:
+    return {
+        "label": label,
+        "requests": count(t.requests),
+        "prompt": count(t.prompt_tokens),
+        "completion": count(t.completion_tokens),
+        "cost": format_money(t.cost_micros, currency),
+        **extra,
+    }
+
+
+def chart_point(day: usage.DayUsage) -> dict[str, Any]:
+    """A bar of the chart. Recharts needs a number: rupees to 2 decimals, for drawing only."""
+    spend = float(micros_to_decimal(day.totals.cost_micros).quantize(Decimal("0.01")))
+    return {"day": day.day.strftime("%d %b"), "spend": spend, "requests": day.totals.requests}
+
+
+class UsageState(rx.State):
+    start: str = ""  # IST days, YYYY-MM-DD
+    end: str = ""
+    preset: str = "30"
+    loading: bool = True
+    error: str = ""
+    spend: str = ""
+    requests: str = ""
+    tokens_in: str = ""
+    tokens_out: str = ""
+    today_spend: str = ""
+    today_requests: str = ""
+    has_usage: bool = False
+    chart: list[dict[str, Any]] = []
+    model_rows: list[dict[str, str]] = []
+    key_rows: list[dict[str, str]] = []
+
+    async def _refresh(self) -> None:
+        principal = await current_principal(self)
+        if principal is None:
+            return
+        try:
+            start, end = date.fromisoformat(self.start), date.fromisoformat(self.end)
+            window = await call_service(usage.window, org_id=principal.org_id, start=start, end=end)
+            days = await call_service(usage.daily, org_id=principal.org_id, start=start, end=end)
+            today = usage.today()
+            now = await call_service(usage.window, org_id=principal.org_id, start=today, end=today)
+        except (ValueError, BillingAppError) as exc:
+            self.error = getattr(exc, "message", "Pick a valid date range.")
+            self.loading = False
+            return
+        currency = principal.currency
+        self.error = ""
+        self.spend = format_money(window.totals.cost_micros, currency)
+        self.requests = count(window.totals.requests)
+        self.tokens_in = count(window.totals.prompt_tokens)
+        self.tokens_out = count(window.totals.completion_tokens)
+        self.today_spend = format_money(now.totals.cost_micros, currency)
+        self.today_requests = count(now.totals.requests)
+        self.has_usage = window.totals.requests > 0
+        self.chart = [chart_point(d) for d in days]
+        self.model_rows = [totals_row(m.model, m.totals, currency) for m in window.by_model]
+        self.key_rows = [
+            totals_row(k.name, k.totals, currency, prefix=f"{k.prefix}…", revoked="1" if k.revoked else "")
+            for k in window.by_key
+        ]
+        self.loading = False
+
+    def _use_preset(self, days: str) -> None:
+        start, end = usage.last_days(int(days))
+        self.preset, self.start, self.end = days, start.isoformat(), end.isoformat()
+
+    @rx.event
+    async def load(self) -> None:
+        self.loading = True
+        self._use_preset(self.preset if self.preset in dict(PRESETS) else "30")
+        await self._refresh()
+
+    @rx.event
+    async def pick_preset(self, days: str | list[str]) -> None:
+        if isinstance(days, str) and days in dict(PRESETS):
+            self._use_preset(days)
+            await self._refresh()
+
+    @rx.event
+    async def set_start(self, value: str) -> None:
+        self.start, self.preset = value, ""
+        await self._refresh()
+
+    @rx.event
+    async def set_end(self, value: str) -> None:
+        self.end, self.preset = value, ""
+        await self._refresh()
+
+    @rx.event
+    async def export(self):  # type: ignore[no-untyped-def]
+        principal = await current_principal(self)
+        if principal is None:
+            return
+        try:
+            start, end = date.fromisoformat(self.start), date.fromisoformat(self.end)
+            text = await call_service(
+                usage.export_csv, org_id=principal.org_id, start=start, end=end, currency=principal.currency
+            )
+        except (ValueError, BillingAppError) as exc:
+            yield rx.toast.error(getattr(exc, "message", "Pick a valid date range."))
+            return
+        yield rx.download(data=text, filename=f"usage-{self.start}-to-{self.end}.csv")
+
+
+def _stat(label: str, value: rx.Var | str, detail: rx.Component | str = "", test_id: str = "") -> rx.Component:
+    return card(
+        rx.vstack(
+            rx.text(label, size="2", color=rx.color("gray", 11)),
+            rx.text(value, size="6", weight="bold", data_testid=test_id or None),
+            rx.text(detail, size="1", color=rx.color("gray", 11)),
+            spacing="1",
+        ),
+    )
+
+
+def _range_bar() -> rx.Component:
+    return rx.flex(
+        rx.segmented_control.root(
+            *[rx.segmented_control.item(label, value=value) for value, label in PRESETS],
+            value=UsageState.preset,
+            on_change=UsageState.pick_preset,
+        ),
+        rx.hstack(
+            rx.input(type="date", value=UsageState.start, on_change=UsageState.set_start, aria_label="From (IST)"),
+            rx.text("to", size="2", color=rx.color("gray", 11)),
+            rx.input(type="date", value=UsageState.end, on_change=UsageState.set_end, aria_label="To (IST)"),
+            align="center",
+            spacing="2",
+        ),
+        rx.spacer(display=["none", "none", "block"]),
+        rx.button(rx.icon("download", size=16), "Export CSV", variant="soft", on_click=UsageState.export),
+        gap="3",
+        align="center",
+        wrap="wrap",
+        width="100%",
+    )
+
+
+def _chart() -> rx.Component:
+    return card(
+        rx.vstack(
+            rx.heading("Daily spend (₹, IST days)", size="4"),
+            rx.box(
+                rx.recharts.bar_chart(
+                    rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+                    rx.recharts.x_axis(data_key="day", font_size=12),
+                    rx.recharts.y_axis(font_size=12, width=48),
+                    rx.recharts.graphing_tooltip(),
+                    rx.recharts.bar(data_key="spend", name="Spend (₹)", fill=rx.color("indigo", 9), radius=3),
+                    data=UsageState.chart,
+                    height=260,
+                ),
+                width="100%",
+                data_testid="usage-chart",
+            ),
+            spacing="3",
+            width="100%",
+        )
+    )
+
+
+def _table(
+    title: str, first: str, rows: rx.Var | list[dict[str, str]], test_id: str, *, with_prefix: bool = False
+) -> rx.Component:
+    def row(r: rx.Var) -> rx.Component:
+        name = rx.vstack(
+            rx.text(r["label"], weight="medium"),
+            rx.code(r["prefix"], size="1") if with_prefix else rx.fragment(),
+            spacing="0",
+        )
+        return rx.table.row(
+            rx.table.cell(name),
+            rx.table.cell(r["requests"], text_align="right"),
+            rx.table.cell(r["prompt"], text_align="right", display=["none", "table-cell"]),
+            rx.table.cell(r["completion"], text_align="right", display=["none", "table-cell"]),
+            rx.table.cell(rx.text(r["cost"], weight="medium"), text_align="right", white_space="nowrap"),
+            data_testid=f"{test_id}-row",
+        )
+
+    return card(
+        rx.vstack(
+            rx.heading(title, size="4"),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell(first),
+                        rx.table.column_header_cell("Requests", text_align="right"),
+                        rx.table.column_header_cell("Input tokens", text_align="right", display=["none", "table-cell"]),
+                        rx.table.column_header_cell(
+                            "Output tokens", text_align="right", display=["none", "table-cell"]
+                        ),
+                        rx.table.column_header_cell("Cost", text_align="right"),
+                    )
+                ),
+                rx.table.body(rx.foreach(rows, row)),
+                width="100%",
+                variant="surface",
+                data_testid=test_id,
+            ),
+            spacing="3",
+            width="100%",
+        )
+    )
+
+
+def _empty() -> rx.Component:
+    return card(
+        rx.center(
+            rx.vstack(
+                rx.icon("chart-column", size=28, color=rx.color("gray", 9)),
+                rx.text("No usage in this range", weight="medium"),
+                rx.text(
+                    "Requests made with your ",
+                    rx.link("API keys", href=routes.KEYS),
+                    " show up here within a second.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                    text_align="center",
+                ),
+                align="center",
+                spacing="1",
+            ),
+            padding="2em",
+            data_testid="usage-empty",
+        )
+    )
+
+
+def _content() -> rx.Component:
+    return rx.vstack(
+        rx.grid(
+            _stat("Spend", UsageState.spend, "in the selected range", "usage-spend"),
+            _stat("Requests", UsageState.requests, "in the selected range", "usage-requests"),
+            _stat("Tokens", UsageState.tokens_in, rx.text("in · ", UsageState.tokens_out, " out")),
+            _stat("Today (IST)", UsageState.today_spend, rx.text(UsageState.today_requests, " requests")),
+            columns=rx.breakpoints(initial="2", md="4"),
+            spacing="4",
+            width="100%",
+        ),
+        rx.cond(
+            UsageState.has_usage,
+            rx.vstack(
+                _chart(),
+                rx.grid(
+                    _table("By model", "Model", UsageState.model_rows, "usage-models"),
+                    _table("By key", "Key", UsageState.key_rows, "usage-keys", with_prefix=True),
+                    columns=rx.breakpoints(initial="1", lg="2"),
+                    spacing="4",
+                    width="100%",
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            _empty(),
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def usage_page() -> rx.Component:
+    return page_frame(
+        routes.USAGE,
+        "Usage",
+        _range_bar(),
+        rx.cond(UsageState.error != "", rx.callout(UsageState.error, icon="triangle-alert", color_scheme="red")),
+        rx.cond(
+            UsageState.loading,
+            rx.vstack(rx.skeleton(height="6em"), rx.skeleton(height="16em"), width="100%", spacing="4"),
+            _content(),
+        ),
+    )

@@ -1,0 +1,108 @@
+"""64 requests at once on a small balance, on SQLite and PostgreSQL: none is authorized
+once balance − open holds ≤ 0, and afterwards balance == start − Σ recorded costs."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+
+from billing_app.errors import InsufficientCredits
+from billing_app.services import api_keys, ledger, metering, pricing, usage
+from tests.factories import make_account
+
+REQUESTS = 64
+MODEL = "sandbox-echo"
+MAX_TOKENS = 1000
+HOLD = 56_100  # 1000 output tokens × ₹51/M × 1.10: the estimate, and the real cost below
+START = 10 * HOLD - 1  # room for exactly 10 requests: the 10th starts with ₹0.000001 left
+
+
+@pytest.fixture
+def funded(any_db) -> tuple[int, str]:
+    pricing.load_catalog()
+    org_id = make_account().principal.org_id
+    ledger.add_manual_entry(org_id=org_id, amount_micros=START - ledger.get_balance(org_id=org_id), reason="set up")
+    return org_id, api_keys.create_key(org_id=org_id, name="load").secret
+
+
+def run_all(work: Callable[[int], None]) -> list[BaseException]:
+    barrier = threading.Barrier(REQUESTS)
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            work(i)
+        except BaseException as exc:  # pragma: no cover - reported by the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(REQUESTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return errors
+
+
+def test_parallel_authorize_then_usage_pairs(funded):
+    org_id, key = funded
+    lock = threading.Lock()
+    granted: list[metering.Authorization] = []
+    refused: list[int] = []
+    costs: list[int] = []
+
+    def pair(i: int) -> None:
+        try:
+            held = metering.authorize(api_key=key, request_id=f"r{i}", model=MODEL, max_tokens=MAX_TOKENS)
+        except InsufficientCredits:
+            with lock:
+                refused.append(i)
+            return
+        debit = metering.record_usage(
+            api_key=key, request_id=f"r{i}", model=MODEL, prompt_tokens=0, completion_tokens=MAX_TOKENS
+        )
+        with lock:
+            granted.append(held)
+            costs.append(debit.cost_micros)
+
+    assert run_all(pair) == []
+    # Every grant saw balance − holds > 0 before its own hold…
+    assert all(held.available_micros + held.hold_micros > 0 for held in granted)
+    # …and since each request costs exactly its hold, exactly 10 fit, in any interleaving.
+    assert (len(granted), len(refused)) == (10, REQUESTS - 10)
+    assert ledger.get_balance(org_id=org_id) == START - sum(costs) == -1
+    assert ledger.audit() == []
+    assert usage.rollup_mismatches() == []
+    today = usage.window(org_id=org_id, start=usage.today(), end=usage.today()).totals
+    assert (today.requests, today.cost_micros) == (10, sum(costs))
+
+
+def test_parallel_authorizes_never_overcommit_the_balance(funded):
+    org_id, key = funded
+    lock = threading.Lock()
+    granted: list[int] = []
+
+    def authorize_only(i: int) -> None:
+        try:
+            metering.authorize(api_key=key, request_id=f"h{i}", model=MODEL, max_tokens=MAX_TOKENS)
+        except InsufficientCredits:
+            return
+        with lock:
+            granted.append(i)
+
+    assert run_all(authorize_only) == []
+    assert len(granted) == 10  # holds alone stop the 11th: balance − 10 holds = −1
+    # The requests that ran report their usage (here: less than held), all at once too.
+    assert run_all(
+        lambda i: (
+            metering.record_usage(api_key=key, request_id=f"h{i}", model=MODEL, prompt_tokens=0, completion_tokens=10)
+            if i in granted
+            else None
+        )
+    ) == []
+    assert metering.expire_holds() == 0  # every hold was settled by its usage
+    assert ledger.get_balance(org_id=org_id) == START - 10 * 561
+    assert ledger.audit() == []
+    assert usage.rollup_mismatches() == []

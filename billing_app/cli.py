@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
+from billing_app.config import get_settings
+from billing_app.cli_payments import add_payment_commands
 from billing_app.errors import BillingAppError
+from billing_app.models import ModelPrice
 from billing_app.money import AmountError, format_money, parse_micros
-from billing_app.services import ledger
+from billing_app.services import ledger, metering, pricing
 
 
 def _manual(args: argparse.Namespace) -> int:
@@ -31,6 +35,45 @@ def _audit(_: argparse.Namespace) -> int:
     return 0
 
 
+def _rates(price: ModelPrice) -> str:
+    currency = get_settings().billing_currency
+    rates = (
+        format_money(price.input_micros_per_million, currency),
+        format_money(price.output_micros_per_million, currency),
+    )
+    return f"in {rates[0]}, out {rates[1]} per 1M tokens"
+
+
+def _prices_list(_: argparse.Namespace) -> int:
+    for price in pricing.list_prices(include_inactive=True):
+        print(f"{price.model:<36} {_rates(price)}  {price.source}{'' if price.active else '  (inactive)'}")
+    return 0
+
+
+def _prices_set(args: argparse.Namespace) -> int:
+    price = pricing.set_price(
+        model=args.model,
+        input_micros_per_million=parse_micros(args.input),
+        output_micros_per_million=parse_micros(args.output),
+        display_name=args.name,
+        provider=args.provider,
+        active=None if args.active is None else args.active == "yes",
+    )
+    print(f"{price.model}: {_rates(price)}")
+    return 0
+
+
+def _prices_load(args: argparse.Namespace) -> int:
+    changed = pricing.load_catalog(path=args.file, overwrite=args.overwrite)
+    print(f"catalog loaded: {changed} price(s) changed")
+    return 0
+
+
+def _expire_holds(_: argparse.Namespace) -> int:
+    print(f"{metering.expire_holds()} expired hold(s) released")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m billing_app.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -43,6 +86,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="check balance == Σ ledger entries − Σ usage for every org")
     audit.set_defaults(run=_audit)
+
+    prices = commands.add_parser("prices", help="the model catalog (rates per million tokens)")
+    price_commands = prices.add_subparsers(dest="prices_command", required=True)
+    price_commands.add_parser("list", help="every model with its rates").set_defaults(run=_prices_list)
+    price_set = price_commands.add_parser("set", help="an operator's rates for a model (kept across catalog loads)")
+    price_set.add_argument("model")
+    price_set.add_argument("--input", required=True, help="credit-currency units per 1M input tokens, e.g. 12.75")
+    price_set.add_argument("--output", required=True, help="credit-currency units per 1M output tokens")
+    price_set.add_argument("--name", help="display name")
+    price_set.add_argument("--provider")
+    price_set.add_argument("--active", choices=["yes", "no"])
+    price_set.set_defaults(run=_prices_set)
+    load = price_commands.add_parser("load", help="bring prices in line with billing_app/data/models.json")
+    load.add_argument("--file", type=Path, default=pricing.CATALOG_PATH, help="another catalog file")
+    load.add_argument("--overwrite", action="store_true", help="also reset prices an operator set")
+    load.set_defaults(run=_prices_load)
+
+    add_payment_commands(commands)
+
+    holds = commands.add_parser("expire-holds", help="release metering holds past their expiry")
+    holds.set_defaults(run=_expire_holds)
     return parser
 
 

@@ -52,6 +52,7 @@ def create_order(body: OrderIn, principal: CurrentPrincipal) -> OrderOut:
         currency=order.currency,
         key_id=created.checkout["key"],
         credits_micros=order.credits_micros,
+        bonus_micros=created.bonus_micros,
         checkout=created.checkout,
     )
 

@@ -14,7 +14,7 @@ from billing_app.services import usage
 
 router = APIRouter(prefix="/me/usage", tags=["usage"])
 From = Annotated[date | None, Query(alias="from", description="first IST day (default: 29 days before `to`)")]
-To = Annotated[date | None, Query(description="last IST day (default: today in IST)")]
+To = Annotated[date | None, Query(alias="to", description="last IST day (default: today in IST)")]
 
 
 class TotalsOut(BaseModel):

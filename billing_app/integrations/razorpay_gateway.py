@@ -95,6 +95,12 @@ class RazorpayGateway:
         body = self._call("the order search", lambda: self._client().order.all(dict(query), timeout=self._timeout))
         return list(body.get("items", []))
 
+    def fetch_payment(self, payment_id: str, *, expand_card: bool = False) -> dict[str, Any]:
+        query = {"expand[]": "card"} if expand_card else {}
+        return self._call(
+            "the payment lookup", lambda: self._client().payment.fetch(payment_id, dict(query), timeout=self._timeout)
+        )
+
     def capture(self, *, payment_id: str, amount_paise: int, currency: str) -> dict[str, Any]:
         return self._call(
             "the capture",

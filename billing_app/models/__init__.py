@@ -12,6 +12,7 @@ from billing_app.models.metering import (
     UsageDaily,
     UsageEvent,
 )
+from billing_app.models.outbox import EmailKind, EmailOutbox, OutboxStatus
 from billing_app.models.payments import BillingAddress, OrderStatus, Payment, PaymentOrder, WebhookEvent
 from billing_app.models.promo import PromoCode, PromoRedemption
 
@@ -19,6 +20,8 @@ __all__ = [
     "ApiKey",
     "AuthSession",
     "BillingAddress",
+    "EmailKind",
+    "EmailOutbox",
     "EntryKind",
     "Hold",
     "LedgerEntry",
@@ -26,6 +29,7 @@ __all__ = [
     "ModelPrice",
     "OrderStatus",
     "Org",
+    "OutboxStatus",
     "Payment",
     "PaymentOrder",
     "PriceSource",

@@ -19,8 +19,9 @@ from billing_app.services import metering
 from billing_app.services.pricing import SANDBOX_MODEL
 
 # A BPE-like split: a word piece of up to 6 letters, up to 3 digits or a run of up to 3
-# symbols, each with its leading space; ≈ 4 characters a token on English text.
-_TOKEN = re.compile(r" ?[^\W\d_]{1,6}| ?\d{1,3}| ?[^\w\s]{1,3}|\s+")
+# other characters, each with its leading space; ≈ 4 characters a token on English text.
+# Every character lands in some piece, so the pieces always join back into the text.
+_TOKEN = re.compile(r" ?[^\W\d_]{1,6}| ?\d{1,3}| ?(?:[^\w\s]|_){1,3}|\s+")
 # OpenAI's accounting for chat prompts: a few tokens of framing per message and reply.
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1

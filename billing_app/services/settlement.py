@@ -19,13 +19,15 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from billing_app.config import get_settings
 from billing_app.db import read_session, write_session
 from billing_app.errors import NotFound, PaymentGatewayError, SignatureInvalid
 from billing_app.integrations.razorpay_gateway import get_gateway
 from billing_app.ist import to_ist
 from billing_app.models import EntryKind, OrderStatus, Payment, PaymentOrder
 from billing_app.models.types import utcnow
-from billing_app.services import ledger
+from billing_app.money import format_units
+from billing_app.services import ledger, promos
 from billing_app.services.topups import get_order, topup_description
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,8 @@ def _captured_payment(order: PaymentOrder) -> dict[str, Any] | None:
                     payment,
                 )
         if payment.get("captured") and payment.get("status") in ("captured", "refunded"):
+            if payment.get("method") == "card" and not payment.get("card"):
+                payment = gateway.fetch_payment(payment["id"], expand_card=True)  # network and last 4
             return payment
     return None
 
@@ -131,16 +135,41 @@ def _credit(order: PaymentOrder, payment: dict[str, Any]) -> bool:
                     receipt_number=receipt_number(order),
                 )
             )
+            bonus = (
+                promos.redeem_in(
+                    session,
+                    promo_code_id=order.promo_code_id,
+                    org_id=order.org_id,
+                    payment_order_id=order.id,
+                    credits_micros=order.credits_micros,
+                )
+                if order.promo_code_id is not None
+                else 0
+            )
+            description = topup_description(order)
+            if order.promo_code and not bonus:
+                description += f"; promo {order.promo_code} not applied (already used or fully redeemed)"
             ledger.post_entry(
                 session,
                 org_id=order.org_id,
                 kind=EntryKind.CHECKOUT,
                 amount_micros=order.credits_micros,
-                description=topup_description(order),
+                description=description,
                 external_ref=payment["id"],
                 payment_id=payment["id"],
                 user_id=order.created_by_user_id,
             )
+            if bonus:
+                ledger.post_entry(
+                    session,
+                    org_id=order.org_id,
+                    kind=EntryKind.PROMO,
+                    amount_micros=bonus,
+                    description=f"Promo bonus {order.promo_code} ({format_units(bonus, get_settings().billing_currency)})",
+                    external_ref=payment["id"],
+                    payment_id=payment["id"],
+                    user_id=order.created_by_user_id,
+                )
         return True
     except IntegrityError:
         # The payment id or its ledger entry exists: credited by a concurrent path.

@@ -11,70 +11,14 @@ from sqlmodel import col, select
 
 from billing_app.config import get_settings
 from billing_app.db import read_session, write_session
-from billing_app.errors import AmountInvalid, NotFound
+from billing_app.errors import NotFound
 from billing_app.integrations.razorpay_gateway import get_gateway
 from billing_app.models import OrderStatus, PaymentOrder
-from billing_app.money import AmountError, format_paise, format_units, parse_whole_units, topup_paise, units_to_micros
+from billing_app.money import format_paise, format_units
+from billing_app.services import promos
 from billing_app.services.accounts import Principal
 from billing_app.services.addresses import require_address
-
-
-@dataclass(frozen=True)
-class TopupRules:
-    currency: str
-    min_units: int
-    max_units: int
-    presets: tuple[int, ...]
-    usd_inr_rate_paise: int
-
-
-def topup_rules() -> TopupRules:
-    settings = get_settings()
-    if settings.billing_currency == "USD":
-        return TopupRules(
-            "USD",
-            settings.usd_topup_min_units,
-            settings.usd_topup_max_units,
-            settings.usd_topup_presets,
-            settings.usd_inr_rate_paise,
-        )
-    return TopupRules(
-        "INR",
-        settings.topup_min_units,
-        settings.topup_max_units,
-        settings.inr_topup_presets,
-        settings.usd_inr_rate_paise,
-    )
-
-
-@dataclass(frozen=True)
-class Quote:
-    units: int
-    currency: str
-    amount_paise: int  # what Razorpay charges, in INR paise
-    credits_micros: int
-
-
-def quote_topup(*, amount: str | int) -> Quote:
-    """Validate a top-up amount (whole units, within the limits) and price it.
-
-    Raises AmountInvalid with a message a person can act on."""
-    rules = topup_rules()
-    limits = f"between {format_units(units_to_micros(rules.min_units), rules.currency)} and " + format_units(
-        units_to_micros(rules.max_units), rules.currency
-    )
-    try:
-        units = parse_whole_units(amount)
-    except AmountError as exc:
-        raise AmountInvalid(f"Enter a whole amount {limits}.", field="amount") from exc
-    if not rules.min_units <= units <= rules.max_units:
-        raise AmountInvalid(f"Top-ups must be {limits}.", field="amount")
-    return Quote(
-        units=units,
-        currency=rules.currency,
-        amount_paise=topup_paise(units, rules.currency, rules.usd_inr_rate_paise),
-        credits_micros=units_to_micros(units),
-    )
+from billing_app.services.topup_rules import quote_topup
 
 
 def topup_description(order: PaymentOrder) -> str:
@@ -86,6 +30,7 @@ def topup_description(order: PaymentOrder) -> str:
 class CreatedOrder:
     order: PaymentOrder
     checkout: dict[str, Any]
+    bonus_micros: int = 0  # the promo bonus quoted now, granted when the payment captures
 
 
 def create_order(*, principal: Principal, amount: str | int, promo_code: str | None = None) -> CreatedOrder:
@@ -97,6 +42,13 @@ def create_order(*, principal: Principal, amount: str | int, promo_code: str | N
     """
     quote = quote_topup(amount=amount)
     address = require_address(org_id=principal.org_id)
+    promo = (
+        promos.validate_promo(
+            org_id=principal.org_id, code=promo_code, credits_micros=quote.credits_micros, units=quote.units
+        )
+        if promo_code and promo_code.strip()
+        else None
+    )
     receipt = f"rcpt_{secrets.token_hex(12)}"
     with write_session() as session:
         order = PaymentOrder(
@@ -106,6 +58,8 @@ def create_order(*, principal: Principal, amount: str | int, promo_code: str | N
             amount_paise=quote.amount_paise,
             currency="INR",
             credits_micros=quote.credits_micros,
+            promo_code_id=promo.promo_code_id if promo else None,
+            promo_code=promo.code if promo else None,
             created_by_user_id=principal.user_id,
         )
         session.add(order)
@@ -137,7 +91,7 @@ def create_order(*, principal: Principal, amount: str | int, promo_code: str | N
         "notes": {"org_id": str(principal.org_id)},
         "theme": {"color": "#3E63DD"},
     }
-    return CreatedOrder(order=order, checkout=checkout)
+    return CreatedOrder(order=order, checkout=checkout, bonus_micros=promo.bonus_micros if promo else 0)
 
 
 def get_order(*, org_id: int, razorpay_order_id: str) -> PaymentOrder:

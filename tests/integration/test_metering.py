@@ -37,9 +37,7 @@ def open_holds(org_id: int) -> int:
 
 def test_usage_debits_the_marked_up_cost_and_rolls_it_up(org):
     key = new_key(org)
-    debit = metering.record_usage(
-        api_key=key, request_id="r1", model=MODEL, prompt_tokens=1000, completion_tokens=500
-    )
+    debit = metering.record_usage(api_key=key, request_id="r1", model=MODEL, prompt_tokens=1000, completion_tokens=500)
     # (1000 × 12.75 + 500 × 51.00) micros × 1.10 = 42,075 micros
     assert debit.cost_micros == 42_075
     assert debit.balance_micros == SIGNUP - 42_075
@@ -206,7 +204,9 @@ def test_routing_mode_picks_the_markup(org):
     assert (auto.cost_micros, tier.cost_micros) == (56_100, 55_080)
     pricing.set_routing_mode(org_id=org, mode="tier")
     assert (
-        metering.record_usage(api_key=key, request_id="d", model=MODEL, prompt_tokens=0, completion_tokens=1000).cost_micros
+        metering.record_usage(
+            api_key=key, request_id="d", model=MODEL, prompt_tokens=0, completion_tokens=1000
+        ).cost_micros
         == 55_080
     )
 

@@ -87,7 +87,9 @@ def test_module_clock_can_be_frozen(org_key, monkeypatch):
     org_id, created = org_key
     monkeypatch.setattr(metering, "utcnow", lambda: NOV_30_2359_IST)
     monkeypatch.setattr(usage, "utcnow", lambda: NOV_30_2359_IST)
-    metering.record_usage(api_key=created.secret, request_id="frozen", model=MODEL, prompt_tokens=1, completion_tokens=1)
+    metering.record_usage(
+        api_key=created.secret, request_id="frozen", model=MODEL, prompt_tokens=1, completion_tokens=1
+    )
     assert usage.today() == date(2026, 11, 30)
     assert usage.daily(org_id=org_id, start=date(2026, 11, 30), end=date(2026, 11, 30))[0].totals.requests == 1
 
@@ -99,7 +101,5 @@ def test_a_usage_day_sorts_at_its_ist_end_in_the_ledger(org_key):
     assert day.day == date(2026, 11, 30)
     assert day.at == utc(2026, 11, 30, 18, 29, 59, 999_999)  # 23:59:59.999999 IST
     assert (day.requests, day.tokens, day.cost_micros) == (1, 1000, COST_1000_OUT)
-    [today] = usage.deductions_for_ledger_page(
-        org_id=org_id, oldest=None, before_entry_id=None, now=NOV_30_2359_IST
-    )
+    [today] = usage.deductions_for_ledger_page(org_id=org_id, oldest=None, before_entry_id=None, now=NOV_30_2359_IST)
     assert today.at == NOV_30_2359_IST  # today's row sorts at "now"

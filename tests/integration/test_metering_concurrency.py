@@ -95,13 +95,18 @@ def test_parallel_authorizes_never_overcommit_the_balance(funded):
     assert run_all(authorize_only) == []
     assert len(granted) == 10  # holds alone stop the 11th: balance − 10 holds = −1
     # The requests that ran report their usage (here: less than held), all at once too.
-    assert run_all(
-        lambda i: (
-            metering.record_usage(api_key=key, request_id=f"h{i}", model=MODEL, prompt_tokens=0, completion_tokens=10)
-            if i in granted
-            else None
+    assert (
+        run_all(
+            lambda i: (
+                metering.record_usage(
+                    api_key=key, request_id=f"h{i}", model=MODEL, prompt_tokens=0, completion_tokens=10
+                )
+                if i in granted
+                else None
+            )
         )
-    ) == []
+        == []
+    )
     assert metering.expire_holds() == 0  # every hold was settled by its usage
     assert ledger.get_balance(org_id=org_id) == START - 10 * 561
     assert ledger.audit() == []

@@ -1,0 +1,55 @@
+"""Promo checks before paying, and payment receipts after."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from billing_app.api.deps import CurrentPrincipal
+from billing_app.ist import iso_ist
+from billing_app.services import promos, receipts
+
+router = APIRouter(prefix="/me/billing", tags=["promo codes and receipts"])
+
+
+class PromoCheckIn(BaseModel):
+    code: str = Field(max_length=100)
+    amount: int | str
+
+
+class PromoCheckOut(BaseModel):
+    code: str
+    bonus_micros: int
+    summary: str
+
+
+class ReceiptOut(BaseModel):
+    receipt_number: str
+    payment_id: str
+    order_id: str
+    amount_paise: int
+    currency: str
+    credits_micros: int
+    bonus_micros: int
+    credit_currency: str
+    method: str
+    method_detail: str
+    paid_at: str
+    payer: dict[str, str]
+    billing_address: dict[str, str | None]
+    seller: dict[str, str]
+    refunded_paise: int
+    note: str = receipts.NOT_AN_INVOICE
+
+
+@router.post("/promo/check")
+def check_promo(body: PromoCheckIn, principal: CurrentPrincipal) -> PromoCheckOut:
+    quote = promos.check_promo(org_id=principal.org_id, user_id=principal.user_id, code=body.code, amount=body.amount)
+    return PromoCheckOut(code=quote.code, bonus_micros=quote.bonus_micros, summary=quote.summary)
+
+
+@router.get("/receipts/{payment_id}")
+def get_receipt(payment_id: str, principal: CurrentPrincipal) -> ReceiptOut:
+    receipt = receipts.get_receipt(org_id=principal.org_id, payment_id=payment_id)
+    fields = {name: getattr(receipt, name) for name in ReceiptOut.model_fields if hasattr(receipt, name)}
+    return ReceiptOut(**fields | {"paid_at": iso_ist(receipt.paid_at)})

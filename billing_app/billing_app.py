@@ -8,6 +8,7 @@ from billing_app import routes
 from billing_app.api.app import create_api
 from billing_app.config import get_settings
 from billing_app.jobs.holds import hold_expiry_loop, wal_checkpoint_loop
+from billing_app.jobs.outbox import outbox_loop
 from billing_app.jobs.reconciler import reconciler_loop
 from billing_app.pages.billing import BillingState, billing_page
 from billing_app.pages.billing_address import AddressState, AddressSummaryState, billing_address_page
@@ -15,18 +16,20 @@ from billing_app.pages.dashboard import dashboard_page
 from billing_app.pages.keys import KeysState, keys_page
 from billing_app.pages.login import login_page
 from billing_app.pages.models import ModelsState, models_page
-from billing_app.pages.placeholders import settings_page
+from billing_app.pages.receipt import ReceiptState, receipt_page
+from billing_app.pages.settings import SettingsState, settings_page
 from billing_app.pages.signup import signup_page
 from billing_app.pages.usage import UsageState, usage_page
 from billing_app.services.pricing import load_catalog
 from billing_app.state.session import SessionState
 
-app = rx.App(api_transformer=create_api())
+app = rx.App(api_transformer=create_api(), stylesheets=["/print.css"])
 app.register_lifespan_task(load_catalog)  # once at startup: the model catalog file → model_price
 if get_settings().background_jobs:
     app.register_lifespan_task(reconciler_loop)
     app.register_lifespan_task(hold_expiry_loop)
     app.register_lifespan_task(wal_checkpoint_loop)
+    app.register_lifespan_task(outbox_loop)
 
 _signed_in = SessionState.require_session
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · billing_app", on_load=SessionState.redirect_if_signed_in)
@@ -46,7 +49,12 @@ app.add_page(
     title="Billing address · billing_app",
     on_load=[_signed_in, AddressState.load],
 )
+app.add_page(
+    receipt_page, route=routes.RECEIPT, title="Receipt · billing_app", on_load=[_signed_in, ReceiptState.load]
+)
 app.add_page(usage_page, route=routes.USAGE, title="Usage · billing_app", on_load=[_signed_in, UsageState.load])
 app.add_page(keys_page, route=routes.KEYS, title="API keys · billing_app", on_load=[_signed_in, KeysState.load])
 app.add_page(models_page, route=routes.MODELS, title="Models · billing_app", on_load=[_signed_in, ModelsState.load])
-app.add_page(settings_page, route=routes.SETTINGS, title="Settings · billing_app", on_load=_signed_in)
+app.add_page(
+    settings_page, route=routes.SETTINGS, title="Settings · billing_app", on_load=[_signed_in, SettingsState.load]
+)

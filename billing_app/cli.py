@@ -9,6 +9,7 @@ from pathlib import Path
 from billing_app.config import get_settings
 from billing_app.cli_payments import add_payment_commands
 from billing_app.errors import BillingAppError
+from billing_app.jobs.outbox import send_all_due
 from billing_app.models import ModelPrice
 from billing_app.money import AmountError, format_money, parse_micros
 from billing_app.services import ledger, metering, pricing
@@ -74,6 +75,15 @@ def _expire_holds(_: argparse.Namespace) -> int:
     return 0
 
 
+def _send_emails(_: argparse.Namespace) -> int:
+    report = send_all_due()
+    print(
+        f"email outbox: {report.sent} sent, {report.retrying} to retry, "
+        f"{report.failed} given up, {report.cancelled} cancelled"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m billing_app.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -107,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     holds = commands.add_parser("expire-holds", help="release metering holds past their expiry")
     holds.set_defaults(run=_expire_holds)
+
+    emails = commands.add_parser("send-emails", help="deliver due emails from the outbox (low-balance alerts)")
+    emails.set_defaults(run=_send_emails)
     return parser
 
 

@@ -25,3 +25,10 @@ NAV = (
 def billing_address_url(next_path: str) -> str:
     """The billing-address form, coming back to `next_path` once saved."""
     return f"{BILLING_ADDRESS}?{urlencode({'next': next_path}, safe='/')}"
+
+
+RECEIPT = "/billing/receipts/[payment_id]"
+
+
+def receipt_url(payment_id: str) -> str:
+    return f"/billing/receipts/{payment_id}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from billing_app.api import addresses, auth, billing, keys, metering, payments, receipts, usage, webhooks
+from billing_app.api import addresses, alerts, auth, billing, keys, metering, payments, receipts, usage, webhooks
 from billing_app.api.errors import install_error_handlers
 from billing_app.config import get_settings
 
@@ -22,7 +22,7 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
     install_error_handlers(api)
     for router in (auth.router, billing.router, addresses.router, payments.router, receipts.router, webhooks.router):
         api.include_router(router)
-    for router in (keys.router, usage.router, metering.router):
+    for router in (keys.router, usage.router, metering.router, alerts.router):
         api.include_router(router)
     settings = get_settings()
     if settings.sandbox_mode if mount_sandbox is None else mount_sandbox:

@@ -107,6 +107,7 @@ def header(active: str) -> rx.Component:
         ),
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 1),
+        class_name="no-print",
         position="sticky",
         top="0",
         z_index="10",
@@ -122,7 +123,7 @@ def page_frame(active: str, title: str, *children: rx.Component) -> rx.Component
         rx.cond(
             SessionState.signed_in,
             rx.vstack(
-                rx.heading(title, size="6"),
+                rx.heading(title, size="6", class_name="no-print"),
                 *children,
                 spacing="5",
                 width="100%",
@@ -135,6 +136,7 @@ def page_frame(active: str, title: str, *children: rx.Component) -> rx.Component
         ),
         min_height="100vh",
         background=rx.color("gray", 2),
+        class_name="page-background",
     )
 
 

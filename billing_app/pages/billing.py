@@ -41,13 +41,14 @@ def history_row(entry: LedgerEntry, currency: str) -> dict[str, str]:
         "description": entry.description,
         "balance_after": format_money(entry.balance_after_micros, currency),
         "payment_id": entry.payment_id or "",
+        "receipt": routes.receipt_url(entry.payment_id) if entry.payment_id and entry.kind == "checkout" else "",
     }
 
 
 def deduction_row(day: usage.Deduction, currency: str) -> dict[str, str]:
     """A day of API usage, shown beside the money events when "Show daily usage" is on."""
     return {
-        **dict.fromkeys(("id", "payment_id", "credit"), ""),
+        **dict.fromkeys(("id", "payment_id", "credit", "receipt"), ""),
         "date": f"{day.day:%d %b %Y}, whole day IST",
         "type": ENTRY_LABELS["deduction"],
         "kind": "deduction",
@@ -140,12 +141,27 @@ def _amount_cell(row: rx.Var) -> rx.Component:
     )
 
 
+def _receipt_link(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        row["receipt"] != "",
+        rx.link(
+            rx.icon("receipt", size=13),
+            " Receipt",
+            href=row["receipt"],
+            size="1",
+            margin_left="0.5em",
+            white_space="nowrap",
+            data_testid="receipt-link",
+        ),
+    )
+
+
 def _history_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["date"], white_space="nowrap"),
         rx.table.cell(rx.badge(row["type"], variant="soft", color_scheme="gray")),
         _amount_cell(row),
-        rx.table.cell(row["description"]),
+        rx.table.cell(row["description"], _receipt_link(row)),
         rx.table.cell(row["balance_after"], white_space="nowrap", text_align="right"),
         data_testid="history-row",
     )
@@ -165,7 +181,7 @@ def _history_item(row: rx.Var) -> rx.Component:
             width="100%",
             align="center",
         ),
-        rx.text(row["description"], size="2", margin_top="0.25em"),
+        rx.text(row["description"], _receipt_link(row), size="2", margin_top="0.25em"),
         rx.hstack(
             rx.text(row["date"], size="1", color=rx.color("gray", 11)),
             rx.spacer(),

@@ -44,11 +44,32 @@ class ModelsState(rx.State):
 def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.vstack(rx.text(row["name"], weight="medium"), rx.code(row["model"], size="1"), spacing="1")),
-        rx.table.cell(row["provider"], display=["none", "table-cell"]),
+        rx.table.cell(row["provider"]),
         rx.table.cell(row["context"], display=["none", "none", "table-cell"], white_space="nowrap"),
         rx.table.cell(row["input"], text_align="right", white_space="nowrap"),
         rx.table.cell(row["output"], text_align="right", white_space="nowrap"),
         data_testid="model-row",
+    )
+
+
+def _item(row: rx.Var) -> rx.Component:
+    """The same row stacked, for narrow screens."""
+    return rx.box(
+        rx.text(row["name"], weight="medium"),
+        rx.code(row["model"], size="1"),
+        rx.hstack(
+            rx.text("In ", row["input"], size="2"),
+            rx.text("Out ", row["output"], size="2"),
+            rx.spacer(),
+            rx.text(row["provider"], size="1", color=rx.color("gray", 11)),
+            width="100%",
+            spacing="3",
+            align="center",
+            margin_top="0.25em",
+        ),
+        padding_y="0.75em",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        data_testid="model-item",
     )
 
 
@@ -57,7 +78,7 @@ def _table() -> rx.Component:
         rx.table.header(
             rx.table.row(
                 rx.table.column_header_cell("Model"),
-                rx.table.column_header_cell("Provider", display=["none", "table-cell"]),
+                rx.table.column_header_cell("Provider"),
                 rx.table.column_header_cell("Context", display=["none", "none", "table-cell"]),
                 rx.table.column_header_cell("Input / 1M tokens", text_align="right"),
                 rx.table.column_header_cell("Output / 1M tokens", text_align="right"),
@@ -93,7 +114,11 @@ def models_page() -> rx.Component:
                 rx.cond(
                     ModelsState.loading,
                     rx.vstack(rx.skeleton(height="2em"), rx.skeleton(height="2em"), width="100%"),
-                    _table(),
+                    rx.box(
+                        rx.box(rx.foreach(ModelsState.rows, _item), display=["block", "none"]),
+                        rx.box(_table(), display=["none", "block"]),
+                        width="100%",
+                    ),
                 ),
                 spacing="3",
                 width="100%",

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from billing_app import routes
 from billing_app.components.layout import card, page_frame
 
 
 def _coming(active: str, title: str, text: str) -> rx.Component:
     return page_frame(active, title, card(rx.text(text, color=rx.color("gray", 11))))
-
-
-def settings_page() -> rx.Component:
-    return _coming(routes.SETTINGS, "Settings", "Low-balance alerts will be set here.")

@@ -13,7 +13,8 @@ from billing_app.components.layout import card
 from billing_app.config import get_settings
 from billing_app.errors import AddressRequired, BillingAppError
 from billing_app.money import format_paise, format_units, units_to_micros
-from billing_app.services import settlement, topups
+from billing_app.services import promos, settlement, topups
+from billing_app.services.topup_rules import quote_topup, topup_rules
 from billing_app.state.session import SessionState, call_service, current_principal
 
 
@@ -41,6 +42,12 @@ def open_checkout_script(options: dict[str, Any], checkout_js_url: str) -> str:
 
 class TopupState(rx.State):
     amount: str = ""
+    promo_code: str = ""
+    promo_applied: str = ""  # the code whose bonus is shown
+    promo_bonus_micros: int = 0
+    promo_summary: str = ""
+    promo_error: str = ""
+    promo_busy: bool = False
     busy: bool = False
     error: str = ""
     notice: str = ""
@@ -51,20 +58,110 @@ class TopupState(rx.State):
     def rupee_price(self) -> str:
         """In USD mode, what the chosen amount costs in ₹ (shown before paying)."""
         try:
-            quote = topups.quote_topup(amount=self.amount)
+            quote = quote_topup(amount=self.amount)
         except BillingAppError:
             return ""
         return format_paise(quote.amount_paise) if quote.currency != "INR" else ""
 
-    @rx.event
-    def set_amount(self, value: str) -> None:
-        self.amount = value.strip()
-        self.error = ""
+    @rx.var
+    def pay_summary(self) -> str:
+        """ "₹500 + ₹50 bonus" once a code is applied to a valid amount."""
+        try:
+            quote = quote_topup(amount=self.amount)
+        except BillingAppError:
+            return ""
+        paid = format_units(quote.credits_micros, quote.currency)
+        if not self.promo_applied or not self.promo_bonus_micros:
+            return ""
+        return f"{paid} + {format_units(self.promo_bonus_micros, quote.currency)} bonus"
+
+    async def _requote_promo(self) -> None:
+        """The bonus depends on the amount (percentage codes): quote it again, quietly."""
+        if not self.promo_applied:
+            return
+        principal = await current_principal(self)
+        if principal is None:
+            return
+        try:
+            quote = quote_topup(amount=self.amount)
+            promo = await call_service(
+                promos.validate_promo,
+                org_id=principal.org_id,
+                code=self.promo_applied,
+                credits_micros=quote.credits_micros,
+                units=quote.units,
+            )
+        except BillingAppError as exc:
+            self.promo_bonus_micros = 0
+            if exc.code.startswith("promo_"):
+                self.promo_error = exc.message
+            return
+        self.promo_bonus_micros = promo.bonus_micros
+        self.promo_error = ""
 
     @rx.event
-    def pick(self, units: int) -> None:
+    async def set_amount(self, value: str) -> None:
+        self.amount = value.strip()
+        self.error = ""
+        await self._requote_promo()
+
+    @rx.event
+    async def pick(self, units: int) -> None:
         self.amount = str(units)
         self.error = ""
+        await self._requote_promo()
+
+    @rx.event
+    def set_promo_code(self, value: str) -> None:
+        self.promo_code = value
+        self.promo_error = ""
+        if promos.normalise_code(value) != self.promo_applied:
+            self.promo_applied = ""
+            self.promo_bonus_micros = 0
+            self.promo_summary = ""
+
+    @rx.event
+    async def apply_promo(self):  # type: ignore[no-untyped-def]
+        self.promo_error = ""
+        if not self.promo_code.strip():
+            self.promo_error = "Enter a promo code."
+            return
+        if not self.amount:
+            self.promo_error = "Choose an amount first."
+            return
+        principal = await current_principal(self)
+        if principal is None:
+            return
+        self.promo_busy = True
+        yield
+        try:
+            quote = await call_service(
+                promos.check_promo,
+                org_id=principal.org_id,
+                user_id=principal.user_id,
+                code=self.promo_code,
+                amount=self.amount,
+            )
+        except BillingAppError as exc:
+            self.promo_applied = ""
+            self.promo_bonus_micros = 0
+            self.promo_error = exc.message
+        else:
+            self.promo_applied = quote.code
+            self.promo_bonus_micros = quote.bonus_micros
+            self.promo_summary = quote.summary
+        self.promo_busy = False
+
+    @rx.event
+    def remove_promo(self) -> None:
+        self._clear_promo()
+
+    def _clear_promo(self) -> None:
+        self.promo_code = ""
+        self.promo_applied = ""
+        self.promo_bonus_micros = 0
+        self.promo_summary = ""
+        self.promo_error = ""
 
     def _reset_messages(self) -> None:
         self.error = ""
@@ -82,7 +179,9 @@ class TopupState(rx.State):
         self.busy = True
         yield
         try:
-            created = await call_service(topups.create_order, principal=principal, amount=self.amount)
+            created = await call_service(
+                topups.create_order, principal=principal, amount=self.amount, promo_code=self.promo_code or None
+            )
         except AddressRequired:
             self.busy = False
             yield rx.toast.info("Add your billing address first; we'll bring you back here.")
@@ -90,7 +189,10 @@ class TopupState(rx.State):
             return
         except BillingAppError as exc:
             self.busy = False
-            self.error = exc.message
+            if exc.code.startswith("promo_"):
+                self.promo_error = exc.message
+            else:
+                self.error = exc.message
             return
         yield rx.call_script(
             open_checkout_script(created.checkout, get_settings().checkout_js_url),
@@ -131,6 +233,7 @@ class TopupState(rx.State):
         self.success = f"Credits added. Your balance is now {session.balance_display}."
         self.last_payment_id = settled.payment_id or ""
         self.amount = ""
+        self._clear_promo()
         from billing_app.pages.billing import BillingState  # billing.py places this panel
 
         yield BillingState.load
@@ -147,8 +250,76 @@ def _chip(units: int, currency: str) -> rx.Component:
     )
 
 
+def _promo_field() -> rx.Component:
+    return rx.vstack(
+        rx.el.label("Promo code", html_for="promo-code", font_size="0.875rem", font_weight="500"),
+        rx.hstack(
+            rx.input(
+                id="promo-code",
+                value=TopupState.promo_code,
+                on_change=TopupState.set_promo_code,
+                placeholder="Optional",
+                text_transform="uppercase",
+                size="3",
+                max_length=40,
+                max_width="12em",
+            ),
+            rx.cond(
+                TopupState.promo_applied != "",
+                rx.button("Remove", variant="soft", color_scheme="gray", size="3", on_click=TopupState.remove_promo),
+                rx.button(
+                    "Apply",
+                    variant="soft",
+                    size="3",
+                    on_click=TopupState.apply_promo,
+                    loading=TopupState.promo_busy,
+                    data_testid="apply-promo",
+                ),
+            ),
+            spacing="2",
+        ),
+        rx.cond(
+            TopupState.promo_error != "",
+            rx.text(TopupState.promo_error, size="2", color=rx.color("tomato", 11), data_testid="promo-error"),
+        ),
+        rx.cond(
+            TopupState.pay_summary != "",
+            rx.text(
+                rx.icon("gift", size=14),
+                " ",
+                TopupState.pay_summary,
+                " · ",
+                TopupState.promo_summary,
+                size="2",
+                color=rx.color("grass", 11),
+                weight="medium",
+                data_testid="promo-summary",
+            ),
+        ),
+        spacing="1",
+        align="start",
+    )
+
+
+def _success() -> rx.Component:
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("circle-check")),
+        rx.callout.text(TopupState.success),
+        rx.link(
+            "View receipt",
+            href="/billing/receipts/" + TopupState.last_payment_id,
+            size="2",
+            weight="medium",
+            data_testid="success-receipt",
+        ),
+        color_scheme="grass",
+        width="100%",
+        data_testid="topup-success",
+    )
+
+
 def topup_panel() -> rx.Component:
-    rules = topups.topup_rules()
+    rules = topup_rules()
     limits = (
         f"Whole amounts from {format_units(units_to_micros(rules.min_units), rules.currency)} "
         f"to {format_units(units_to_micros(rules.max_units), rules.currency)}."
@@ -179,6 +350,7 @@ def topup_panel() -> rx.Component:
                 spacing="1",
                 align="start",
             ),
+            _promo_field(),
             form_error(TopupState.error),
             rx.cond(
                 TopupState.notice != "",
@@ -186,16 +358,7 @@ def topup_panel() -> rx.Component:
                     TopupState.notice, icon="info", color_scheme="amber", width="100%", data_testid="topup-notice"
                 ),
             ),
-            rx.cond(
-                TopupState.success != "",
-                rx.callout(
-                    TopupState.success,
-                    icon="circle-check",
-                    color_scheme="grass",
-                    width="100%",
-                    data_testid="topup-success",
-                ),
-            ),
+            rx.cond(TopupState.success != "", _success()),
             rx.button(
                 rx.icon("credit-card", size=16),
                 "Add credits",

@@ -49,8 +49,8 @@ class UsageState(rx.State):
     error: str = ""
     spend: str = ""
     requests: str = ""
-    tokens_in: str = ""
-    tokens_out: str = ""
+    tokens: str = ""
+    tokens_split: str = ""  # "12,027 in · 3,024 out"
     today_spend: str = ""
     today_requests: str = ""
     has_usage: bool = False
@@ -76,8 +76,8 @@ class UsageState(rx.State):
         self.error = ""
         self.spend = format_money(window.totals.cost_micros, currency)
         self.requests = count(window.totals.requests)
-        self.tokens_in = count(window.totals.prompt_tokens)
-        self.tokens_out = count(window.totals.completion_tokens)
+        self.tokens = count(window.totals.prompt_tokens + window.totals.completion_tokens)
+        self.tokens_split = f"{count(window.totals.prompt_tokens)} in · {count(window.totals.completion_tokens)} out"
         self.today_spend = format_money(now.totals.cost_micros, currency)
         self.today_requests = count(now.totals.requests)
         self.has_usage = window.totals.requests > 0
@@ -131,7 +131,7 @@ class UsageState(rx.State):
         yield rx.download(data=text, filename=f"usage-{self.start}-to-{self.end}.csv")
 
 
-def _stat(label: str, value: rx.Var | str, detail: rx.Component | str = "", test_id: str = "") -> rx.Component:
+def _stat(label: str, value: rx.Var | str, detail: rx.Component | rx.Var | str = "", test_id: str = "") -> rx.Component:
     return card(
         rx.vstack(
             rx.text(label, size="2", color=rx.color("gray", 11)),
@@ -258,9 +258,9 @@ def _empty() -> rx.Component:
 def _content() -> rx.Component:
     return rx.vstack(
         rx.grid(
-            _stat("Spend", UsageState.spend, "in the selected range", "usage-spend"),
-            _stat("Requests", UsageState.requests, "in the selected range", "usage-requests"),
-            _stat("Tokens", UsageState.tokens_in, rx.text("in · ", UsageState.tokens_out, " out")),
+            _stat("Spend", UsageState.spend, "selected range", "usage-spend"),
+            _stat("Requests", UsageState.requests, "selected range", "usage-requests"),
+            _stat("Tokens", UsageState.tokens, UsageState.tokens_split),
             _stat("Today (IST)", UsageState.today_spend, rx.text(UsageState.today_requests, " requests")),
             columns=rx.breakpoints(initial="2", md="4"),
             spacing="4",
@@ -273,7 +273,7 @@ def _content() -> rx.Component:
                 rx.grid(
                     _table("By model", "Model", UsageState.model_rows, "usage-models"),
                     _table("By key", "Key", UsageState.key_rows, "usage-keys", with_prefix=True),
-                    columns=rx.breakpoints(initial="1", lg="2"),
+                    columns="1",
                     spacing="4",
                     width="100%",
                 ),

@@ -4,6 +4,7 @@ hot path), always in the same transaction as the row that explains it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -11,6 +12,7 @@ from sqlmodel import Session, col, select
 from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
 from billing_app.models import EntryKind, LedgerEntry, Org, UsageEvent
+from billing_app.services.alerts import queue_low_balance_alert
 
 
 def post_entry(
@@ -23,8 +25,11 @@ def post_entry(
     external_ref: str | None = None,
     payment_id: str | None = None,
     user_id: int | None = None,
+    now: datetime | None = None,
 ) -> LedgerEntry:
     """Move the balance and append the entry explaining it, inside the caller's transaction.
+    A decrease that leaves the balance below the org's low-balance threshold queues the
+    alert email in the same transaction (services/alerts.py; `now` is its clock).
 
     The balance is changed by one atomic `UPDATE … RETURNING`, so concurrent postings
     never lose an update and `balance_after` is exact. A second entry with the same
@@ -38,6 +43,8 @@ def post_entry(
     ).scalar_one_or_none()
     if new_balance is None:
         raise NotFound("No such organisation.")
+    if amount_micros < 0:
+        queue_low_balance_alert(session, org_id=org_id, now=now)
     entry = LedgerEntry(
         org_id=org_id,
         kind=kind,

@@ -160,12 +160,13 @@ def _credit(order: PaymentOrder, payment: dict[str, Any]) -> bool:
                 user_id=order.created_by_user_id,
             )
             if bonus:
+                currency = get_settings().billing_currency
                 ledger.post_entry(
                     session,
                     org_id=order.org_id,
                     kind=EntryKind.PROMO,
                     amount_micros=bonus,
-                    description=f"Promo bonus {order.promo_code} ({format_units(bonus, get_settings().billing_currency)})",
+                    description=f"Promo bonus {order.promo_code} ({format_units(bonus, currency)})",
                     external_ref=payment["id"],
                     payment_id=payment["id"],
                     user_id=order.created_by_user_id,

@@ -29,9 +29,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def app_env(port: int, database_url: str) -> dict[str, str]:
+def app_env(port: int, database_url: str, workdir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
+        # A frontend build of its own: never one a concurrent `make run` or test run left behind.
+        REFLEX_WEB_WORKDIR=str(workdir / "web"),
+        REFLEX_STATES_WORKDIR=str(workdir / "states"),
         HOST="127.0.0.1",
         PORT=str(port),
         DATABASE_URL=database_url,
@@ -62,12 +65,17 @@ def _wait_until_serving(base_url: str, proc: subprocess.Popen, log_path: Path) -
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The running app's database (operators' CLI commands in tests point here)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'e2e.db'}"
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory, app_database: str) -> Iterator[str]:
     """Base URL of the running app. Builds the production frontend once per test run."""
     port = free_port()
     workdir = tmp_path_factory.mktemp("e2e")
-    database_url = f"sqlite:///{workdir / 'e2e.db'}"
-    env = app_env(port, database_url)
+    env = app_env(port, app_database, workdir)
     subprocess.run([sys.executable, "-m", "billing_app.migrate"], cwd=ROOT, env=env, check=True)
     log_path = workdir / "app.log"
     with log_path.open("w") as log:
@@ -124,6 +132,15 @@ def goto(page: Page, base_url: str, path: str) -> None:
     """Open a page and wait until Reflex has hydrated it."""
     page.goto(base_url + path)
     page.wait_for_selector("#app-ready", state="attached")
+
+
+def run_cli(database_url: str, *args: str) -> str:
+    """`python -m billing_app.cli …` against the running app's database."""
+    env = dict(os.environ, DATABASE_URL=database_url)
+    done = subprocess.run(
+        [sys.executable, "-m", "billing_app.cli", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return done.stdout
 
 
 def screenshot(page: Page, name: str) -> None:

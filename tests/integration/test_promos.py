@@ -160,7 +160,10 @@ def test_two_paid_orders_with_one_code_settling_together_get_one_bonus(app):
     payments = [app.pay(order["order_id"]) for order in orders]
     with ThreadPoolExecutor(max_workers=2) as pool:
         statuses = list(
-            pool.map(lambda pair: app.verify(account, pair[0]["order_id"], pair[1]).status_code, zip(orders, payments))
+            pool.map(
+                lambda pair: app.verify(account, pair[0]["order_id"], pair[1]).status_code,
+                zip(orders, payments, strict=True),
+            )
         )
     assert statuses == [200, 200]
     assert len(credits_for(account["org_id"], "promo")) == 1

@@ -1,0 +1,319 @@
+"""Low-balance alerts: the org's threshold, the decision that an alert is due, and the
+email outbox rows that carry it to the sender job (jobs/outbox.py).
+
+The rule: an alert is due when a balance *decrease* (usage debit, refund, manual debit)
+leaves the balance below the threshold and no alert went out for the org in the last
+24 hours. It is decided by one conditional UPDATE of the org row, in the same transaction
+as the decrease, and written to `email_outbox` there: two concurrent debits crossing the
+threshold queue exactly one email (the second UPDATE sees the first one's timestamp;
+PostgreSQL re-checks the WHERE after the row lock, SQLite serialises writers). Setting
+or raising the threshold, and top-ups, never call it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import psycopg
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, SQLModel, col, select
+
+from billing_app.db import read_session, write_session
+from billing_app.errors import InvalidRequest, NotFound
+from billing_app.models import EmailKind, EmailOutbox, Membership, Org, OutboxStatus, User
+from billing_app.models.types import utcnow
+
+ALERT_INTERVAL = timedelta(hours=24)  # at most one low-balance email per org in this window
+MAX_THRESHOLD_MICROS = 10**15  # ₹1,000,000,000: far above any balance, far inside BIGINT
+OWNER = "owner"
+
+# ------------------------------------------------------------------ the threshold
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    threshold_micros: int | None  # None: alerts are off
+    balance_micros: int
+    currency: str
+    recipient: str | None  # the org owner's email
+    last_alert_at: datetime | None
+
+    @property
+    def below(self) -> bool:
+        return self.threshold_micros is not None and self.balance_micros < self.threshold_micros
+
+
+def _owner(session: Session, org_id: int) -> tuple[str, str] | None:
+    """(email, name) of the org's first owner."""
+    row = session.execute(
+        select(col(User.email), col(User.name))
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(col(Membership.org_id) == org_id, col(Membership.role) == OWNER)
+        .order_by(col(Membership.id))
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def get_alert_settings(*, org_id: int) -> AlertSettings:
+    """The threshold beside the balance, and where alerts go. Raises NotFound."""
+    with read_session() as session:
+        org = session.get(Org, org_id)
+        if org is None:
+            raise NotFound("No such organisation.")
+        owner = _owner(session, org_id)
+    return AlertSettings(
+        threshold_micros=org.low_balance_threshold_micros,
+        balance_micros=org.balance_micros,
+        currency=org.currency,
+        recipient=owner[0] if owner else None,
+        last_alert_at=org.last_low_balance_alert_at,
+    )
+
+
+def _store_threshold(org_id: int, threshold_micros: int | None) -> None:
+    with write_session() as session:
+        found = session.execute(
+            sa.update(Org)
+            .where(col(Org.id) == org_id)
+            .values(low_balance_threshold_micros=threshold_micros)
+            .returning(col(Org.id))
+        ).first()
+    if found is None:
+        raise NotFound("No such organisation.")
+
+
+def set_threshold(*, org_id: int, threshold_micros: int) -> AlertSettings:
+    """Alert when a decrease leaves the balance below `threshold_micros` (0 to 10¹⁵).
+
+    Sends nothing by itself, even when the balance is already below: the next decrease
+    decides. The 24-hour window is kept, so changing the threshold never re-arms it.
+    Raises InvalidRequest, NotFound."""
+    if isinstance(threshold_micros, bool) or not isinstance(threshold_micros, int):
+        raise InvalidRequest("threshold_micros must be an integer.", field="threshold_micros")
+    if not 0 <= threshold_micros <= MAX_THRESHOLD_MICROS:
+        raise InvalidRequest(f"threshold_micros must be from 0 to {MAX_THRESHOLD_MICROS}.", field="threshold_micros")
+    _store_threshold(org_id, threshold_micros)
+    return get_alert_settings(org_id=org_id)
+
+
+def clear_threshold(*, org_id: int) -> None:
+    """Turn alerts off (idempotent). An alert queued but not yet sent is cancelled by the
+    sender. Raises NotFound."""
+    _store_threshold(org_id, None)
+
+
+# ------------------------------------------------------------------ the decision
+
+_tables = SQLModel.metadata.tables
+_org, _outbox = _tables["org"], _tables["email_outbox"]
+_p = sa.bindparam
+
+_DECIDE = (
+    sa.update(_org)
+    .where(
+        _org.c.id == _p("org_id"),
+        _org.c.low_balance_threshold_micros.is_not(None),
+        _org.c.balance_micros < _org.c.low_balance_threshold_micros,
+        sa.or_(_org.c.last_low_balance_alert_at.is_(None), _org.c.last_low_balance_alert_at <= _p("cutoff")),
+    )
+    .values(last_low_balance_alert_at=_p("now"))
+    .returning(_org.c.balance_micros, _org.c.low_balance_threshold_micros, _org.c.currency)
+)
+_QUEUE = (
+    sa.insert(_outbox)
+    .values(
+        org_id=_p("org_id"),
+        kind=_p("kind"),
+        payload=_p("payload"),
+        status=_p("status"),
+        attempts=_p("attempts"),
+        next_attempt_at=_p("now"),
+        created_at=_p("now"),
+    )
+    .returning(_outbox.c.id)
+)
+
+
+def _compile(dialect: sa.Dialect) -> dict[str, str]:
+    compiled = {"decide": _DECIDE.compile(dialect=dialect), "queue": _QUEUE.compile(dialect=dialect)}
+    for name, each in compiled.items():  # every value is passed in: no literal turned parameter
+        assert all(value is None for value in each.params.values()), f"{name} has bound literals"
+    return {name: str(each) for name, each in compiled.items()}
+
+
+# Text for raw DBAPI cursors (the metering hot path), compiled once per dialect.
+_RAW_SQL = {"sqlite": _compile(sqlite.dialect(paramstyle="named")), "postgresql": _compile(psycopg.dialect())}
+
+
+def _queue_params(org_id: int, decided: Any, now: Any) -> dict[str, Any]:
+    balance, threshold, currency = decided
+    payload = {"balance_micros": int(balance), "threshold_micros": int(threshold), "currency": currency}
+    return {
+        "org_id": org_id,
+        "kind": EmailKind.LOW_BALANCE.value,
+        "payload": json.dumps(payload, separators=(",", ":")),
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "now": now,
+    }
+
+
+def queue_low_balance_alert(conn: Session | Connection, *, org_id: int, now: datetime | None = None) -> int | None:
+    """Inside the caller's transaction, right after a balance decrease: if an alert is due,
+    stamp the org's `last_low_balance_alert_at` and queue the email. Returns the outbox
+    row's id, or None when nothing is due. Works on an ORM Session or a Core Connection."""
+    now = now or utcnow()
+    decided = conn.execute(_DECIDE, {"org_id": org_id, "now": now, "cutoff": now - ALERT_INTERVAL}).first()
+    if decided is None:
+        return None
+    return int(conn.execute(_QUEUE, _queue_params(org_id, decided, now)).scalar_one())
+
+
+def _raw_time(moment: datetime, is_sqlite: bool) -> Any:
+    """What the UTCDateTime column type binds (SQLite stores naive UTC text)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if is_sqlite else moment
+
+
+def queue_low_balance_alert_dbapi(cursor: Any, *, org_id: int, now: datetime | None = None) -> int | None:
+    """The same as queue_low_balance_alert, on a raw DBAPI cursor (sqlite3 or psycopg) in
+    an open transaction: two statements compiled once, for the metering hot path. When
+    nothing is due it costs one UPDATE that matches no row (a primary-key probe)."""
+    now = now or utcnow()
+    is_sqlite = isinstance(cursor, sqlite3.Cursor)
+    sql = _RAW_SQL["sqlite" if is_sqlite else "postgresql"]
+    params = {"org_id": org_id, "now": _raw_time(now, is_sqlite), "cutoff": _raw_time(now - ALERT_INTERVAL, is_sqlite)}
+    cursor.execute(sql["decide"], params)
+    decided = cursor.fetchone()
+    if decided is None:
+        return None
+    cursor.execute(sql["queue"], _queue_params(org_id, decided, params["now"]))
+    (outbox_id,) = cursor.fetchone()
+    return int(outbox_id)
+
+
+# ------------------------------------------------------------------ the outbox, for the sender
+
+LEASE = timedelta(minutes=10)  # a claim older than this is reclaimable (the sender died)
+MAX_ATTEMPTS = 12  # 30 s, 1, 2, 4 … minutes, then hourly: about 7 hours of retries
+BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed attempt (1, 2, …): doubling, capped."""
+    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An outbox row this sender holds (until `claimed_at + LEASE`)."""
+
+    id: int
+    token: str
+    kind: str
+    attempts: int  # this attempt included
+    payload: dict[str, Any]
+    to_email: str | None
+    to_name: str
+    org_name: str
+    alert_on: bool  # the org still has a threshold
+
+
+def _due() -> Any:
+    now: Any = _p("now")
+    stale: Any = _p("stale_before")
+    return sa.or_(
+        sa.and_(col(EmailOutbox.status) == OutboxStatus.PENDING, col(EmailOutbox.next_attempt_at) <= now),
+        sa.and_(col(EmailOutbox.status) == OutboxStatus.SENDING, col(EmailOutbox.claimed_at) <= stale),
+    )
+
+
+def due_email_ids(*, now: datetime, limit: int = 50) -> list[int]:
+    """Outbox rows a sender may claim now: pending and due, or with a stale lease."""
+    with read_session() as session:
+        rows = session.execute(
+            select(col(EmailOutbox.id)).where(_due()).order_by(col(EmailOutbox.id)).limit(limit),
+            {"now": now, "stale_before": now - LEASE},
+        )
+        return [int(outbox_id) for (outbox_id,) in rows]
+
+
+def claim_email(*, outbox_id: int, now: datetime) -> Claimed | None:
+    """Take the row for this sender with one conditional UPDATE (pending → sending, or a
+    stale lease taken over); None when another sender got it first or it is not due."""
+    token = uuid.uuid4().hex
+    with write_session() as session:
+        row = session.execute(
+            sa.update(EmailOutbox)
+            .where(col(EmailOutbox.id) == outbox_id, _due())
+            .values(
+                status=OutboxStatus.SENDING,
+                claim_token=token,
+                claimed_at=now,
+                attempts=col(EmailOutbox.attempts) + 1,
+            )
+            .returning(
+                col(EmailOutbox.org_id), col(EmailOutbox.kind), col(EmailOutbox.attempts), col(EmailOutbox.payload)
+            ),
+            {"now": now, "stale_before": now - LEASE},
+        ).first()
+        if row is None:
+            return None
+        org_id, kind, attempts, payload = row
+        org = session.get(Org, org_id)
+        owner = _owner(session, org_id)
+    return Claimed(
+        id=outbox_id,
+        token=token,
+        kind=kind,
+        attempts=attempts,
+        payload=json.loads(payload),
+        to_email=owner[0] if owner else None,
+        to_name=owner[1] if owner else "",
+        org_name=org.name if org else "",
+        alert_on=org is not None and org.low_balance_threshold_micros is not None,
+    )
+
+
+def _finish(outbox_id: int, token: str, **values: Any) -> bool:
+    """Update a row only while this sender's claim on it stands."""
+    with write_session() as session:
+        done = session.execute(
+            sa.update(EmailOutbox)
+            .where(
+                col(EmailOutbox.id) == outbox_id,
+                col(EmailOutbox.claim_token) == token,
+                col(EmailOutbox.status) == OutboxStatus.SENDING,
+            )
+            .values(claim_token=None, **values)
+            .returning(col(EmailOutbox.id))
+        ).first()
+    return done is not None
+
+
+def mark_email_sent(*, outbox_id: int, token: str, now: datetime, to_email: str, subject: str) -> bool:
+    return _finish(
+        outbox_id, token, status=OutboxStatus.SENT, sent_at=now, to_email=to_email[:254], subject=subject[:200]
+    )
+
+
+def mark_email_failed(
+    *, outbox_id: int, token: str, attempts: int, now: datetime, error: str, permanent: bool = False
+) -> OutboxStatus:
+    """Schedule the next attempt after `backoff(attempts)`, or give up (FAILED) on a
+    permanent refusal or after MAX_ATTEMPTS. Returns the row's new status."""
+    status = OutboxStatus.FAILED if permanent or attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
+    _finish(outbox_id, token, status=status, next_attempt_at=now + backoff(attempts), last_error=error[:500])
+    return status
+
+
+def cancel_email(*, outbox_id: int, token: str, reason: str) -> bool:
+    return _finish(outbox_id, token, status=OutboxStatus.CANCELLED, last_error=reason[:500])

@@ -1,0 +1,308 @@
+"""Low-balance alerts end to end with a real SMTP server (aiosmtpd on a loopback port):
+the rule (a decrease leaves the balance below the threshold, at most one email per 24
+hours), the email itself, and concurrent debits crossing the threshold at once."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlmodel import col, select
+
+from billing_app.config import get_settings, reset_settings
+from billing_app.db import read_session, write_session
+from billing_app.errors import InvalidRequest, NotFound
+from billing_app.jobs.outbox import send_due
+from billing_app.models import EmailOutbox, EntryKind, Org, OutboxStatus
+from billing_app.services import alerts, ledger
+from billing_app.services.metering_sql import connections
+from tests.factories import make_account
+
+T0 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+RUPEE = 1_000_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Mailbox:
+    """An SMTP server on 127.0.0.1 that keeps what it is given. Start and stop it at will
+    (the port stays the same, so a stopped mailbox is "SMTP down": connection refused)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.envelopes: list[Any] = []
+        self.delay = 0.0  # seconds before accepting each message (slow server)
+        self.refuse_recipients = False
+        self._lock = threading.Lock()
+        self._controller: Controller | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if self.refuse_recipients:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        with self._lock:
+            self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def start(self, **smtp_options: Any) -> Mailbox:
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **smtp_options)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self._lock:
+            contents = [envelope.content for envelope in self.envelopes]
+        return [message_from_bytes(content, policy=policy.default) for content in contents]  # type: ignore[misc]
+
+
+@pytest.fixture
+def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
+    """A running SMTP server the app is configured to send through."""
+    box = Mailbox()
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(box.port))
+    monkeypatch.setenv("PUBLIC_URL", "https://billing.example.in")
+    reset_settings()
+    box.start()
+    yield box
+    box.stop()
+    reset_settings()
+
+
+def org_with_balance(rupees: int, *, threshold_rupees: int | None = None) -> tuple[int, str]:
+    """(org id, owner email): a fresh account whose balance is exactly `rupees`."""
+    signed_in = make_account()
+    org_id = signed_in.principal.org_id
+    if change := rupees * RUPEE - ledger.get_balance(org_id=org_id):
+        ledger.add_manual_entry(org_id=org_id, amount_micros=change, reason="test set-up")
+    if threshold_rupees is not None:
+        alerts.set_threshold(org_id=org_id, threshold_micros=threshold_rupees * RUPEE)
+    return org_id, signed_in.principal.email
+
+
+def post(org_id: int, micros: int, *, now: datetime, kind: EntryKind = EntryKind.MANUAL) -> None:
+    """A ledger entry (negative: a decrease) at a frozen time."""
+    with write_session() as session:
+        ledger.post_entry(session, org_id=org_id, kind=kind, amount_micros=micros, description="test", now=now)
+
+
+def outbox_rows(org_id: int) -> list[EmailOutbox]:
+    with read_session() as session:
+        return list(
+            session.exec(select(EmailOutbox).where(col(EmailOutbox.org_id) == org_id).order_by(col(EmailOutbox.id)))
+        )
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content()
+
+
+def test_a_drop_below_the_threshold_sends_exactly_one_email(db, mailbox):
+    org_id, owner = org_with_balance(150_100, threshold_rupees=100_000)  # ₹1,50,100, alert below ₹1,00,000
+    post(org_id, -75_000_500_000, now=T0)  # −₹75,000.50 → ₹75,099.50
+
+    report = send_due(now=T0 + timedelta(seconds=5))
+    assert (report.sent, report.retrying, report.failed) == (1, 0, 0)
+    assert send_due(now=T0 + timedelta(minutes=5)).claimed == 0  # sent once, never again
+    [message] = mailbox.messages
+    assert message["Subject"].startswith("Low balance")
+    assert message["To"].addresses[0].addr_spec == owner
+    assert mailbox.envelopes[0].rcpt_tos == [owner]
+    assert message.get_content_type() == "multipart/alternative"
+    text, html = parts(message)
+    for body in (text, html):
+        assert "₹75,099.50" in body  # the balance, Indian grouping
+        assert "₹1,00,000.00" in body  # the threshold
+        assert "https://billing.example.in/billing" in body  # the Billing page
+        assert "https://billing.example.in/settings" in body  # how to change the threshold
+    assert "₹75,099.50" in message["Subject"]
+    assert '<a href="https://billing.example.in/billing"' in html
+    assert message["Message-ID"]
+
+    [row] = outbox_rows(org_id)
+    assert (row.status, row.attempts, row.to_email) == (OutboxStatus.SENT, 1, owner)
+    assert row.subject == message["Subject"]
+    with read_session() as session:
+        org = session.get(Org, org_id)
+        assert org is not None and org.last_low_balance_alert_at == T0
+
+
+def test_further_drops_within_24_hours_send_none_and_the_first_after_24_hours_sends(db, mailbox):
+    org_id, _ = org_with_balance(1000, threshold_rupees=500)
+    post(org_id, -600 * RUPEE, now=T0)  # ₹400: alert
+    for later in (timedelta(minutes=1), timedelta(hours=12), timedelta(hours=23, minutes=59)):
+        post(org_id, -10 * RUPEE, now=T0 + later)
+    assert send_due(now=T0 + timedelta(days=1)).sent == 1
+    assert len(mailbox.messages) == 1
+
+    post(org_id, -10 * RUPEE, now=T0 + timedelta(hours=24, seconds=1))  # the window has passed
+    assert send_due(now=T0 + timedelta(days=1, minutes=1)).sent == 1
+    assert len(mailbox.messages) == 2
+    _, html = parts(mailbox.messages[1])
+    assert "₹360.00" in html  # 1000 − 600 − 3×10 − 10
+    post(org_id, -10 * RUPEE, now=T0 + timedelta(hours=30))  # within the new window
+    assert send_due(now=T0 + timedelta(days=2)).claimed == 0
+    assert len(mailbox.messages) == 2 == len(outbox_rows(org_id))
+
+
+def test_setting_or_raising_the_threshold_sends_nothing(db, mailbox):
+    org_id, _ = org_with_balance(100)
+    alerts.set_threshold(org_id=org_id, threshold_micros=500 * RUPEE)  # already below: still nothing
+    alerts.set_threshold(org_id=org_id, threshold_micros=1000 * RUPEE)  # raised: nothing
+    assert send_due(now=T0).claimed == 0
+    assert outbox_rows(org_id) == [] and mailbox.messages == []
+    post(org_id, -1 * RUPEE, now=T0)  # the next decrease decides
+    assert send_due(now=T0).sent == 1
+
+
+def test_top_ups_send_nothing(db, mailbox):
+    org_id, _ = org_with_balance(100, threshold_rupees=500)  # below the threshold, no alert yet
+    for kind in (EntryKind.CHECKOUT, EntryKind.PROMO, EntryKind.MANUAL):
+        post(org_id, 50 * RUPEE, now=T0, kind=kind)  # still below ₹500 after each
+    assert outbox_rows(org_id) == []
+    post(org_id, -1 * RUPEE, now=T0)
+    post(org_id, 10 * RUPEE, now=T0 + timedelta(days=2))  # a top-up after the window: nothing
+    assert send_due(now=T0 + timedelta(days=3)).sent == 1
+    assert len(mailbox.messages) == 1
+
+
+def test_the_balance_must_be_strictly_below(db, mailbox):
+    org_id, _ = org_with_balance(600, threshold_rupees=500)
+    post(org_id, -100 * RUPEE, now=T0)  # exactly ₹500: not below
+    assert outbox_rows(org_id) == []
+    post(org_id, -1, now=T0)  # ₹499.999999
+    assert len(outbox_rows(org_id)) == 1
+
+
+def test_refunds_and_manual_debits_both_alert(db, mailbox):
+    refunded, _ = org_with_balance(100, threshold_rupees=50)
+    post(refunded, -60 * RUPEE, now=T0, kind=EntryKind.REFUND)
+    manual, _ = org_with_balance(100, threshold_rupees=50)
+    ledger.add_manual_entry(org_id=manual, amount_micros=-60 * RUPEE, reason="correction")
+    assert send_due().sent == 2
+    assert len(mailbox.messages) == 2
+
+
+def test_usage_debits_on_the_metering_connection_alert(any_db, mailbox):
+    """What the metering hot path does: its debit UPDATE, then the decision, on the raw
+    DBAPI connection in the same transaction (services/metering.py calls this line)."""
+    org_id, _ = org_with_balance(100, threshold_rupees=50)
+    db = connections()
+    steps = [
+        (T0, False),  # ₹70: above
+        (T0 + timedelta(hours=1), True),  # ₹40: below, the first alert
+        (T0 + timedelta(hours=24), False),  # ₹10: within 24 hours of it
+        (T0 + timedelta(hours=25), True),  # −₹20: 24 hours after it
+    ]
+    for now, alerted in steps:
+        with db.transaction() as tx:
+            tx.one("debit", {"org_id": org_id, "cost": 30 * RUPEE})
+            queued = alerts.queue_low_balance_alert_dbapi(tx.cursor, org_id=org_id, now=now)
+        assert (queued is not None) == alerted, now
+    rows = outbox_rows(org_id)
+    assert [row.created_at for row in rows] == [T0 + timedelta(hours=1), T0 + timedelta(hours=25)]
+    with read_session() as session:
+        org = session.get(Org, org_id)
+        assert org is not None and org.last_low_balance_alert_at == T0 + timedelta(hours=25)
+    assert send_due(now=T0 + timedelta(hours=30)).sent == 2
+    assert ["₹40.00" in parts(m)[0] for m in mailbox.messages] == [True, False]
+    assert "-₹20.00" in parts(mailbox.messages[1])[0]
+
+
+def test_clearing_the_threshold_disables_alerts(db, mailbox):
+    org_id, _ = org_with_balance(100, threshold_rupees=50)
+    alerts.clear_threshold(org_id=org_id)
+    post(org_id, -90 * RUPEE, now=T0)
+    assert outbox_rows(org_id) == []
+    assert alerts.get_alert_settings(org_id=org_id).threshold_micros is None
+
+    # An alert already queued when the threshold is cleared is cancelled, not sent.
+    other, _ = org_with_balance(100, threshold_rupees=50)
+    post(other, -90 * RUPEE, now=T0)
+    alerts.clear_threshold(org_id=other)
+    report = send_due(now=T0 + timedelta(seconds=5))
+    assert (report.sent, report.cancelled) == (0, 1)
+    assert mailbox.messages == []
+    assert [row.status for row in outbox_rows(other)] == [OutboxStatus.CANCELLED]
+
+
+def test_concurrent_debits_crossing_the_threshold_queue_one_email(any_db, mailbox):
+    org_id, _ = org_with_balance(100, threshold_rupees=80)
+    debits = 8  # ₹5 each: the first takes the balance to ₹95, the 5th below ₹80 …
+    barrier = threading.Barrier(debits * 2)
+    errors: list[BaseException] = []
+    db = connections()
+
+    def manual() -> None:
+        barrier.wait()
+        try:
+            ledger.add_manual_entry(org_id=org_id, amount_micros=-5 * RUPEE, reason="concurrent")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def usage() -> None:  # the metering path, at the same moment
+        barrier.wait()
+        try:
+            with db.transaction() as tx:
+                tx.one("debit", {"org_id": org_id, "cost": 5 * RUPEE})
+                alerts.queue_low_balance_alert_dbapi(tx.cursor, org_id=org_id)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=fn) for fn in (manual, usage) for _ in range(debits)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert ledger.get_balance(org_id=org_id) == 20 * RUPEE
+    assert len(outbox_rows(org_id)) == 1
+    assert send_due().sent == 1
+    assert len(mailbox.messages) == 1
+
+
+def test_threshold_validation(db):
+    org_id, _ = org_with_balance(100)
+    for bad in (-1, alerts.MAX_THRESHOLD_MICROS + 1, True, 1.5, "100"):
+        with pytest.raises(InvalidRequest):
+            alerts.set_threshold(org_id=org_id, threshold_micros=bad)  # type: ignore[arg-type]
+    found = alerts.set_threshold(org_id=org_id, threshold_micros=0)  # alert when it goes negative
+    assert (found.threshold_micros, found.below) == (0, False)
+    with pytest.raises(NotFound):
+        alerts.set_threshold(org_id=10**9, threshold_micros=1)
+    with pytest.raises(NotFound):
+        alerts.get_alert_settings(org_id=10**9)
+
+
+def test_settings_show_threshold_beside_balance_and_the_recipient(db):
+    org_id, owner = org_with_balance(100, threshold_rupees=250)
+    found = alerts.get_alert_settings(org_id=org_id)
+    assert (found.threshold_micros, found.balance_micros, found.currency) == (250 * RUPEE, 100 * RUPEE, "INR")
+    assert (found.recipient, found.below, found.last_alert_at) == (owner, True, None)
+    assert get_settings().smtp_host == ""  # no mailbox here: SMTP_HOST unset

@@ -5,6 +5,7 @@ from billing_app.models.ledger import EntryKind, LedgerEntry
 from billing_app.models.metering import (
     ApiKey,
     Hold,
+    HoldTotal,
     ModelPrice,
     PriceSource,
     RoutingMode,
@@ -24,6 +25,7 @@ __all__ = [
     "EmailOutbox",
     "EntryKind",
     "Hold",
+    "HoldTotal",
     "LedgerEntry",
     "Membership",
     "ModelPrice",

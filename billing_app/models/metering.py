@@ -99,6 +99,18 @@ class Hold(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class HoldTotal(SQLModel, table=True):
+    """Σ amount of the org's holds, changed in the same transaction as every hold insert or
+    delete. Authorize reads this one row instead of summing the holds (an org with many
+    requests in flight, or a caller that never reports usage, would make that sum grow),
+    and its row lock is what serialises the hold changes of one org on PostgreSQL."""
+
+    __tablename__ = "hold_total"
+
+    org_id: int = Field(sa_column=Column(BigInteger, ForeignKey("org.id"), primary_key=True))
+    held_micros: int = Field(default=0, sa_type=BigInteger)
+
+
 class UsageEvent(SQLModel, table=True):
     """One metered request, debited once: (api_key_id, request_id) is unique. The rates
     and markup used are kept so every cost can be explained later."""

@@ -202,7 +202,7 @@ def queue_low_balance_alert_dbapi(cursor: Any, *, org_id: int, now: datetime | N
 # ------------------------------------------------------------------ the outbox, for the sender
 
 LEASE = timedelta(minutes=10)  # a claim older than this is reclaimable (the sender died)
-MAX_ATTEMPTS = 12  # 30 s, 1, 2, 4 … minutes, then hourly: about 7 hours of retries
+MAX_ATTEMPTS = 12  # waits of 30 s, 1, 2, 4 … minutes, then hourly: about 5 hours of retries
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 

@@ -5,9 +5,12 @@ run on a raw DBAPI connection; no ORM session. The balance moves with one
 `UPDATE … RETURNING`, in the same transaction as the usage row, the per-IST-day rollup
 and the key's month spend.
 
-Authorize locks the org row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's BEGIN
-IMMEDIATE already serialises writers) before it sums the open holds, so concurrent
-authorizes of one org see each other's holds: none is granted once balance − holds ≤ 0.
+Holds: each authorize inserts a hold row and adds its estimate to the org's hold total
+(one row, `hold_total`), whose row lock serialises the hold changes of one org on
+PostgreSQL (SQLite's BEGIN IMMEDIATE serialises every writer); the balance is read after
+that lock is taken. So concurrent authorizes see each other's holds and none is granted
+once balance − holds ≤ 0. Usage deletes the request's hold and takes it off the total in
+its transaction; expired holds come off at the org's next authorize or by jobs/holds.py.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from billing_app.errors import BudgetExceeded, InsufficientCredits, InvalidApiKe
 from billing_app.ist import ist_day
 from billing_app.models import RoutingMode
 from billing_app.models.types import utcnow
+from billing_app.services.alerts import queue_low_balance_alert_dbapi
 from billing_app.services.api_keys import hash_key, ist_month
-from billing_app.services.metering_sql import Tx, connections
+from billing_app.services.metering_sql import EXPIRE_BATCH, Tx, connections
 from billing_app.services.pricing import markup_percent, request_cost
 
 MAX_TOKENS = 10**9
@@ -102,6 +106,7 @@ def authorize(
     _check_tokens(max_tokens=max_tokens, prompt_tokens=prompt_tokens)
     settings = get_settings()
     now = now or utcnow()
+    expires_at = now + timedelta(seconds=settings.hold_ttl_seconds)
     db = connections()
     with db.transaction() as tx:
         key = _lookup(tx, api_key, model)
@@ -115,31 +120,24 @@ def authorize(
             output_micros_per_million=key.output_rate or 0,
             mode=key.mode,
         )
-        expires_at = now + timedelta(seconds=settings.hold_ttl_seconds)
-        (balance,) = tx.one("lock_balance", {"org_id": key.org_id}) or (0,)
-        inserted = tx.one(
-            "insert_hold",
-            {
-                "org_id": key.org_id,
-                "key_id": key.id,
-                "request_id": request_id,
-                "model": model,
-                "amount": estimate,
-                "now": db.db_time(now),
-                "expires_at": db.db_time(expires_at),
-            },
-        )
-        (held,) = tx.one("open_holds", {"org_id": key.org_id, "now": db.db_time(now)}) or (0,)
+        org = {"org_id": key.org_id}
+        ids = {"key_id": key.id, "request_id": request_id}
+        stamp = {"now": db.db_time(now), "expires_at": db.db_time(expires_at)}
+        inserted = tx.one("insert_hold", {**org, **ids, **stamp, "model": model, "amount": estimate})
         if inserted is None:  # a repeat: the hold placed the first time stands
-            existing = tx.one("existing_hold", {"key_id": key.id, "request_id": request_id})
-            assert existing is not None  # the conflicting row, visible once its writer committed
-            hold_id, estimate, stored_expiry = existing
-            expires_at = db.py_time(stored_expiry)
-        else:
-            hold_id = inserted[0]
-            if balance - (held - estimate) <= 0:
-                raise InsufficientCredits()  # rolls the hold back
-    return Authorization(hold_id, estimate, int(balance - held), expires_at, key.currency)
+            hold_id, estimate, stored_expiry = tx.one("existing_hold", ids) or (0, 0, now)
+            (held,) = tx.one("held", org) or (0,)
+            (balance,) = tx.one("balance", org) or (0,)
+            return Authorization(hold_id, estimate, int(balance - held), db.py_time(stored_expiry), key.currency)
+        # The org's expired holds stop counting now, not at the next sweep.
+        swept = sum(amount for (amount,) in tx.all("sweep_org", {**org, "now": stamp["now"]}))
+        # This takes the org's hold-total row lock: concurrent authorizes of one org queue
+        # here, so the balance read next is the latest committed one.
+        (held,) = tx.one("reserve", {**org, "amount": estimate - swept}) or (0,)
+        (balance,) = tx.one("balance", org) or (0,)
+        if balance - (held - estimate) <= 0:
+            raise InsufficientCredits()  # rolls back the hold and the reservation
+    return Authorization(inserted[0], estimate, int(balance - held), expires_at, key.currency)
 
 
 def record_usage(
@@ -156,10 +154,11 @@ def record_usage(
     rounded up once to the micro-unit.
 
     One transaction writes the usage event, the balance, the IST-day rollup and the key's
-    month spend, and settles the request's hold. Never refused for lack of balance (the
-    request already happened; the next authorize is). Idempotent on (key, request_id): a
-    replay returns the first cost and debits nothing. Raises InvalidApiKey, NotFound
-    (model), InvalidRequest (token counts outside 0..10⁹, unknown routing mode).
+    month spend, settles the request's hold, and queues a low-balance alert when the debit
+    crosses the org's threshold. Never refused for lack of balance (the request already
+    happened; the next authorize is). Idempotent on (key, request_id): a replay returns
+    the first cost and debits nothing. Raises InvalidApiKey, NotFound (model),
+    InvalidRequest (token counts outside 0..10⁹, unknown routing mode).
     """
     _check_request(request_id, model)
     _check_tokens(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
@@ -170,7 +169,6 @@ def record_usage(
     with db.transaction() as tx:
         key = _lookup(tx, api_key, model)
         mode = routing_mode or key.mode
-        markup = markup_percent(mode)
         cost = request_cost(
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
@@ -178,35 +176,59 @@ def record_usage(
             output_micros_per_million=key.output_rate or 0,
             mode=mode,
         )
+        org = {"org_id": key.org_id}
         ids = {"key_id": key.id, "request_id": request_id}
-        params = {
+        event = {
+            **org,
             **ids,
-            "org_id": key.org_id,
             "model": model,
             "mode": mode,
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "input_rate": key.input_rate,
             "output_rate": key.output_rate,
-            "markup": markup,
+            "markup": markup_percent(mode),
             "cost": cost,
             "now": db.db_time(now),
         }
-        if tx.one("insert_event", params) is None:  # already debited: answer as the first time
+        if tx.one("insert_event", event) is None:  # already debited: answer as the first time
             (first_cost,) = tx.one("event_cost", ids) or (0,)
-            (balance,) = tx.one("balance", {"org_id": key.org_id}) or (0,)
+            (balance,) = tx.one("balance", org) or (0,)
             return Debit(int(first_cost), int(balance), key.currency, replayed=True)
-        (balance,) = tx.one("debit", {"org_id": key.org_id, "cost": cost}) or (0,)
-        tx.run("settle_hold", ids)
-        tx.run("rollup", {**params, "day": db.db_day(ist_day(now))})
-        tx.run("key_spend", {"key_id": key.id, "cost": cost, "month": ist_month(now), "now": params["now"]})
+        settled = tx.one("settle_hold", ids)
+        if settled is not None:
+            tx.run("release", {**org, "amount": settled[0]})
+        balance, threshold = tx.one("debit", {**org, "cost": cost}) or (0, None)
+        if threshold is not None and balance < threshold:
+            queue_low_balance_alert_dbapi(tx.cursor, org_id=key.org_id, now=now)
+        tx.run("rollup", {**event, "day": db.db_day(ist_day(now))})
+        tx.run("key_spend", {"key_id": key.id, "cost": cost, "month": ist_month(now), "now": event["now"]})
     return Debit(cost, int(balance), key.currency, replayed=False)
 
 
 def expire_holds(*, now: datetime | None = None) -> int:
-    """Delete holds past their expiry (they stopped counting the moment they expired);
-    returns how many. Safe to run anywhere, any number of times."""
+    """Delete holds past their expiry and take them off their orgs' hold totals, in
+    batches; returns how many. (Authorize already ignores its own org's expired holds;
+    this tidies up after orgs that went quiet.) Safe anywhere, any number of times."""
+    db = connections()
+    moment = db.db_time(now or utcnow())
+    total = 0
+    while True:
+        with db.transaction() as tx:
+            rows = tx.all("expire_holds", {"now": moment})
+            per_org: dict[int, int] = {}
+            for org_id, amount in rows:
+                per_org[org_id] = per_org.get(org_id, 0) + amount
+            for org_id in sorted(per_org):  # a fixed order: two sweepers never deadlock
+                tx.run("release", {"org_id": org_id, "amount": per_org[org_id]})
+        total += len(rows)
+        if len(rows) < EXPIRE_BATCH:
+            return total
+
+
+def hold_mismatches() -> list[tuple[int, int, int]]:
+    """(org_id, hold total, Σ its holds) for every org where the two disagree: they move
+    together in every transaction, so this is empty unless something bypassed them."""
     db = connections()
     with db.transaction() as tx:
-        tx.run("expire_holds", {"now": db.db_time(now or utcnow())})
-        return int(tx.cursor.rowcount or 0)
+        return [(int(o), int(t), int(h)) for o, t, h in tx.all("hold_audit", {})]

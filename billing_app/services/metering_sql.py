@@ -11,7 +11,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,12 +23,15 @@ from sqlmodel import SQLModel
 
 import billing_app.models  # noqa: F401  (registers the tables)
 from billing_app.config import get_settings
-from billing_app.db import write_engine
+
+# db.write_session takes the same in-process lock: every SQLite writer in this process
+# queues on one lock, which hands over at once (SQLite's busy handler sleeps).
+from billing_app.db import _sqlite_writer, write_engine
 from billing_app.models import RoutingMode
 
 _tables = SQLModel.metadata.tables
 _key, _org, _price, _profile = _tables["api_key"], _tables["org"], _tables["model_price"], _tables["routing_profile"]
-_hold, _event, _daily = _tables["hold"], _tables["usage_event"], _tables["usage_daily"]
+_hold, _total, _event, _daily = _tables["hold"], _tables["hold_total"], _tables["usage_event"], _tables["usage_daily"]
 _p = sa.bindparam
 
 
@@ -51,10 +54,24 @@ _KEY = (
     )
     .where(_key.c.key_hash == _p("key_hash"), _key.c.revoked_at.is_(None))
 )
-_LOCK_BALANCE = sa.select(_org.c.balance_micros).where(_org.c.id == _p("org_id")).with_for_update()
 _BALANCE = sa.select(_org.c.balance_micros).where(_org.c.id == _p("org_id"))
-_OPEN_HOLDS = sa.select(sa.func.coalesce(sa.func.sum(_hold.c.amount_micros), sa.literal_column("0"))).where(
-    _hold.c.org_id == _p("org_id"), _hold.c.expires_at > _p("now")
+_HELD = sa.select(_total.c.held_micros).where(_total.c.org_id == _p("org_id"))
+# The org's own expired holds, dropped by its next authorize (O(expired), by index).
+_SWEEP_ORG = (
+    sa.delete(_hold)
+    .where(_hold.c.org_id == _p("org_id"), _hold.c.expires_at <= _p("now"))
+    .returning(_hold.c.amount_micros)
+)
+_HOLD_SUMS = (
+    sa.select(_hold.c.org_id, sa.func.sum(_hold.c.amount_micros).label("held")).group_by(_hold.c.org_id).subquery()
+)
+_HOLD_AUDIT = (
+    sa.select(_total.c.org_id, _total.c.held_micros, sa.func.coalesce(_HOLD_SUMS.c.held, sa.literal_column("0")))
+    .select_from(_total.outerjoin(_HOLD_SUMS, _HOLD_SUMS.c.org_id == _total.c.org_id))
+    .where(_total.c.held_micros != sa.func.coalesce(_HOLD_SUMS.c.held, sa.literal_column("0")))
+)
+_RELEASE = (
+    sa.update(_total).where(_total.c.org_id == _p("org_id")).values(held_micros=_total.c.held_micros - _p("amount"))
 )
 _EXISTING_HOLD = sa.select(_hold.c.id, _hold.c.amount_micros, _hold.c.expires_at).where(
     _hold.c.api_key_id == _p("key_id"), _hold.c.request_id == _p("request_id")
@@ -63,9 +80,13 @@ _DEBIT = (
     sa.update(_org)
     .where(_org.c.id == _p("org_id"))
     .values(balance_micros=_org.c.balance_micros - _p("cost"))
-    .returning(_org.c.balance_micros)
+    .returning(_org.c.balance_micros, _org.c.low_balance_threshold_micros)
 )
-_SETTLE_HOLD = sa.delete(_hold).where(_hold.c.api_key_id == _p("key_id"), _hold.c.request_id == _p("request_id"))
+_SETTLE_HOLD = (
+    sa.delete(_hold)
+    .where(_hold.c.api_key_id == _p("key_id"), _hold.c.request_id == _p("request_id"))
+    .returning(_hold.c.amount_micros)
+)
 _EVENT_COST = sa.select(_event.c.cost_micros).where(
     _event.c.api_key_id == _p("key_id"), _event.c.request_id == _p("request_id")
 )
@@ -80,7 +101,21 @@ _KEY_SPEND = (
         spend_month=_p("month"),
     )
 )
-_EXPIRE_HOLDS = sa.delete(_hold).where(_hold.c.expires_at <= _p("now"))
+# In batches, so a backlog never holds SQLite's one writer lock for long.
+EXPIRE_BATCH = 500
+_EXPIRE_HOLDS = (
+    sa.delete(_hold)
+    .where(
+        _hold.c.id.in_(
+            sa.select(_hold.c.id)
+            .where(_hold.c.expires_at <= _p("now"))
+            .order_by(_hold.c.expires_at)
+            .limit(EXPIRE_BATCH)
+            .scalar_subquery()
+        )
+    )
+    .returning(_hold.c.org_id, _hold.c.amount_micros)
+)
 
 
 def _upserts(insert: Any) -> dict[str, Any]:
@@ -137,15 +172,22 @@ def _upserts(insert: Any) -> dict[str, Any]:
             "cost_micros": _daily.c.cost_micros + rollup.excluded.cost_micros,
         },
     )
-    return {"insert_hold": hold, "insert_event": event, "rollup": rollup}
+    reserve = insert(_total).values(org_id=_p("org_id"), held_micros=_p("amount"))
+    reserve = reserve.on_conflict_do_update(
+        index_elements=[_total.c.org_id],
+        set_={"held_micros": _total.c.held_micros + reserve.excluded.held_micros},
+    ).returning(_total.c.held_micros)
+    return {"insert_hold": hold, "insert_event": event, "rollup": rollup, "reserve": reserve}
 
 
 _UPSERTS = {"sqlite": _upserts(sqlite.insert), "postgresql": _upserts(postgresql.insert)}
 _COMMON = {
     "key": _KEY,
-    "lock_balance": _LOCK_BALANCE,
     "balance": _BALANCE,
-    "open_holds": _OPEN_HOLDS,
+    "held": _HELD,
+    "sweep_org": _SWEEP_ORG,
+    "release": _RELEASE,
+    "hold_audit": _HOLD_AUDIT,
     "existing_hold": _EXISTING_HOLD,
     "debit": _DEBIT,
     "settle_hold": _SETTLE_HOLD,
@@ -157,13 +199,15 @@ _COMMON = {
 _DIALECTS: dict[str, Dialect] = {"sqlite": sqlite.dialect(paramstyle="named"), "postgresql": psycopg.dialect()}
 
 
-def _compile(dialect_name: str) -> dict[str, str]:
+def _compile(dialect_name: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """name → (SQL text, the values of literals the compiler turned into parameters)."""
     dialect = _DIALECTS[dialect_name]
     statements = {**_COMMON, **_UPSERTS[dialect_name]}
     compiled = {name: stmt.compile(dialect=dialect) for name, stmt in statements.items()}
-    for name, each in compiled.items():  # every value is passed in: no literal turned parameter
-        assert all(value is None for value in each.params.values()), f"{name} has bound literals"
-    return {name: str(each) for name, each in compiled.items()}
+    return {
+        name: (str(each), {key: value for key, value in each.params.items() if value is not None})
+        for name, each in compiled.items()
+    }
 
 
 _SQL = {name: _compile(name) for name in _DIALECTS}
@@ -209,6 +253,10 @@ class Connections:
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
+        with _sqlite_writer if self.is_sqlite else nullcontext():
+            yield from self._transaction()
+
+    def _transaction(self) -> Iterator[Tx]:
         conn = self._acquire()
         healthy = True
         try:
@@ -271,12 +319,16 @@ class Tx:
         self.cursor = cursor
         self.sql = connections.sql
 
-    def one(self, name: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        self.cursor.execute(self.sql[name], params)
-        return self.cursor.fetchone()
+    def run(self, name: str, params: Mapping[str, Any]) -> Any:
+        sql, literals = self.sql[name]
+        self.cursor.execute(sql, {**literals, **params} if literals else params)
+        return self.cursor
 
-    def run(self, name: str, params: Mapping[str, Any]) -> None:
-        self.cursor.execute(self.sql[name], params)
+    def one(self, name: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        return self.run(name, params).fetchone()
+
+    def all(self, name: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        return list(self.run(name, params).fetchall())
 
 
 _current: Connections | None = None

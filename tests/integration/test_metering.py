@@ -80,6 +80,7 @@ def test_authorize_holds_the_estimate_and_usage_settles_it(org):
     assert open_holds(org) == 58_905
     metering.record_usage(api_key=key, request_id="r1", model=MODEL, prompt_tokens=200, completion_tokens=10)
     assert open_holds(org) == 0
+    assert metering.hold_mismatches() == []
 
 
 def test_authorize_without_max_tokens_assumes_the_configured_default(org, monkeypatch):
@@ -124,9 +125,17 @@ def test_expired_holds_stop_counting_and_are_swept(org):
     with pytest.raises(InsufficientCredits):
         metering.authorize(api_key=key, request_id="blocked", model=MODEL, max_tokens=1, now=start)
     later = start + timedelta(seconds=601)  # HOLD_TTL_SECONDS defaults to 600
-    assert metering.authorize(api_key=key, request_id="fresh", model=MODEL, max_tokens=1, now=later).hold_micros
-    assert metering.expire_holds(now=later) == 1  # the stale one; "fresh" is still open
+    # The org's next authorize drops its expired hold before it checks the balance.
+    fresh = metering.authorize(api_key=key, request_id="fresh", model=MODEL, max_tokens=1, now=later)
+    assert fresh.available_micros == 50_000 - fresh.hold_micros
+    assert open_holds(org) == fresh.hold_micros
+    # An org that went quiet is tidied by the sweeper.
+    quiet = make_account().principal.org_id
+    metering.authorize(api_key=new_key(quiet), request_id="q", model=MODEL, max_tokens=10, now=start)
+    assert metering.expire_holds(now=later) == 1
     assert metering.expire_holds(now=later) == 0
+    assert open_holds(quiet) == 0
+    assert metering.hold_mismatches() == []
 
 
 def test_budget_exceeded_once_the_month_spend_reaches_it(org):

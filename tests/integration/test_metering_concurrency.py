@@ -75,6 +75,7 @@ def test_parallel_authorize_then_usage_pairs(funded):
     assert ledger.get_balance(org_id=org_id) == START - sum(costs) == -1
     assert ledger.audit() == []
     assert usage.rollup_mismatches() == []
+    assert metering.hold_mismatches() == []
     today = usage.window(org_id=org_id, start=usage.today(), end=usage.today()).totals
     assert (today.requests, today.cost_micros) == (10, sum(costs))
 
@@ -108,6 +109,7 @@ def test_parallel_authorizes_never_overcommit_the_balance(funded):
         == []
     )
     assert metering.expire_holds() == 0  # every hold was settled by its usage
+    assert metering.hold_mismatches() == []
     assert ledger.get_balance(org_id=org_id) == START - 10 * 561
     assert ledger.audit() == []
     assert usage.rollup_mismatches() == []

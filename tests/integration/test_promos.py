@@ -188,3 +188,20 @@ def test_total_limit_is_never_exceeded_under_concurrency(app):
     assert bonuses == 3
     assert all(len(credits_for(a["org_id"])) == 1 for a in accounts)
     assert_books_balance()
+
+
+def test_promo_redeemed_over_the_api(app):
+    promos.create_promo(code="AGAIN", flat_bonus_micros=RUPEE)
+    account = paying_account(app)
+    order = app.new_order(account, 100, promo_code="AGAIN")
+    app.verify(account, order["order_id"], app.pay(order["order_id"]))
+    check = app.http.post(
+        f"{app.url}/me/billing/promo/check", json={"code": "again", "amount": 100}, headers=account["headers"]
+    )
+    assert check.status_code == 400
+    assert check.json()["error"] == {
+        "code": "promo_redeemed",
+        "message": "Your organisation has already used this promo code.",
+        "type": "billing_error",
+    }
+    assert app.order(account, 100, promo_code="AGAIN").json()["error"]["code"] == "promo_redeemed"

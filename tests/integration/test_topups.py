@@ -225,3 +225,20 @@ def test_concurrent_reports_of_one_payment_credit_once(app_any_db):
     assert balance(app, account) == START + FIVE_HUNDRED
     assert len(credits_for(account["org_id"])) == 1
     assert_books_balance()
+
+
+def test_usd_credits_are_charged_in_inr_at_the_configured_rate(db, monkeypatch):
+    monkeypatch.setenv("BILLING_CURRENCY", "USD")
+    monkeypatch.setenv("USD_INR_RATE_PAISE", "8500")
+    with live_app(monkeypatch) as usd_app:
+        account = usd_app.signup("usd@example.com")
+        usd_app.add_address(account)
+        assert account["currency"] == "USD"
+        assert usd_app.order(account, 4).json()["error"]["code"] == "amount_invalid"  # below $5
+        order = usd_app.new_order(account, 10)
+        assert order["amount_paise"] == 85_000 and order["currency"] == "INR"
+        assert order["credits_micros"] == 10_000_000
+        paid = usd_app.pay(order["order_id"])
+        assert usd_app.verify(account, order["order_id"], paid).json()["balance_micros"] == 110_000_000
+        [entry] = credits_for(account["org_id"])
+        assert entry.description == "Credit top-up via Razorpay (₹850)"

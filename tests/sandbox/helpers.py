@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -14,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
 import httpx
-import uvicorn
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
+
+from tests.servers import LoopbackServer
 
 KEY_ID = "rzp_test_sandboxtests"
 KEY_SECRET = "sandbox_tests_key_secret"
@@ -35,32 +34,19 @@ def run_on_fresh_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return pool.submit(lambda: asyncio.run(make())).result()
 
 
-class ServerThread:
-    """uvicorn on 127.0.0.1, a free port, in a daemon thread."""
+class ServerThread(LoopbackServer):
+    """uvicorn on 127.0.0.1, a free port, in a daemon thread, as a context manager."""
 
     def __init__(self, app: ASGIApp) -> None:
-        # proto IPPROTO_TCP, or asyncio skips TCP_NODELAY and keep-alive calls stall 40 ms
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._sock.bind(("127.0.0.1", 0))
-        self.port: int = self._sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", access_log=False)
-        self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]}, daemon=True)
+        super().__init__()
+        self._app = app
 
     def __enter__(self) -> Self:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
+        self.start(self._app)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self._thread.join(timeout=5)
-        self._sock.close()
+        self.stop()
 
 
 @dataclass

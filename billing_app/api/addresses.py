@@ -2,50 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from billing_app import gst
 from billing_app.api.deps import CurrentPrincipal
-from billing_app.errors import InvalidRequest, NotFound
+from billing_app.errors import NotFound
 from billing_app.models import BillingAddress
 from billing_app.services import addresses
 
-
-class _FieldErrorRoute(APIRoute):
-    """Schema errors (too long, missing, wrong type) name the offending `field` in the
-    envelope, like the service's own InvalidRequest errors do, so a form can show them
-    beside the right input."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                raise _invalid_request(exc) from exc
-
-        return route
-
-
-def _invalid_request(exc: RequestValidationError) -> InvalidRequest:
-    errors = list(exc.errors())
-    first = errors[0] if errors else {}
-    # loc is like ("body", "name") or ("path", "pin"); ("body", 12) for a JSON syntax error.
-    loc = [str(part) for part in first.get("loc", ())[1:]]
-    message = str(first.get("msg", "invalid"))
-    if not loc or not loc[0].isidentifier():
-        return InvalidRequest(message)
-    return InvalidRequest(f"{'.'.join(loc)}: {message}", field=loc[0])
-
-
-router = APIRouter(prefix="/me", tags=["billing address"], route_class=_FieldErrorRoute)
+router = APIRouter(prefix="/me", tags=["billing address"])
 
 
 class AddressIn(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,11 +24,16 @@ def error_response(error: BillingAppError) -> JSONResponse:
     return JSONResponse(error.envelope(), status_code=error.status, headers=headers)
 
 
-def _describe(errors: list[dict]) -> str:  # type: ignore[type-arg]
+def invalid_request(errors: list[dict[str, Any]]) -> InvalidRequest:
+    """A schema error in the envelope, naming the offending `field` (so a form can show it
+    beside the right input) when there is one."""
     first = errors[0] if errors else {}
-    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-    what = first.get("msg", "invalid")
-    return f"{where}: {what}" if where else str(what)
+    # loc is like ("body", "name") or ("path", "pin"); ("body", 12) for a JSON syntax error.
+    loc = [str(part) for part in first.get("loc", ())[1:]]
+    message = str(first.get("msg", "invalid"))
+    if not loc or not loc[0].isidentifier():
+        return InvalidRequest(message)
+    return InvalidRequest(f"{'.'.join(loc)}: {message}", field=loc[0])
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -37,7 +43,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(InvalidRequest(_describe(list(exc.errors()))))
+        return error_response(invalid_request(list(exc.errors())))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

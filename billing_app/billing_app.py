@@ -49,9 +49,7 @@ app.add_page(
     title="Billing address · billing_app",
     on_load=[_signed_in, AddressState.load],
 )
-app.add_page(
-    receipt_page, route=routes.RECEIPT, title="Receipt · billing_app", on_load=[_signed_in, ReceiptState.load]
-)
+app.add_page(receipt_page, route=routes.RECEIPT, title="Receipt · billing_app", on_load=[_signed_in, ReceiptState.load])
 app.add_page(usage_page, route=routes.USAGE, title="Usage · billing_app", on_load=[_signed_in, UsageState.load])
 app.add_page(keys_page, route=routes.KEYS, title="API keys · billing_app", on_load=[_signed_in, KeysState.load])
 app.add_page(models_page, route=routes.MODELS, title="Models · billing_app", on_load=[_signed_in, ModelsState.load])

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from billing_app.config import get_settings
 from billing_app.cli_payments import add_payment_commands
+from billing_app.config import get_settings
 from billing_app.errors import BillingAppError
 from billing_app.jobs.outbox import send_all_due
 from billing_app.models import ModelPrice

@@ -1,8 +1,9 @@
 """The router's side, authenticated by `Authorization: Bearer <API key>`:
 POST /v1/billing/authorize, POST /v1/billing/usage, POST /v1/chat/completions, GET /v1/models.
 
-Handlers are plain `def`s: FastAPI runs them in its threadpool, so the blocking database
-work never sits on the event loop.
+The database work runs on the metering threads (`run_in_db_thread`: one on SQLite, a few
+on PostgreSQL), never on the event loop; the handlers and the key dependency are
+`async def` so a request crosses to a thread once, not three times.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from billing_app.config import get_settings
 from billing_app.errors import InvalidApiKey, InvalidRequest
 from billing_app.ist import iso_ist
 from billing_app.services import metering, pricing, sandbox_llm
+from billing_app.services.metering_sql import run_in_db_thread
 
 router = APIRouter(prefix="/v1", tags=["metering"])
 TokenCount = Annotated[StrictInt, Field(ge=0, le=metering.MAX_TOKENS)]
@@ -24,7 +26,7 @@ RequestId = Annotated[str, Field(min_length=1, max_length=metering.MAX_REQUEST_I
 ModelName = Annotated[str, Field(min_length=1, max_length=100)]
 
 
-def api_key(request: Request) -> str:
+async def api_key(request: Request) -> str:
     token = bearer_token(request)
     if token is None:
         raise InvalidApiKey("Send Authorization: Bearer <API key>.")
@@ -66,11 +68,11 @@ class UsageOut(BaseModel):
 
 
 @router.post("/billing/authorize")
-def authorize(body: AuthorizeIn, key: ApiKey) -> AuthorizeOut:
+async def authorize(body: AuthorizeIn, key: ApiKey) -> AuthorizeOut:
     """Before a request: 402 insufficient_credits when balance − open holds ≤ 0, 429
     budget_exceeded when the key's IST-month spend has reached its budget; otherwise a
     hold of the estimated cost (from max_tokens) that expires by itself."""
-    held = metering.authorize(api_key=key, **body.model_dump())
+    held = await run_in_db_thread(metering.authorize, api_key=key, **body.model_dump())
     return AuthorizeOut(
         hold_id=held.hold_id,
         available_micros=held.available_micros,
@@ -81,9 +83,9 @@ def authorize(body: AuthorizeIn, key: ApiKey) -> AuthorizeOut:
 
 
 @router.post("/billing/usage")
-def usage(body: UsageIn, key: ApiKey) -> UsageOut:
+async def usage(body: UsageIn, key: ApiKey) -> UsageOut:
     """After a request: debit its cost once per request_id (a replay returns the same cost)."""
-    debit = metering.record_usage(api_key=key, **body.model_dump())
+    debit = await run_in_db_thread(metering.record_usage, api_key=key, **body.model_dump())
     return UsageOut(
         cost_micros=debit.cost_micros,
         balance_micros=debit.balance_micros,

@@ -100,7 +100,7 @@ def header(active: str) -> rx.Component:
         rx.hstack(
             *[_nav_link(label, href, href == active) for label, href in routes.NAV],
             spacing="1",
-            overflow_x="auto",
+            wrap="wrap",
             padding_x="0.5em",
             padding_bottom="0.5em",
             display=["flex", "flex", "none"],

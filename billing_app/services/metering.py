@@ -133,8 +133,8 @@ def authorize(
         swept = sum(amount for (amount,) in tx.all("sweep_org", {**org, "now": stamp["now"]}))
         # This takes the org's hold-total row lock: concurrent authorizes of one org queue
         # here, so the balance read next is the latest committed one.
-        (balance,) = tx.one("balance", org) or (0,)
         (held,) = tx.one("reserve", {**org, "amount": estimate - swept}) or (0,)
+        (balance,) = tx.one("balance", org) or (0,)
         if balance - (held - estimate) <= 0:
             raise InsufficientCredits()  # rolls back the hold and the reservation
     return Authorization(inserted[0], estimate, int(balance - held), expires_at, key.currency)

@@ -8,12 +8,15 @@ session per debit, ~1 k/s for Core statements built per call, ~5 k/s for raw DBA
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import queue
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,6 +32,7 @@ from billing_app.config import get_settings
 from billing_app.db import _sqlite_writer, write_engine
 from billing_app.models import RoutingMode
 
+T = TypeVar("T")
 _tables = SQLModel.metadata.tables
 _key, _org, _price, _profile = _tables["api_key"], _tables["org"], _tables["model_price"], _tables["routing_profile"]
 _hold, _total, _event, _daily = _tables["hold"], _tables["hold_total"], _tables["usage_event"], _tables["usage_daily"]
@@ -217,13 +221,17 @@ _SQL = {name: _compile(name) for name in _DIALECTS}
 
 
 class Connections:
-    """A tiny pool of raw DBAPI connections for one engine (one on SQLite)."""
+    """A tiny pool of raw DBAPI connections for one engine (one on SQLite), and the
+    threads that use them for async callers: as many as connections, so a request never
+    waits for a lock in a thread of its own (threads contending for one lock and the GIL
+    measured ~1 ms a request where the work takes ~0.2 ms)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self.sql = _SQL["sqlite" if self.is_sqlite else "postgresql"]
         self._size = 1 if self.is_sqlite else get_settings().metering_pg_connections
+        self.executor = ThreadPoolExecutor(max_workers=self._size, thread_name_prefix="metering")
         self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
         self._opened: list[tuple[Any, Any]] = []  # (SQLAlchemy's wrapper, the DBAPI connection)
         self._lock = threading.Lock()
@@ -293,6 +301,7 @@ class Connections:
             conn.close()
 
     def close(self) -> None:
+        self.executor.shutdown(wait=False)
         with self._lock:
             for _, conn in self._opened:
                 with suppress(Exception):
@@ -348,6 +357,12 @@ def connections() -> Connections:
                 _current.close()
             _current = Connections(engine)
         return _current
+
+
+async def run_in_db_thread(fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run a hot-path service call on the metering threads, off the event loop."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(connections().executor, functools.partial(fn, **kwargs))
 
 
 def close_connections() -> None:

@@ -22,7 +22,7 @@ from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
 from billing_app.jobs.outbox import send_due
 from billing_app.models import EmailOutbox, EntryKind, Org, OutboxStatus
-from billing_app.services import alerts, ledger
+from billing_app.services import alerts, api_keys, ledger, metering, pricing
 from billing_app.services.metering_sql import connections
 from tests.factories import make_account
 
@@ -209,6 +209,39 @@ def test_refunds_and_manual_debits_both_alert(db, mailbox):
     assert len(mailbox.messages) == 2
 
 
+def funded_key(rupees: int, *, threshold_rupees: int) -> tuple[int, str]:
+    pricing.load_catalog()
+    org_id, _ = org_with_balance(rupees, threshold_rupees=threshold_rupees)
+    return org_id, api_keys.create_key(org_id=org_id, name="load").secret
+
+
+def use(key: str, request_id: str, *, tokens: int, now: datetime | None = None) -> metering.Debit:
+    """A finished request through the metering hot path (sandbox-echo: ₹51 per 1M output
+    tokens + 10 % auto markup, so 1,000,000 tokens cost ₹56.10)."""
+    return metering.record_usage(
+        api_key=key, request_id=request_id, model="sandbox-echo", prompt_tokens=0, completion_tokens=tokens, now=now
+    )
+
+
+def test_usage_debits_through_metering_alert(any_db, mailbox):
+    org_id, key = funded_key(200, threshold_rupees=100)
+    steps = [
+        ("r0", T0, 0),  # ₹143.90: above
+        ("r1", T0 + timedelta(hours=1), 1),  # ₹87.80: the first alert
+        ("r1", T0 + timedelta(hours=2), 1),  # a replay debits nothing
+        ("r2", T0 + timedelta(hours=3), 1),  # ₹31.70: within 24 hours of the alert
+        ("r3", T0 + timedelta(hours=25), 2),  # −₹24.40: 24 hours after it
+    ]
+    for request_id, now, alerts_so_far in steps:
+        use(key, request_id, tokens=1_000_000, now=now)
+        assert len(outbox_rows(org_id)) == alerts_so_far, (request_id, now)
+    assert send_due(now=T0 + timedelta(hours=26)).sent == 2
+    texts = [parts(message)[0] for message in mailbox.messages]
+    assert "₹87.80" in texts[0] and "₹100.00" in texts[0]
+    assert "-₹24.40" in texts[1]
+    assert ledger.audit() == []
+
+
 def test_usage_debits_on_the_metering_connection_alert(any_db, mailbox):
     """What the metering hot path does: its debit UPDATE, then the decision, on the raw
     DBAPI connection in the same transaction (services/metering.py calls this line)."""
@@ -253,35 +286,33 @@ def test_clearing_the_threshold_disables_alerts(db, mailbox):
 
 
 def test_concurrent_debits_crossing_the_threshold_queue_one_email(any_db, mailbox):
-    org_id, _ = org_with_balance(100, threshold_rupees=80)
-    debits = 8  # ₹5 each: the first takes the balance to ₹95, the 5th below ₹80 …
+    org_id, key = funded_key(100, threshold_rupees=80)
+    debits = 8  # of each kind: ₹5 manual debits and ₹5.61 requests, ₹84.88 in all
     barrier = threading.Barrier(debits * 2)
     errors: list[BaseException] = []
-    db = connections()
 
-    def manual() -> None:
+    def manual(_: int) -> None:
         barrier.wait()
         try:
             ledger.add_manual_entry(org_id=org_id, amount_micros=-5 * RUPEE, reason="concurrent")
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    def usage() -> None:  # the metering path, at the same moment
+    def usage(i: int) -> None:  # API requests debited on the metering hot path, at the same moment
         barrier.wait()
         try:
-            with db.transaction() as tx:
-                tx.one("debit", {"org_id": org_id, "cost": 5 * RUPEE})
-                alerts.queue_low_balance_alert_dbapi(tx.cursor, org_id=org_id)
+            use(key, f"r{i}", tokens=100_000)  # ₹5.61
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=fn) for fn in (manual, usage) for _ in range(debits)]
+    threads = [threading.Thread(target=fn, args=(i,)) for fn in (manual, usage) for i in range(debits)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    assert ledger.get_balance(org_id=org_id) == 20 * RUPEE
+    assert ledger.get_balance(org_id=org_id) == 15_120_000
+    assert ledger.audit() == []
     assert len(outbox_rows(org_id)) == 1
     assert send_due().sent == 1
     assert len(mailbox.messages) == 1

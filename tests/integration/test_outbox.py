@@ -187,6 +187,7 @@ def test_without_smtp_host_the_email_goes_to_the_log(db, monkeypatch, caplog):
     assert row.status == OutboxStatus.SENT
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_smtp_user_logs_in(db, mailbox, monkeypatch):
     logins: list[tuple[bytes, bytes]] = []
 

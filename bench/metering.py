@@ -1,0 +1,497 @@
+"""The metering hot path over HTTP, against a no-op route on the same server.
+
+    python -m bench.metering [--seconds 6] [--clients 16] [--events 1000000]
+                             [--postgres-url URL | --no-postgres]
+
+For SQLite (a fresh file) and PostgreSQL (a fresh `bench_metering` database, when the
+server answers): migrates, starts the API (`create_api()` plus one no-op POST route, with
+the hold-expiry and WAL-checkpoint jobs as in the app) under granian — the server
+`reflex run --env prod` uses — on a loopback port in a subprocess, and drives it with
+`--clients` concurrent keep-alive connections for `--seconds` per phase:
+
+  no-op · authorize alone · usage alone · authorize+usage pairs
+
+It prints requests/s, p50 and p99 and each phase's ratio to the no-op route, then checks
+balance == start − Σ costs the server returned, the ledger audit, the rollups and the
+hold totals. Finally it seeds `--events` usage events (bulk-inserted with their rollups,
+spread over 90 days, 5 keys and 6 models) and times GET /me/usage, GET /me/usage/daily
+and the Usage page's service calls.
+
+The client is a minimal asyncio HTTP/1.1 client on purpose: httpx spends ~0.25 ms of CPU
+per request, so on this 2-core machine it, not the server, would set the no-op figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/bench_metering"
+MODEL = "sandbox-echo"
+START_BALANCE = 10**15  # ₹1,000,000,000: the bench never runs out
+
+
+# ------------------------------------------------------------------ the server (subprocess)
+
+
+def server_app() -> Any:
+    """The API as the app serves it, plus POST /bench/noop, with the metering jobs running."""
+    from fastapi import FastAPI, Response
+
+    from billing_app.api.app import create_api
+    from billing_app.jobs.holds import hold_expiry_loop, wal_checkpoint_loop
+    from billing_app.services.pricing import load_catalog
+
+    if os.environ.get("SWITCH"):
+        sys.setswitchinterval(float(os.environ["SWITCH"]))
+    api: FastAPI = create_api(mount_sandbox=False)
+
+    @api.post("/bench/noop", include_in_schema=False)
+    async def noop() -> Response:
+        return Response(b'{"ok":true}', media_type="application/json")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[None]:
+        load_catalog()
+        jobs = [asyncio.create_task(hold_expiry_loop()), asyncio.create_task(wal_checkpoint_loop())]
+        yield
+        for job in jobs:
+            job.cancel()
+
+    api.router.lifespan_context = lifespan
+    if os.environ.get("FAST"):
+        from starlette.routing import Route
+        from starlette.responses import Response as R
+        from billing_app.api.metering import UsageIn
+        from billing_app.services import metering
+        from billing_app.services.metering_sql import run_in_db_thread
+        from billing_app.api.deps import bearer_token
+        async def fast_usage(request):
+            data = UsageIn.model_validate_json(await request.body())
+            d = await run_in_db_thread(metering.record_usage, api_key=bearer_token(request), **data.model_dump())
+            return R(json.dumps({"cost_micros": d.cost_micros, "balance_micros": d.balance_micros}).encode(), media_type="application/json")
+        async def fast_noop(request):
+            return R(b'{"ok":true}', media_type="application/json")
+        api.router.routes.insert(0, Route("/v1/billing/usage", fast_usage, methods=["POST"]))
+        api.router.routes.insert(0, Route("/bench/noop", fast_noop, methods=["POST"]))
+    return api
+
+
+def serve(port: int) -> None:
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    Server(
+        "bench.metering:server_app",
+        factory=True,
+        address="127.0.0.1",
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=1,
+        websockets=False,
+        log_level=LogLevels.warning,
+    ).serve()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_server(database_url: str) -> Any:
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=database_url, BACKGROUND_JOBS="true", HOST="127.0.0.1", PORT=str(port))
+    proc = subprocess.Popen([sys.executable, "-m", "bench.metering", "serve", "--port", str(port)], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/v1/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise SystemExit("the API did not start")
+            time.sleep(0.2)
+        yield base, port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# ------------------------------------------------------------------ the client
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection: write a request, read one response."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer)
+
+    async def post(self, path: str, body: bytes, auth: bytes) -> tuple[int, bytes]:
+        self.writer.write(
+            b"POST %s HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s" % (path.encode(), auth, len(body), body)
+        )
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+            elif name.strip().lower() == b"transfer-encoding":
+                raise RuntimeError("chunked responses are not expected here")
+        return status, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+@dataclass
+class Phase:
+    name: str
+    requests: int  # HTTP requests made (a pair is two)
+    seconds: float
+    latencies: list[float]  # per operation (a pair: both requests)
+    costs: int  # Σ cost_micros the server reported
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
+
+
+Operation = Callable[[Connection, int], Any]
+
+
+async def run_phase(name: str, port: int, clients: int, seconds: float, op: Operation, per_op: int = 1) -> Phase:
+    connections = [await Connection.open(port) for _ in range(clients)]
+    latencies: list[float] = []
+    costs = 0
+    counter = iter(range(10**12))
+    stop = time.perf_counter() + seconds
+
+    async def client(conn: Connection) -> None:
+        nonlocal costs
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            cost = await op(conn, next(counter))  # (not `costs += await …`: that reads costs first)
+            latencies.append(time.perf_counter() - started)
+            costs += cost
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(c) for c in connections))
+    elapsed = time.perf_counter() - started
+    for conn in connections:
+        conn.close()
+    return Phase(name, len(latencies) * per_op, elapsed, latencies, costs)
+
+
+def operations(key: str, run: str) -> dict[str, Operation]:
+    auth = key.encode()
+
+    async def noop(conn: Connection, i: int) -> int:
+        status, _ = await conn.post("/bench/noop", b"{}", auth)
+        assert status == 200, status
+        return 0
+
+    async def authorize(conn: Connection, i: int, prefix: str = "a") -> int:
+        body = b'{"request_id":"%s%s-%d","model":"%s","max_tokens":256}' % (prefix.encode(), run.encode(), i, MODEL.encode())
+        status, answer = await conn.post("/v1/billing/authorize", body, auth)
+        if status != 200:
+            raise RuntimeError(f"authorize answered {status}: {answer[:200]!r}")
+        return 0
+
+    async def usage(conn: Connection, i: int, prefix: str = "u") -> int:
+        body = b'{"request_id":"%s%s-%d","model":"%s","prompt_tokens":%d,"completion_tokens":%d}' % (
+            prefix.encode(),
+            run.encode(),
+            i,
+            MODEL.encode(),
+            200 + i % 50,
+            100 + i % 30,
+        )
+        status, answer = await conn.post("/v1/billing/usage", body, auth)
+        if status != 200:
+            raise RuntimeError(f"usage answered {status}: {answer[:200]!r}")
+        return int(json.loads(answer)["cost_micros"])
+
+    async def pair(conn: Connection, i: int) -> int:
+        await authorize(conn, i, "p")
+        return await usage(conn, i, "p")
+
+    return {"noop": noop, "authorize": authorize, "usage": usage, "pair": pair}
+
+
+# ------------------------------------------------------------------ setup and checks (in-process)
+
+
+def use_database(url: str) -> None:
+    from billing_app.config import reset_settings
+    from billing_app.db import reset_engines
+    from billing_app.migrate import upgrade_to_head
+    from billing_app.services.metering_sql import close_connections
+
+    os.environ["DATABASE_URL"] = url
+    os.environ["BACKGROUND_JOBS"] = "false"
+    close_connections()
+    reset_settings()
+    reset_engines()
+    upgrade_to_head(url)
+
+
+def fresh_postgres(url: str) -> bool:
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    try:
+        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as admin:
+            exists = admin.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
+            if not exists:
+                admin.execute(f'create database "{name}"')
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("drop schema public cascade")
+            conn.execute("create schema public")
+        return True
+    except psycopg.Error as exc:
+        print(f"PostgreSQL skipped ({exc.__class__.__name__}: {str(exc).strip()[:120]})")
+        return False
+
+
+def make_account(base: str, name: str) -> tuple[int, str, str]:
+    """(org id, session token, API key) for a new org with a large balance."""
+    from billing_app.services import ledger
+
+    with httpx.Client(base_url=base, timeout=30) as http:
+        body = {"email": f"{name}{time.time_ns()}@example.com", "password": "bench password", "name": "B", "org_name": name}
+        account = http.post("/auth/signup", json=body).raise_for_status().json()
+        headers = {"Authorization": f"Bearer {account['token']}"}
+        key = http.post("/me/keys", json={"name": name}, headers=headers).raise_for_status().json()["key"]
+    balance = ledger.get_balance(org_id=account["org_id"])
+    ledger.add_manual_entry(org_id=account["org_id"], amount_micros=START_BALANCE - balance, reason="bench funds")
+    return account["org_id"], account["token"], key
+
+
+def check_books(org_id: int, costs: int) -> list[str]:
+    from billing_app.services import ledger, metering, usage
+
+    problems = []
+    balance = ledger.get_balance(org_id=org_id)
+    if balance != START_BALANCE - costs:
+        problems.append(f"balance {balance} != start − Σ costs {START_BALANCE - costs}")
+    if ledger.audit():
+        problems.append(f"ledger audit: {ledger.audit()[:3]}")
+    if usage.rollup_mismatches():
+        problems.append(f"rollups: {usage.rollup_mismatches()[:3]}")
+    if metering.hold_mismatches():
+        problems.append(f"hold totals: {metering.hold_mismatches()[:3]}")
+    return problems
+
+
+# ------------------------------------------------------------------ 1,000,000 usage events
+
+
+def seed_events(org_id: int, count: int, is_sqlite: bool) -> float:
+    """Bulk-insert `count` usage events for a new set of keys of `org_id`, their rollups and
+    the matching debit; returns seconds taken."""
+    import sqlalchemy as sa
+
+    from billing_app.db import write_engine
+    from billing_app.ist import ist_day
+    from billing_app.services import api_keys, pricing
+
+    started = time.perf_counter()
+    prices = {p.model: p for p in pricing.list_prices()}
+    models = sorted(prices)[:6]
+    keys = [api_keys.create_key(org_id=org_id, name=f"seed {n}").key.id or 0 for n in range(5)]
+    rng = random.Random(1)
+    now = datetime.now(UTC)
+    rollups: dict[tuple[Any, int, str], list[int]] = {}
+    rows = []
+    total = 0
+    for n in range(count):
+        model, key = models[n % len(models)], keys[n % len(keys)]
+        created = now - timedelta(seconds=rng.randrange(90 * 86_400))
+        prompt, completion = rng.randrange(50, 4000), rng.randrange(10, 1000)
+        price = prices[model]
+        cost = -(-(prompt * price.input_micros_per_million + completion * price.output_micros_per_million) * 110 // 10**8)
+        total += cost
+        rows.append((org_id, key, f"seed-{n}", model, "auto", prompt, completion,
+                     price.input_micros_per_million, price.output_micros_per_million, 10, cost, created))  # fmt: skip
+        agg = rollups.setdefault((ist_day(created), key, model), [0, 0, 0, 0])
+        agg[0] += 1
+        agg[1] += prompt
+        agg[2] += completion
+        agg[3] += cost
+    columns = ("org_id, api_key_id, request_id, model, routing_mode, prompt_tokens, completion_tokens, "
+               "input_micros_per_million, output_micros_per_million, markup_percent, cost_micros, created_at")  # fmt: skip
+    daily = [(org_id, day, key, model, *agg) for (day, key, model), agg in rollups.items()]
+    raw = write_engine().raw_connection()
+    try:
+        cursor = raw.cursor()
+        if is_sqlite:
+            stamp = [(*r[:-1], r[-1].strftime("%Y-%m-%d %H:%M:%S.%f")) for r in rows]
+            cursor.execute("BEGIN IMMEDIATE")
+            cursor.executemany(f"INSERT INTO usage_event ({columns}) VALUES ({', '.join('?' * 12)})", stamp)
+            cursor.executemany(
+                "INSERT INTO usage_daily VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(o, d.isoformat(), k, m, *a) for o, d, k, m, *a in daily],
+            )
+        else:
+            with cursor.copy(f"COPY usage_event ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            with cursor.copy(
+                "COPY usage_daily (org_id, day, api_key_id, model, requests, prompt_tokens, completion_tokens, "
+                "cost_micros) FROM STDIN"
+            ) as copy:
+                for row in daily:
+                    copy.write_row(row)
+        cursor.execute("UPDATE org SET balance_micros = balance_micros - %d WHERE id = %d" % (total, org_id))
+        cursor.execute("COMMIT") if is_sqlite else raw.commit()
+        if not is_sqlite:
+            cursor.execute("ANALYZE")
+            raw.commit()
+    finally:
+        raw.close()
+    with write_engine().connect() as conn:  # the seeded rows are there
+        assert conn.execute(sa.text("select count(*) from usage_event where request_id like 'seed-%'")).scalar() == count
+    return time.perf_counter() - started
+
+
+def time_analytics(base: str, org_id: int, token: str, runs: int = 15) -> dict[str, float]:
+    """Median milliseconds of each read over the seeded org."""
+    from billing_app.services import usage
+
+    def median_ms(fn: Callable[[], Any]) -> float:
+        fn()  # warm
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            fn()
+            samples.append((time.perf_counter() - started) * 1000)
+        return statistics.median(samples)
+
+    headers = {"Authorization": f"Bearer {token}"}
+    start, end = usage.last_days(30)
+    q_start, q_end = usage.last_days(90)
+
+    def page() -> None:  # what the Usage page's state loads for its default range
+        usage.window(org_id=org_id, start=start, end=end)
+        usage.daily(org_id=org_id, start=start, end=end)
+        usage.window(org_id=org_id, start=end, end=end)
+
+    with httpx.Client(base_url=base, timeout=60, headers=headers) as http:
+        return {
+            "GET /me/usage (HTTP)": median_ms(lambda: http.get("/me/usage").raise_for_status()),
+            "GET /me/usage/daily (HTTP)": median_ms(lambda: http.get("/me/usage/daily").raise_for_status()),
+            "GET /me/usage/export.csv, 90 days (HTTP)": median_ms(
+                lambda: http.get(f"/me/usage/export.csv?from={q_start}&to={q_end}").raise_for_status()
+            ),
+            "usage.summary() (service)": median_ms(lambda: usage.summary(org_id=org_id)),
+            "Usage page data, 30 days (service)": median_ms(page),
+        }
+
+
+# ------------------------------------------------------------------ the run
+
+
+def bench_database(label: str, url: str, args: argparse.Namespace) -> bool:
+    print(f"\n=== {label} ===")
+    use_database(url)
+    ok = True
+    with running_server(url) as (base, port):
+        org_id, token, key = make_account(base, "bench")
+        ops = operations(key, run=str(time.time_ns()))
+        asyncio.run(run_phase("warm-up", port, args.clients, 1.0, ops["pair"], per_op=2))
+        from billing_app.services import ledger
+
+        warm_costs = START_BALANCE - ledger.get_balance(org_id=org_id)
+        phases = [
+            asyncio.run(run_phase("no-op POST", port, args.clients, args.seconds, ops["noop"])),
+            asyncio.run(run_phase("authorize", port, args.clients, args.seconds, ops["authorize"])),
+            asyncio.run(run_phase("usage", port, args.clients, args.seconds, ops["usage"])),
+            asyncio.run(run_phase("authorize+usage pair", port, args.clients, args.seconds, ops["pair"], per_op=2)),
+        ]
+        noop = phases[0].rate
+        print(f"{args.clients} clients, {args.seconds:g} s a phase, loopback, granian (1 worker)")
+        print(f"{'phase':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs no-op':>10}")
+        for phase in phases:
+            print(f"{phase.name:<24}{phase.rate:>9,.0f}{phase.pct(0.5):>9.2f}{phase.pct(0.99):>9.2f}{phase.rate / noop:>10.0%}")
+        print("(a pair's latency is both requests; its req/s counts both)")
+        costs = warm_costs + sum(p.costs for p in phases)
+        problems = check_books(org_id, costs)
+        print(f"books after {sum(p.requests for p in phases):,} requests: " + ("OK" if not problems else "; ".join(problems)))
+        ok = not problems
+
+        if args.events:
+            seed_org, seed_token, _ = make_account(base, "seeded")
+            seconds = seed_events(seed_org, args.events, url.startswith("sqlite"))
+            print(f"seeded {args.events:,} usage events (with rollups) in {seconds:.1f} s")
+            for name, ms in time_analytics(base, seed_org, seed_token).items():
+                print(f"  {name:<44}{ms:>8.1f} ms (median)")
+            problems = check_books(seed_org, START_BALANCE - ledger.get_balance(org_id=seed_org))
+            if ledger.audit() or problems:
+                print(f"books after seeding: {problems or ledger.audit()[:3]}")
+                ok = False
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command")
+    serve_cmd = sub.add_parser("serve", help="(internal) run the bench server")
+    serve_cmd.add_argument("--port", type=int, required=True)
+    parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        serve(args.port)
+        return 0
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-metering-"))
+    results = [bench_database("SQLite", f"sqlite:///{workdir / 'bench.db'}", args)]
+    if not args.no_postgres and fresh_postgres(args.postgres_url):
+        results.append(bench_database("PostgreSQL", args.postgres_url, args))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -77,21 +77,6 @@ def server_app() -> Any:
             job.cancel()
 
     api.router.lifespan_context = lifespan
-    if os.environ.get("FAST"):
-        from starlette.routing import Route
-        from starlette.responses import Response as R
-        from billing_app.api.metering import UsageIn
-        from billing_app.services import metering
-        from billing_app.services.metering_sql import run_in_db_thread
-        from billing_app.api.deps import bearer_token
-        async def fast_usage(request):
-            data = UsageIn.model_validate_json(await request.body())
-            d = await run_in_db_thread(metering.record_usage, api_key=bearer_token(request), **data.model_dump())
-            return R(json.dumps({"cost_micros": d.cost_micros, "balance_micros": d.balance_micros}).encode(), media_type="application/json")
-        async def fast_noop(request):
-            return R(b'{"ok":true}', media_type="application/json")
-        api.router.routes.insert(0, Route("/v1/billing/usage", fast_usage, methods=["POST"]))
-        api.router.routes.insert(0, Route("/bench/noop", fast_noop, methods=["POST"]))
     return api
 
 

@@ -3,7 +3,7 @@
 Each row is claimed with a conditional UPDATE before it is sent and marked sent after,
 so any number of senders (threads, app processes) never send one email twice; a failed
 attempt is retried after an exponential backoff, and a claim left by a sender that died
-is taken over once its lease is stale (services/alerts.py). Runs as a lifespan task of
+is taken over once its lease is stale (services/outbox.py). Runs as a lifespan task of
 the app (BACKGROUND_JOBS) and as `python -m billing_app.cli send-emails`.
 """
 
@@ -22,7 +22,7 @@ from billing_app.integrations.mailer import Email, MailError, send_email
 from billing_app.models import EmailKind, OutboxStatus
 from billing_app.models.types import utcnow
 from billing_app.money import format_money
-from billing_app.services import alerts
+from billing_app.services import outbox
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class SendReport:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def low_balance_email(claimed: alerts.Claimed, *, settings: Settings) -> Email:
+def low_balance_email(claimed: outbox.Claimed, *, settings: Settings) -> Email:
     """Subject "Low balance: …", the balance and the threshold (as they were when the alert
     became due), a link to the Billing page and how to change the threshold."""
     facts = claimed.payload
@@ -86,9 +86,9 @@ as the owner of {escape(org)}.</p>
     )
 
 
-def _deliver(claimed: alerts.Claimed, clock: Callable[[], datetime], settings: Settings, report: SendReport) -> None:
+def _deliver(claimed: outbox.Claimed, clock: Callable[[], datetime], settings: Settings, report: SendReport) -> None:
     if claimed.kind == EmailKind.LOW_BALANCE and not claimed.alert_on:
-        alerts.cancel_email(
+        outbox.cancel_email(
             outbox_id=claimed.id,
             token=claimed.token,
             reason="the low-balance alert was turned off before this was sent",
@@ -97,7 +97,7 @@ def _deliver(claimed: alerts.Claimed, clock: Callable[[], datetime], settings: S
         return
     if claimed.kind != EmailKind.LOW_BALANCE or claimed.to_email is None:
         problem = "the org has no owner to email" if claimed.to_email is None else f"unknown kind {claimed.kind!r}"
-        alerts.mark_email_failed(
+        outbox.mark_email_failed(
             outbox_id=claimed.id,
             token=claimed.token,
             attempts=claimed.attempts,
@@ -112,7 +112,7 @@ def _deliver(claimed: alerts.Claimed, clock: Callable[[], datetime], settings: S
     try:
         send_email(email, settings=settings)
     except MailError as exc:
-        status = alerts.mark_email_failed(
+        status = outbox.mark_email_failed(
             outbox_id=claimed.id,
             token=claimed.token,
             attempts=claimed.attempts,
@@ -127,7 +127,7 @@ def _deliver(claimed: alerts.Claimed, clock: Callable[[], datetime], settings: S
             log.warning("outbox %d: attempt %d failed, will retry: %s", claimed.id, claimed.attempts, exc)
             report.retrying += 1
         return
-    alerts.mark_email_sent(
+    outbox.mark_email_sent(
         outbox_id=claimed.id, token=claimed.token, now=clock(), to_email=email.to, subject=email.subject
     )
     report.sent += 1
@@ -139,8 +139,8 @@ def send_due(*, now: datetime | None = None, limit: int = BATCH) -> SendReport:
     settings = get_settings()
     clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
     report = SendReport()
-    for outbox_id in alerts.due_email_ids(now=clock(), limit=limit):
-        claimed = alerts.claim_email(outbox_id=outbox_id, now=clock())
+    for outbox_id in outbox.due_email_ids(now=clock(), limit=limit):
+        claimed = outbox.claim_email(outbox_id=outbox_id, now=clock())
         if claimed is None:
             continue  # another sender took it
         report.claimed += 1
@@ -148,7 +148,7 @@ def send_due(*, now: datetime | None = None, limit: int = BATCH) -> SendReport:
             _deliver(claimed, clock, settings, report)
         except Exception as exc:  # a bug or the database: retry later rather than hold the lease
             log.exception("outbox %d: delivery failed", claimed.id)
-            alerts.mark_email_failed(
+            outbox.mark_email_failed(
                 outbox_id=claimed.id, token=claimed.token, attempts=claimed.attempts, now=clock(), error=repr(exc)
             )
             report.retrying += 1

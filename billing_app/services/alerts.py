@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,7 +26,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
-from billing_app.models import EmailKind, EmailOutbox, Membership, Org, OutboxStatus, User
+from billing_app.models import EmailKind, Membership, Org, OutboxStatus, User
 from billing_app.models.types import utcnow
 
 ALERT_INTERVAL = timedelta(hours=24)  # at most one low-balance email per org in this window
@@ -50,7 +49,7 @@ class AlertSettings:
         return self.threshold_micros is not None and self.balance_micros < self.threshold_micros
 
 
-def _owner(session: Session, org_id: int) -> tuple[str, str] | None:
+def owner_of(session: Session, org_id: int) -> tuple[str, str] | None:
     """(email, name) of the org's first owner."""
     row = session.execute(
         select(col(User.email), col(User.name))
@@ -68,7 +67,7 @@ def get_alert_settings(*, org_id: int) -> AlertSettings:
         org = session.get(Org, org_id)
         if org is None:
             raise NotFound("No such organisation.")
-        owner = _owner(session, org_id)
+        owner = owner_of(session, org_id)
     return AlertSettings(
         threshold_micros=org.low_balance_threshold_micros,
         balance_micros=org.balance_micros,
@@ -199,123 +198,3 @@ def queue_low_balance_alert_dbapi(cursor: Any, *, org_id: int, now: datetime | N
     cursor.execute(sql["queue"], _queue_params(org_id, decided, params["now"]))
     (outbox_id,) = cursor.fetchone()
     return int(outbox_id)
-
-
-# ------------------------------------------------------------------ the outbox, for the sender
-
-LEASE = timedelta(minutes=10)  # a claim older than this is reclaimable (the sender died)
-MAX_ATTEMPTS = 12  # waits of 30 s, 1, 2, 4 … minutes, then hourly: about 5 hours of retries
-BACKOFF_FIRST = timedelta(seconds=30)
-BACKOFF_MAX = timedelta(hours=1)
-
-
-def backoff(attempts: int) -> timedelta:
-    """The wait after the `attempts`-th failed attempt (1, 2, …): doubling, capped."""
-    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """An outbox row this sender holds (until `claimed_at + LEASE`)."""
-
-    id: int
-    token: str
-    kind: str
-    attempts: int  # this attempt included
-    payload: dict[str, Any]
-    to_email: str | None
-    to_name: str
-    org_name: str
-    alert_on: bool  # the org still has a threshold
-
-
-def _due() -> Any:
-    now: Any = _p("now")
-    stale: Any = _p("stale_before")
-    return sa.or_(
-        sa.and_(col(EmailOutbox.status) == OutboxStatus.PENDING, col(EmailOutbox.next_attempt_at) <= now),
-        sa.and_(col(EmailOutbox.status) == OutboxStatus.SENDING, col(EmailOutbox.claimed_at) <= stale),
-    )
-
-
-def due_email_ids(*, now: datetime, limit: int = 50) -> list[int]:
-    """Outbox rows a sender may claim now: pending and due, or with a stale lease."""
-    with read_session() as session:
-        rows = session.execute(
-            select(col(EmailOutbox.id)).where(_due()).order_by(col(EmailOutbox.id)).limit(limit),
-            {"now": now, "stale_before": now - LEASE},
-        )
-        return [int(outbox_id) for (outbox_id,) in rows]
-
-
-def claim_email(*, outbox_id: int, now: datetime) -> Claimed | None:
-    """Take the row for this sender with one conditional UPDATE (pending → sending, or a
-    stale lease taken over); None when another sender got it first or it is not due."""
-    token = uuid.uuid4().hex
-    with write_session() as session:
-        row = session.execute(
-            sa.update(EmailOutbox)
-            .where(col(EmailOutbox.id) == outbox_id, _due())
-            .values(
-                status=OutboxStatus.SENDING,
-                claim_token=token,
-                claimed_at=now,
-                attempts=col(EmailOutbox.attempts) + 1,
-            )
-            .returning(
-                col(EmailOutbox.org_id), col(EmailOutbox.kind), col(EmailOutbox.attempts), col(EmailOutbox.payload)
-            ),
-            {"now": now, "stale_before": now - LEASE},
-        ).first()
-        if row is None:
-            return None
-        org_id, kind, attempts, payload = row
-        org = session.get(Org, org_id)
-        owner = _owner(session, org_id)
-    return Claimed(
-        id=outbox_id,
-        token=token,
-        kind=kind,
-        attempts=attempts,
-        payload=json.loads(payload),
-        to_email=owner[0] if owner else None,
-        to_name=owner[1] if owner else "",
-        org_name=org.name if org else "",
-        alert_on=org is not None and org.low_balance_threshold_micros is not None,
-    )
-
-
-def _finish(outbox_id: int, token: str, **values: Any) -> bool:
-    """Update a row only while this sender's claim on it stands."""
-    with write_session() as session:
-        done = session.execute(
-            sa.update(EmailOutbox)
-            .where(
-                col(EmailOutbox.id) == outbox_id,
-                col(EmailOutbox.claim_token) == token,
-                col(EmailOutbox.status) == OutboxStatus.SENDING,
-            )
-            .values(claim_token=None, **values)
-            .returning(col(EmailOutbox.id))
-        ).first()
-    return done is not None
-
-
-def mark_email_sent(*, outbox_id: int, token: str, now: datetime, to_email: str, subject: str) -> bool:
-    return _finish(
-        outbox_id, token, status=OutboxStatus.SENT, sent_at=now, to_email=to_email[:254], subject=subject[:200]
-    )
-
-
-def mark_email_failed(
-    *, outbox_id: int, token: str, attempts: int, now: datetime, error: str, permanent: bool = False
-) -> OutboxStatus:
-    """Schedule the next attempt after `backoff(attempts)`, or give up (FAILED) on a
-    permanent refusal or after MAX_ATTEMPTS. Returns the row's new status."""
-    status = OutboxStatus.FAILED if permanent or attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
-    _finish(outbox_id, token, status=status, next_attempt_at=now + backoff(attempts), last_error=error[:500])
-    return status
-
-
-def cancel_email(*, outbox_id: int, token: str, reason: str) -> bool:
-    return _finish(outbox_id, token, status=OutboxStatus.CANCELLED, last_error=reason[:500])

@@ -22,7 +22,7 @@ from aiosmtpd.smtp import AuthResult
 from billing_app.config import reset_settings
 from billing_app.jobs.outbox import send_all_due, send_due
 from billing_app.models import OutboxStatus
-from billing_app.services import alerts
+from billing_app.services import outbox
 from tests.integration.test_alerts import RUPEE, T0, Mailbox, org_with_balance, outbox_rows, post
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +81,7 @@ def test_smtp_down_is_retried_with_backoff_then_delivered_once(db, mailbox):
 
 
 def test_backoff_doubles_up_to_an_hour_and_gives_up_after_max_attempts(db, mailbox):
-    assert [alerts.backoff(n).total_seconds() for n in (1, 2, 3, 4, 7, 8, 12)] == [
+    assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 4, 7, 8, 12)] == [
         30,
         60,
         120,
@@ -92,13 +92,13 @@ def test_backoff_doubles_up_to_an_hour_and_gives_up_after_max_attempts(db, mailb
     ]
     org_id, _ = alerted_org()
     now = T0
-    for attempt in range(1, alerts.MAX_ATTEMPTS + 1):
+    for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
         report = send_due(now=now)
         assert report.claimed == 1, attempt
-        now += alerts.backoff(attempt)
+        now += outbox.backoff(attempt)
     assert report.failed == 1
     [row] = outbox_rows(org_id)
-    assert (row.status, row.attempts) == (OutboxStatus.FAILED, alerts.MAX_ATTEMPTS)
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, outbox.MAX_ATTEMPTS)
     mailbox.start()
     assert send_due(now=now + timedelta(days=1)).claimed == 0  # given up: never sent
 
@@ -118,14 +118,14 @@ def test_a_stale_lease_is_taken_over_and_the_old_claim_cannot_finish(db, mailbox
     org_id, _ = alerted_org()
     [row] = outbox_rows(org_id)
     assert row.id is not None
-    crashed = alerts.claim_email(outbox_id=row.id, now=T0)  # a sender that then died
+    crashed = outbox.claim_email(outbox_id=row.id, now=T0)  # a sender that then died
     assert crashed is not None
-    assert alerts.claim_email(outbox_id=row.id, now=T0) is None  # held: nobody else gets it
-    assert send_due(now=T0 + alerts.LEASE - timedelta(seconds=1)).claimed == 0
-    assert send_due(now=T0 + alerts.LEASE).sent == 1
+    assert outbox.claim_email(outbox_id=row.id, now=T0) is None  # held: nobody else gets it
+    assert send_due(now=T0 + outbox.LEASE - timedelta(seconds=1)).claimed == 0
+    assert send_due(now=T0 + outbox.LEASE).sent == 1
     assert len(mailbox.messages) == 1
     # The dead sender waking up cannot overwrite what the live one recorded.
-    assert not alerts.mark_email_sent(outbox_id=row.id, token=crashed.token, now=T0, to_email="x@y.z", subject="x")
+    assert not outbox.mark_email_sent(outbox_id=row.id, token=crashed.token, now=T0, to_email="x@y.z", subject="x")
     [row] = outbox_rows(org_id)
     assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
     assert row.to_email != "x@y.z"

@@ -54,7 +54,10 @@ START_BALANCE = 10**15  # ₹1,000,000,000: the bench never runs out
 
 def server_app() -> Any:
     """The API as the app serves it, plus POST /bench/noop, with the metering jobs running."""
-    from fastapi import FastAPI, Response
+    from fastapi import FastAPI
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
 
     from billing_app.api.app import create_api
     from billing_app.jobs.holds import hold_expiry_loop, wal_checkpoint_loop
@@ -64,9 +67,11 @@ def server_app() -> Any:
         sys.setswitchinterval(float(os.environ["SWITCH"]))
     api: FastAPI = create_api(mount_sandbox=False)
 
-    @api.post("/bench/noop", include_in_schema=False)
-    async def noop() -> Response:
+    async def noop(_: Request) -> Response:
         return Response(b'{"ok":true}', media_type="application/json")
+
+    # The baseline: the cheapest POST route there is (plain Starlette), matched first.
+    api.router.routes.insert(0, Route("/bench/noop", noop, methods=["POST"]))
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:

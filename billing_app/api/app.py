@@ -20,6 +20,7 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
         description="Prepaid credits for an LLM API router: accounts, top-ups, ledger, metering.",
     )
     install_error_handlers(api)
+    metering.mount_hot_path(api)
     for router in (auth.router, billing.router, addresses.router, payments.router, receipts.router, webhooks.router):
         api.include_router(router)
     for router in (keys.router, usage.router, metering.router, alerts.router):

@@ -169,9 +169,13 @@ class TopupState(rx.State):
         self.success = ""
 
     @rx.event
-    async def pay(self):  # type: ignore[no-untyped-def]
+    async def pay(self, form: dict[str, str]):  # type: ignore[no-untyped-def]
+        """The form's values as the browser has them now: typed text reaches the state
+        debounced, and paying must never use an amount from before the last keystroke."""
         if self.busy:  # a double click queues a second event: it must not create a second order
             return
+        self.amount = str(form.get("amount", self.amount)).strip()
+        self.promo_code = str(form.get("promo_code", self.promo_code))
         self._reset_messages()
         principal = await current_principal(self)
         if principal is None:
@@ -256,6 +260,7 @@ def _promo_field() -> rx.Component:
         rx.hstack(
             rx.input(
                 id="promo-code",
+                name="promo_code",
                 value=TopupState.promo_code,
                 on_change=TopupState.set_promo_code,
                 placeholder="Optional",
@@ -266,9 +271,17 @@ def _promo_field() -> rx.Component:
             ),
             rx.cond(
                 TopupState.promo_applied != "",
-                rx.button("Remove", variant="soft", color_scheme="gray", size="3", on_click=TopupState.remove_promo),
+                rx.button(
+                    "Remove",
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    size="3",
+                    on_click=TopupState.remove_promo,
+                ),
                 rx.button(
                     "Apply",
+                    type="button",
                     variant="soft",
                     size="3",
                     on_click=TopupState.apply_promo,
@@ -326,52 +339,57 @@ def topup_panel() -> rx.Component:
     )
     symbol = "₹" if rules.currency == "INR" else "$"
     return card(
-        rx.vstack(
-            rx.heading("Add credits", size="4"),
-            rx.hstack(*[_chip(units, rules.currency) for units in rules.presets], wrap="wrap", spacing="2"),
+        rx.form(
             rx.vstack(
-                rx.el.label("Custom amount", html_for="topup-amount", font_size="0.875rem", font_weight="500"),
-                rx.input(
-                    rx.input.slot(symbol),
-                    id="topup-amount",
-                    value=TopupState.amount,
-                    on_change=TopupState.set_amount,
-                    placeholder=str(rules.presets[len(rules.presets) // 2]),
-                    input_mode="numeric",
-                    size="3",
-                    width="100%",
-                    max_width="16em",
+                rx.heading("Add credits", size="4"),
+                rx.hstack(*[_chip(units, rules.currency) for units in rules.presets], wrap="wrap", spacing="2"),
+                rx.vstack(
+                    rx.el.label("Custom amount", html_for="topup-amount", font_size="0.875rem", font_weight="500"),
+                    rx.input(
+                        rx.input.slot(symbol),
+                        id="topup-amount",
+                        name="amount",
+                        value=TopupState.amount,
+                        on_change=TopupState.set_amount,
+                        placeholder=str(rules.presets[len(rules.presets) // 2]),
+                        input_mode="numeric",
+                        size="3",
+                        width="100%",
+                        max_width="16em",
+                    ),
+                    rx.text(limits, size="1", color=rx.color("gray", 11)),
+                    rx.cond(
+                        TopupState.rupee_price != "",
+                        rx.text("You pay ", TopupState.rupee_price, " via Razorpay", size="2", data_testid="inr-price"),
+                    ),
+                    spacing="1",
+                    align="start",
                 ),
-                rx.text(limits, size="1", color=rx.color("gray", 11)),
+                _promo_field(),
+                form_error(TopupState.error),
                 rx.cond(
-                    TopupState.rupee_price != "",
-                    rx.text("You pay ", TopupState.rupee_price, " via Razorpay", size="2", data_testid="inr-price"),
+                    TopupState.notice != "",
+                    rx.callout(
+                        TopupState.notice, icon="info", color_scheme="amber", width="100%", data_testid="topup-notice"
+                    ),
                 ),
-                spacing="1",
-                align="start",
-            ),
-            _promo_field(),
-            form_error(TopupState.error),
-            rx.cond(
-                TopupState.notice != "",
-                rx.callout(
-                    TopupState.notice, icon="info", color_scheme="amber", width="100%", data_testid="topup-notice"
+                rx.cond(TopupState.success != "", _success()),
+                rx.button(
+                    rx.icon("credit-card", size=16),
+                    "Add credits",
+                    type="submit",
+                    loading=TopupState.busy,
+                    disabled=TopupState.amount == "",
+                    size="3",
+                    data_testid="add-credits",
                 ),
+                rx.text(
+                    "Payments are processed by Razorpay (UPI, cards, netbanking).", size="1", color=rx.color("gray", 10)
+                ),
+                spacing="3",
+                width="100%",
             ),
-            rx.cond(TopupState.success != "", _success()),
-            rx.button(
-                rx.icon("credit-card", size=16),
-                "Add credits",
-                on_click=TopupState.pay,
-                loading=TopupState.busy,
-                disabled=TopupState.amount == "",
-                size="3",
-                data_testid="add-credits",
-            ),
-            rx.text(
-                "Payments are processed by Razorpay (UPI, cards, netbanking).", size="1", color=rx.color("gray", 10)
-            ),
-            spacing="3",
-            width="100%",
+            on_submit=TopupState.pay,
+            reset_on_submit=False,
         )
     )

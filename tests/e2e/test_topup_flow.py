@@ -96,3 +96,20 @@ def test_custom_amount_outside_limits_is_explained(app: Page, app_server: str):
     app.get_by_label("Custom amount").fill("5000")
     app.get_by_test_id("add-credits").click()
     expect(app.get_by_test_id("form-error")).to_contain_text("between ₹100 and ₹1,000")
+
+
+def test_double_click_creates_one_order(app: Page, app_server: str, app_database: str):
+    import sqlalchemy as sa
+
+    signed_up_with_address(app, app_server)
+    app.get_by_test_id("preset-250").click()
+    app.get_by_test_id("add-credits").dblclick()
+    expect(app.get_by_test_id("rzp-sandbox-modal")).to_be_visible()
+    app.get_by_test_id("rzp-close").click()
+    expect(app.get_by_test_id("topup-notice")).to_be_visible()
+    engine = sa.create_engine(app_database)
+    with engine.connect() as conn:
+        newest_org = conn.execute(sa.text("SELECT max(id) FROM org")).scalar_one()
+        orders = conn.execute(sa.text("SELECT count(*) FROM payment_order WHERE org_id = :o"), {"o": newest_org})
+        assert orders.scalar_one() == 1
+    engine.dispose()

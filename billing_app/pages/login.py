@@ -6,36 +6,18 @@ import reflex as rx
 
 from billing_app import routes
 from billing_app.components.forms import form_error, labelled_input
-from billing_app.errors import BillingAppError
 from billing_app.pages.auth_frame import auth_frame
 from billing_app.services import accounts
-from billing_app.state.session import SessionState, call_service
+from billing_app.state.session import AuthFormState
 
 
-class LoginState(rx.State):
-    error: str = ""
-    busy: bool = False
-
+class LoginState(AuthFormState):
     @rx.event
     async def submit(self, form: dict[str, str]):  # type: ignore[no-untyped-def]
-        self.busy = True
-        self.error = ""
-        yield
-        try:
-            signed_in = await call_service(
-                accounts.login,
-                email=form.get("email", ""),
-                password=form.get("password", ""),
-                client_ip=self.router.session.client_ip,
-            )
-        except BillingAppError as exc:
-            self.error = exc.message
-            self.busy = False
-            return
-        session = await self.get_state(SessionState)
-        await session.sign_in(signed_in)
-        self.busy = False
-        yield rx.redirect(routes.BILLING)
+        async for update in self._sign_in_with(
+            accounts.login, email=form.get("email", ""), password=form.get("password", "")
+        ):
+            yield update
 
 
 def login_page() -> rx.Component:

@@ -7,40 +7,20 @@ import reflex as rx
 from billing_app import routes
 from billing_app.components.forms import form_error, labelled_input
 from billing_app.config import get_settings
-from billing_app.errors import BillingAppError
 from billing_app.money import format_units
 from billing_app.pages.auth_frame import auth_frame
 from billing_app.services import accounts
-from billing_app.state.session import SessionState, call_service
+from billing_app.state.session import AuthFormState
 
 
-class SignupState(rx.State):
-    error: str = ""
-    busy: bool = False
-
+class SignupState(AuthFormState):
     @rx.event
     async def submit(self, form: dict[str, str]):  # type: ignore[no-untyped-def]
-        self.busy = True
-        self.error = ""
-        yield
-        try:
-            signed_in = await call_service(
-                accounts.signup,
-                email=form.get("email", ""),
-                password=form.get("password", ""),
-                name=form.get("name", ""),
-                org_name=form.get("org_name", ""),
-                client_ip=self.router.session.client_ip,
-            )
-        except BillingAppError as exc:
-            self.error = exc.message
-            self.busy = False
-            return
-        session = await self.get_state(SessionState)
-        await session.sign_in(signed_in)
-        self.busy = False
-        yield rx.redirect(routes.BILLING)
-        yield rx.toast.success("Welcome! Your signup credit is in your balance.")
+        fields = {name: form.get(name, "") for name in ("email", "password", "name", "org_name")}
+        async for update in self._sign_in_with(accounts.signup, **fields):
+            yield update
+        if not self.error:
+            yield rx.toast.success("Welcome! Your signup credit is in your balance.")
 
 
 def _signup_pitch() -> str:

@@ -106,3 +106,26 @@ async def current_principal(state: rx.State) -> Principal | None:
         return await session.principal()
     except Unauthenticated:
         return None
+
+
+class AuthFormState(rx.State):
+    """Shared by the login and signup forms: run a signing-in service, show its error
+    inline, or sign the session in and go to the Billing page."""
+
+    error: str = ""
+    busy: bool = False
+
+    async def _sign_in_with(self, service: Callable[..., accounts.SignedIn], **kwargs: Any):  # type: ignore[no-untyped-def]
+        self.busy = True
+        self.error = ""
+        yield
+        try:
+            signed_in = await call_service(service, client_ip=self.router.session.client_ip, **kwargs)
+        except BillingAppError as exc:
+            self.error = exc.message
+            self.busy = False
+            return
+        session = await self.get_state(SessionState)
+        await session.sign_in(signed_in)
+        self.busy = False
+        yield rx.redirect(routes.BILLING)

@@ -14,7 +14,14 @@ import sqlalchemy as sa
 from billing_app.db import write_engine
 from billing_app.integrations.razorpay_gateway import get_gateway
 from billing_app.jobs.reconciler import reconcile_once
-from tests.payments_support import LiveApp, assert_books_balance, credits_for, live_app, wait_until
+from tests.payments_support import (
+    LiveApp,
+    assert_books_balance,
+    credits_for,
+    live_app,
+    processed_events,
+    wait_until,
+)
 
 _emails = itertools.count()
 START = 100_000_000
@@ -242,3 +249,37 @@ def test_usd_credits_are_charged_in_inr_at_the_configured_rate(db, monkeypatch):
         assert usd_app.verify(account, order["order_id"], paid).json()["balance_micros"] == 110_000_000
         [entry] = credits_for(account["org_id"])
         assert entry.description == "Credit top-up via Razorpay (₹850)"
+
+
+def test_twenty_concurrent_webhook_deliveries_credit_once(app_any_db):
+    """The same payment reported by 20 deliveries at once (distinct event ids, so none is
+    deduplicated away: each is processed and settles)."""
+    from billing_app.config import SANDBOX_WEBHOOK_SECRET
+    from billing_app.integrations.razorpay_gateway import _hex_hmac
+
+    app = app_any_db
+    account = app.signup("twenty@example.com")
+    app.add_address(account)
+    app.faults(webhook_drop=True)
+    order = app.new_order(account)
+    app.pay(order["order_id"])
+    captured = next(row for row in app.sandbox_webhooks() if row["event"] == "payment.captured")
+    raw = app.http.get(f"{app.url}/sandbox/razorpay/_control/webhooks/{captured['event_id']}").json()["body"]
+    body = raw.encode()
+    signature = _hex_hmac(SANDBOX_WEBHOOK_SECRET, body)
+
+    def deliver(i: int) -> int:
+        headers = {
+            "content-type": "application/json",
+            "x-razorpay-signature": signature,
+            "x-razorpay-event-id": f"evt_Concurrent{i:04d}",
+        }
+        return app.http.post(f"{app.url}/webhooks/razorpay", content=body, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        assert set(pool.map(deliver, range(20))) == {200}
+    wait_for_credit(app, account)
+    wait_until(lambda: len(processed_events()) == 20, what="all 20 processed")
+    assert len(credits_for(account["org_id"])) == 1
+    assert balance(app, account) == START + FIVE_HUNDRED
+    assert_books_balance()

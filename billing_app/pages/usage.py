@@ -241,7 +241,7 @@ def _empty() -> rx.Component:
                 rx.text(
                     "Requests made with your ",
                     rx.link("API keys", href=routes.KEYS),
-                    " show up here within a second.",
+                    " appear here as soon as they are billed.",
                     size="2",
                     color=rx.color("gray", 11),
                     text_align="center",

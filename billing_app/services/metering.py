@@ -1,6 +1,6 @@
 """The metering hot path: `authorize` before an API request, `record_usage` after it.
 
-Every call is one short transaction of a few statements built once (metering_sql.py),
+Every call is one short transaction of a few statements built once (metering_statements.py),
 run on a raw DBAPI connection; no ORM session. The balance moves with one
 `UPDATE … RETURNING`, in the same transaction as the usage row, the per-IST-day rollup
 and the key's month spend.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from billing_app.config import get_settings
 from billing_app.errors import BudgetExceeded, InsufficientCredits, InvalidApiKey, InvalidRequest, NotFound
@@ -25,7 +26,8 @@ from billing_app.models import RoutingMode
 from billing_app.models.types import utcnow
 from billing_app.services.alerts import queue_low_balance_alert_dbapi
 from billing_app.services.api_keys import hash_key, ist_month
-from billing_app.services.metering_sql import EXPIRE_BATCH, Tx, connections
+from billing_app.services.metering_sql import Tx, connections
+from billing_app.services.metering_statements import EXPIRE_BATCH
 from billing_app.services.pricing import markup_percent, request_cost
 
 MAX_TOKENS = 10**9
@@ -86,6 +88,10 @@ def _lookup(tx: Tx, api_key: str, model: str) -> _Key:
     return key
 
 
+class _Repeat(Exception):
+    """Inside a transaction: this (key, request_id) was done before; roll back, answer as then."""
+
+
 def authorize(
     *,
     api_key: str,
@@ -108,36 +114,48 @@ def authorize(
     now = now or utcnow()
     expires_at = now + timedelta(seconds=settings.hold_ttl_seconds)
     db = connections()
+    try:
+        with db.transaction() as tx:
+            key = _lookup(tx, api_key, model)
+            spent = key.month_spend if key.spend_month == ist_month(now) else 0
+            if key.budget is not None and spent >= key.budget:
+                raise BudgetExceeded()
+            estimate = request_cost(
+                prompt_tokens=prompt_tokens or 0,
+                completion_tokens=settings.hold_default_max_tokens if max_tokens is None else max_tokens,
+                input_micros_per_million=key.input_rate or 0,
+                output_micros_per_million=key.output_rate or 0,
+                mode=key.mode,
+            )
+            org, stamp = {"org_id": key.org_id}, db.db_time(now)
+            hold = {**org, "key_id": key.id, "request_id": request_id, "model": model, "amount": estimate}
+            inserted, reserved, current = tx.pipeline(
+                ("insert_hold", {**hold, "now": stamp, "expires_at": db.db_time(expires_at)}),
+                # Drops the org's expired holds (they stop counting now, not at the next
+                # sweep) and adds this estimate to its hold total, taking that row's lock:
+                # concurrent authorizes of one org queue here, so the balance read next
+                # is the latest committed one.
+                ("sweep_and_reserve", {**org, "amount": estimate, "now": stamp}),
+                ("balance", org),
+            )
+            if inserted is None:
+                raise _Repeat()
+            held, balance = (reserved or (0,))[0], (current or (0,))[0]
+            if balance - (held - estimate) <= 0:
+                raise InsufficientCredits()  # rolls back the hold and the reservation
+    except _Repeat:
+        return _placed_hold(api_key=api_key, request_id=request_id, model=model)
+    return Authorization(inserted[0], estimate, int(balance - held), expires_at, key.currency)
+
+
+def _placed_hold(*, api_key: str, request_id: str, model: str) -> Authorization:
+    db = connections()
     with db.transaction() as tx:
         key = _lookup(tx, api_key, model)
-        spent = key.month_spend if key.spend_month == ist_month(now) else 0
-        if key.budget is not None and spent >= key.budget:
-            raise BudgetExceeded()
-        estimate = request_cost(
-            prompt_tokens=prompt_tokens or 0,
-            completion_tokens=settings.hold_default_max_tokens if max_tokens is None else max_tokens,
-            input_micros_per_million=key.input_rate or 0,
-            output_micros_per_million=key.output_rate or 0,
-            mode=key.mode,
-        )
-        org = {"org_id": key.org_id}
-        ids = {"key_id": key.id, "request_id": request_id}
-        stamp = {"now": db.db_time(now), "expires_at": db.db_time(expires_at)}
-        inserted = tx.one("insert_hold", {**org, **ids, **stamp, "model": model, "amount": estimate})
-        if inserted is None:  # a repeat: the hold placed the first time stands
-            hold_id, estimate, stored_expiry = tx.one("existing_hold", ids) or (0, 0, now)
-            (held,) = tx.one("held", org) or (0,)
-            (balance,) = tx.one("balance", org) or (0,)
-            return Authorization(hold_id, estimate, int(balance - held), db.py_time(stored_expiry), key.currency)
-        # The org's expired holds stop counting now, not at the next sweep.
-        swept = sum(amount for (amount,) in tx.all("sweep_org", {**org, "now": stamp["now"]}))
-        # This takes the org's hold-total row lock: concurrent authorizes of one org queue
-        # here, so the balance read next is the latest committed one.
-        (held,) = tx.one("reserve", {**org, "amount": estimate - swept}) or (0,)
-        (balance,) = tx.one("balance", org) or (0,)
-        if balance - (held - estimate) <= 0:
-            raise InsufficientCredits()  # rolls back the hold and the reservation
-    return Authorization(inserted[0], estimate, int(balance - held), expires_at, key.currency)
+        hold_id, amount, expires_at = tx.one("existing_hold", {"key_id": key.id, "request_id": request_id}) or (0, 0, 0)
+        (held,) = tx.one("held", {"org_id": key.org_id}) or (0,)
+        (balance,) = tx.one("balance", {"org_id": key.org_id}) or (0,)
+    return Authorization(hold_id, amount, int(balance - held), db.py_time(expires_at), key.currency)
 
 
 def record_usage(
@@ -166,43 +184,51 @@ def record_usage(
         raise InvalidRequest("routing_mode must be 'auto' or 'tier'.", field="routing_mode")
     now = now or utcnow()
     db = connections()
-    with db.transaction() as tx:
-        key = _lookup(tx, api_key, model)
-        mode = routing_mode or key.mode
-        cost = request_cost(
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            input_micros_per_million=key.input_rate or 0,
-            output_micros_per_million=key.output_rate or 0,
-            mode=mode,
-        )
-        org = {"org_id": key.org_id}
-        ids = {"key_id": key.id, "request_id": request_id}
-        event = {
-            **org,
-            **ids,
-            "model": model,
-            "mode": mode,
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "input_rate": key.input_rate,
-            "output_rate": key.output_rate,
-            "markup": markup_percent(mode),
-            "cost": cost,
-            "now": db.db_time(now),
-        }
-        if tx.one("insert_event", event) is None:  # already debited: answer as the first time
+    ids: dict[str, Any] = {"request_id": request_id}
+    try:
+        with db.transaction() as tx:
+            key = _lookup(tx, api_key, model)
+            mode = routing_mode or key.mode
+            cost = request_cost(
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                input_micros_per_million=key.input_rate or 0,
+                output_micros_per_million=key.output_rate or 0,
+                mode=mode,
+            )
+            org, ids = {"org_id": key.org_id}, {"key_id": key.id, "request_id": request_id}
+            event = {
+                **org,
+                **ids,
+                "model": model,
+                "mode": mode,
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "input_rate": key.input_rate,
+                "output_rate": key.output_rate,
+                "markup": markup_percent(mode),
+                "cost": cost,
+                "now": db.db_time(now),
+            }
+            # The contended rows (org, hold total, rollup, key) come last, all in one round
+            # trip on PostgreSQL, so their locks are held for as short a time as can be.
+            inserted, _, debited, _, _ = tx.pipeline(
+                ("insert_event", event),
+                ("settle", ids),
+                ("debit", {**org, "cost": cost}),
+                ("rollup", {**event, "day": db.db_day(ist_day(now))}),
+                ("key_spend", {"key_id": key.id, "cost": cost, "month": ist_month(now), "now": event["now"]}),
+            )
+            if inserted is None:
+                raise _Repeat()  # already debited: undo this attempt, answer as the first time
+            balance, threshold = debited or (0, None)
+            if threshold is not None and balance < threshold:
+                queue_low_balance_alert_dbapi(tx.cursor, org_id=key.org_id, now=now)
+    except _Repeat:
+        with db.transaction() as tx:
             (first_cost,) = tx.one("event_cost", ids) or (0,)
-            (balance,) = tx.one("balance", org) or (0,)
-            return Debit(int(first_cost), int(balance), key.currency, replayed=True)
-        settled = tx.one("settle_hold", ids)
-        if settled is not None:
-            tx.run("release", {**org, "amount": settled[0]})
-        balance, threshold = tx.one("debit", {**org, "cost": cost}) or (0, None)
-        if threshold is not None and balance < threshold:
-            queue_low_balance_alert_dbapi(tx.cursor, org_id=key.org_id, now=now)
-        tx.run("rollup", {**event, "day": db.db_day(ist_day(now))})
-        tx.run("key_spend", {"key_id": key.id, "cost": cost, "month": ist_month(now), "now": event["now"]})
+            (balance,) = tx.one("balance", {"org_id": key.org_id}) or (0,)
+        return Debit(int(first_cost), int(balance), key.currency, replayed=True)
     return Debit(cost, int(balance), key.currency, replayed=False)
 
 

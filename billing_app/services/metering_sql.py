@@ -1,9 +1,8 @@
-"""The metering hot path's SQL: SQLAlchemy Core statements built once, at import, and
-compiled once per dialect to text that runs on raw DBAPI cursors; and the small pool of
-DBAPI connections it runs on (one writer on SQLite, a few on PostgreSQL).
-
-No ORM and no per-call statement building: DESIGN.md measured ~0.4 k/s for an ORM
-session per debit, ~1 k/s for Core statements built per call, ~5 k/s for raw DBAPI.
+"""Where the metering hot path's statements (metering_statements.py) run: a small pool of
+raw DBAPI connections per process (one writer on SQLite, a few on PostgreSQL), the
+transaction wrapper `Tx`, and `run_hot`, which decides for an async route whether the work
+runs on the event loop or on the metering threads. Also the SQLite WAL checkpoint the
+background job runs off the request path.
 """
 
 from __future__ import annotations
@@ -16,205 +15,18 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import psycopg
-from sqlalchemy.engine import Dialect, Engine
-from sqlmodel import SQLModel
+from sqlalchemy.engine import Engine
 
-import billing_app.models  # noqa: F401  (registers the tables)
 from billing_app.config import get_settings
 
 # db.write_session takes the same in-process lock: every SQLite writer in this process
 # queues on one lock, which hands over at once (SQLite's busy handler sleeps).
 from billing_app.db import _sqlite_writer, write_engine
-from billing_app.models import RoutingMode
+from billing_app.services.metering_statements import SQL
 
 T = TypeVar("T")
-_tables = SQLModel.metadata.tables
-_key, _org, _price, _profile = _tables["api_key"], _tables["org"], _tables["model_price"], _tables["routing_profile"]
-_hold, _total, _event, _daily = _tables["hold"], _tables["hold_total"], _tables["usage_event"], _tables["usage_daily"]
-_p = sa.bindparam
-
-
-_KEY = (
-    sa.select(
-        _key.c.id,
-        _key.c.org_id,
-        _key.c.monthly_budget_micros,
-        _key.c.spend_month,
-        _key.c.month_spend_micros,
-        _org.c.currency,
-        sa.func.coalesce(_profile.c.mode, sa.literal_column(f"'{RoutingMode.AUTO.value}'")),
-        _price.c.input_micros_per_million,
-        _price.c.output_micros_per_million,
-    )
-    .select_from(
-        _key.join(_org, _org.c.id == _key.c.org_id)
-        .outerjoin(_profile, _profile.c.org_id == _key.c.org_id)
-        .outerjoin(_price, sa.and_(_price.c.model == _p("model"), _price.c.active.is_(sa.true())))
-    )
-    .where(_key.c.key_hash == _p("key_hash"), _key.c.revoked_at.is_(None))
-)
-_BALANCE = sa.select(_org.c.balance_micros).where(_org.c.id == _p("org_id"))
-_HELD = sa.select(_total.c.held_micros).where(_total.c.org_id == _p("org_id"))
-# The org's own expired holds, dropped by its next authorize (O(expired), by index).
-_SWEEP_ORG = (
-    sa.delete(_hold)
-    .where(_hold.c.org_id == _p("org_id"), _hold.c.expires_at <= _p("now"))
-    .returning(_hold.c.amount_micros)
-)
-_HOLD_SUMS = (
-    sa.select(_hold.c.org_id, sa.func.sum(_hold.c.amount_micros).label("held")).group_by(_hold.c.org_id).subquery()
-)
-_HOLD_AUDIT = (
-    sa.select(_total.c.org_id, _total.c.held_micros, sa.func.coalesce(_HOLD_SUMS.c.held, sa.literal_column("0")))
-    .select_from(_total.outerjoin(_HOLD_SUMS, _HOLD_SUMS.c.org_id == _total.c.org_id))
-    .where(_total.c.held_micros != sa.func.coalesce(_HOLD_SUMS.c.held, sa.literal_column("0")))
-)
-_RELEASE = (
-    sa.update(_total).where(_total.c.org_id == _p("org_id")).values(held_micros=_total.c.held_micros - _p("amount"))
-)
-_EXISTING_HOLD = sa.select(_hold.c.id, _hold.c.amount_micros, _hold.c.expires_at).where(
-    _hold.c.api_key_id == _p("key_id"), _hold.c.request_id == _p("request_id")
-)
-_DEBIT = (
-    sa.update(_org)
-    .where(_org.c.id == _p("org_id"))
-    .values(balance_micros=_org.c.balance_micros - _p("cost"))
-    .returning(_org.c.balance_micros, _org.c.low_balance_threshold_micros)
-)
-_SETTLE_HOLD = (
-    sa.delete(_hold)
-    .where(_hold.c.api_key_id == _p("key_id"), _hold.c.request_id == _p("request_id"))
-    .returning(_hold.c.amount_micros)
-)
-_EVENT_COST = sa.select(_event.c.cost_micros).where(
-    _event.c.api_key_id == _p("key_id"), _event.c.request_id == _p("request_id")
-)
-_KEY_SPEND = (
-    sa.update(_key)
-    .where(_key.c.id == _p("key_id"))
-    .values(
-        last_used_at=_p("now"),
-        month_spend_micros=sa.case(
-            (_key.c.spend_month == _p("month"), _key.c.month_spend_micros + _p("cost")), else_=_p("cost")
-        ),
-        spend_month=_p("month"),
-    )
-)
-# In batches, so a backlog never holds SQLite's one writer lock for long.
-EXPIRE_BATCH = 500
-_EXPIRE_HOLDS = (
-    sa.delete(_hold)
-    .where(
-        _hold.c.id.in_(
-            sa.select(_hold.c.id)
-            .where(_hold.c.expires_at <= _p("now"))
-            .order_by(_hold.c.expires_at)
-            .limit(EXPIRE_BATCH)
-            .scalar_subquery()
-        )
-    )
-    .returning(_hold.c.org_id, _hold.c.amount_micros)
-)
-
-
-def _upserts(insert: Any) -> dict[str, Any]:
-    """The statements whose ON CONFLICT clause is dialect-specific."""
-    hold = (
-        insert(_hold)
-        .values(
-            org_id=_p("org_id"),
-            api_key_id=_p("key_id"),
-            request_id=_p("request_id"),
-            model=_p("model"),
-            amount_micros=_p("amount"),
-            created_at=_p("now"),
-            expires_at=_p("expires_at"),
-        )
-        .on_conflict_do_nothing(index_elements=[_hold.c.api_key_id, _hold.c.request_id])
-        .returning(_hold.c.id)
-    )
-    event = (
-        insert(_event)
-        .values(
-            org_id=_p("org_id"),
-            api_key_id=_p("key_id"),
-            request_id=_p("request_id"),
-            model=_p("model"),
-            routing_mode=_p("mode"),
-            prompt_tokens=_p("prompt_tokens"),
-            completion_tokens=_p("completion_tokens"),
-            input_micros_per_million=_p("input_rate"),
-            output_micros_per_million=_p("output_rate"),
-            markup_percent=_p("markup"),
-            cost_micros=_p("cost"),
-            created_at=_p("now"),
-        )
-        .on_conflict_do_nothing(index_elements=[_event.c.api_key_id, _event.c.request_id])
-        .returning(_event.c.id)
-    )
-    rollup = insert(_daily).values(
-        org_id=_p("org_id"),
-        day=_p("day"),
-        api_key_id=_p("key_id"),
-        model=_p("model"),
-        requests=sa.literal_column("1"),
-        prompt_tokens=_p("prompt_tokens"),
-        completion_tokens=_p("completion_tokens"),
-        cost_micros=_p("cost"),
-    )
-    rollup = rollup.on_conflict_do_update(
-        index_elements=[_daily.c.org_id, _daily.c.day, _daily.c.api_key_id, _daily.c.model],
-        set_={
-            "requests": _daily.c.requests + sa.literal_column("1"),
-            "prompt_tokens": _daily.c.prompt_tokens + rollup.excluded.prompt_tokens,
-            "completion_tokens": _daily.c.completion_tokens + rollup.excluded.completion_tokens,
-            "cost_micros": _daily.c.cost_micros + rollup.excluded.cost_micros,
-        },
-    )
-    reserve = insert(_total).values(org_id=_p("org_id"), held_micros=_p("amount"))
-    reserve = reserve.on_conflict_do_update(
-        index_elements=[_total.c.org_id],
-        set_={"held_micros": _total.c.held_micros + reserve.excluded.held_micros},
-    ).returning(_total.c.held_micros)
-    return {"insert_hold": hold, "insert_event": event, "rollup": rollup, "reserve": reserve}
-
-
-_UPSERTS = {"sqlite": _upserts(sqlite.insert), "postgresql": _upserts(postgresql.insert)}
-_COMMON = {
-    "key": _KEY,
-    "balance": _BALANCE,
-    "held": _HELD,
-    "sweep_org": _SWEEP_ORG,
-    "release": _RELEASE,
-    "hold_audit": _HOLD_AUDIT,
-    "existing_hold": _EXISTING_HOLD,
-    "debit": _DEBIT,
-    "settle_hold": _SETTLE_HOLD,
-    "event_cost": _EVENT_COST,
-    "key_spend": _KEY_SPEND,
-    "expire_holds": _EXPIRE_HOLDS,
-}
-# Compiled with named parameters, which both sqlite3 and psycopg take as a dict.
-_DIALECTS: dict[str, Dialect] = {"sqlite": sqlite.dialect(paramstyle="named"), "postgresql": psycopg.dialect()}
-
-
-def _compile(dialect_name: str) -> dict[str, tuple[str, dict[str, Any]]]:
-    """name → (SQL text, the values of literals the compiler turned into parameters)."""
-    dialect = _DIALECTS[dialect_name]
-    statements = {**_COMMON, **_UPSERTS[dialect_name]}
-    compiled = {name: stmt.compile(dialect=dialect) for name, stmt in statements.items()}
-    return {
-        name: (str(each), {key: value for key, value in each.params.items() if value is not None})
-        for name, each in compiled.items()
-    }
-
-
-_SQL = {name: _compile(name) for name in _DIALECTS}
 
 
 # ---------------------------------------------------------------- connections
@@ -228,7 +40,7 @@ class Connections:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
-        self.sql = _SQL["sqlite" if self.is_sqlite else "postgresql"]
+        self.sql = SQL["sqlite" if self.is_sqlite else "postgresql"]
         self._size = 1 if self.is_sqlite else get_settings().metering_pg_connections
         self.executor = ThreadPoolExecutor(max_workers=self._size, thread_name_prefix="metering")
         self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
@@ -327,6 +139,7 @@ class Tx:
     def __init__(self, cursor: Any, connections: Connections) -> None:
         self.cursor = cursor
         self.sql = connections.sql
+        self.is_sqlite = connections.is_sqlite
 
     def run(self, name: str, params: Mapping[str, Any]) -> Any:
         sql, literals = self.sql[name]
@@ -338,6 +151,40 @@ class Tx:
 
     def all(self, name: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         return list(self.run(name, params).fetchall())
+
+    def pipeline(self, *calls: tuple[str, Mapping[str, Any]]) -> list[tuple[Any, ...] | None]:
+        """Run statements back to back and return each one's first row (None: no row).
+        PostgreSQL: in one network round trip (psycopg's pipeline mode); SQLite: one
+        after another (there is no network to save)."""
+        if self.is_sqlite:
+            return [self._COMPOUNDS[name](self, params) if name in self._COMPOUNDS else self.one(name, params)
+                    for name, params in calls]  # fmt: skip
+        conn = self.cursor.connection
+        cursors = []
+        with conn.pipeline() as pipe:
+            for name, params in calls:
+                sql, literals = self.sql[name]
+                cursor = conn.cursor()
+                cursor.execute(sql, {**literals, **params} if literals else params)
+                cursors.append(cursor)
+            pipe.sync()
+        return [cursor.fetchone() if cursor.description else None for cursor in cursors]
+
+    def _sweep_and_reserve(self, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """Drop the org's expired holds and add `amount` less what they held to its total."""
+        swept = sum(amount for (amount,) in self.all("sweep_org", params))
+        return self.one("reserve", {"org_id": params["org_id"], "amount": params["amount"] - swept})
+
+    def _settle(self, params: Mapping[str, Any]) -> None:
+        """Delete the request's hold, if any, and take it off its org's total."""
+        settled = self.one("settle_hold", params)
+        if settled is not None:
+            self.run("release", {"org_id": settled[0], "amount": settled[1]})
+
+    _COMPOUNDS: ClassVar[dict[str, Callable[[Tx, Mapping[str, Any]], Any]]] = {
+        "sweep_and_reserve": _sweep_and_reserve,
+        "settle": _settle,
+    }
 
 
 _current: Connections | None = None

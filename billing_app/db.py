@@ -22,7 +22,7 @@ from sqlmodel import Session
 from billing_app.config import get_settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-_sqlite_writer = threading.RLock()
+SQLITE_WRITER_LOCK = threading.RLock()
 
 
 def _configure_sqlite(engine: Engine, *, begin: str) -> None:
@@ -88,7 +88,7 @@ def write_session() -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back if it raises."""
     engine = write_engine()
     with (
-        _sqlite_writer if engine.dialect.name == "sqlite" else nullcontext(),
+        SQLITE_WRITER_LOCK if engine.dialect.name == "sqlite" else nullcontext(),
         Session(engine, expire_on_commit=False) as session,
         session.begin(),
     ):

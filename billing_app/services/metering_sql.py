@@ -23,7 +23,7 @@ from billing_app.config import get_settings
 
 # db.write_session takes the same in-process lock: every SQLite writer in this process
 # queues on one lock, which hands over at once (SQLite's busy handler sleeps).
-from billing_app.db import _sqlite_writer, write_engine
+from billing_app.db import SQLITE_WRITER_LOCK, write_engine
 from billing_app.services.metering_statements import SQL
 
 T = TypeVar("T")
@@ -72,7 +72,7 @@ class Connections:
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        with _sqlite_writer if self.is_sqlite else nullcontext():
+        with SQLITE_WRITER_LOCK if self.is_sqlite else nullcontext():
             yield from self._transaction()
 
     def _transaction(self) -> Iterator[Tx]:
@@ -219,11 +219,11 @@ async def run_hot(fn: Callable[..., T], /, **kwargs: Any) -> T:
     a migration) can still make it wait for that short transaction.
     """
     pool = connections()
-    if pool.is_sqlite and _sqlite_writer.acquire(blocking=False):
+    if pool.is_sqlite and SQLITE_WRITER_LOCK.acquire(blocking=False):
         try:
             return fn(**kwargs)
         finally:
-            _sqlite_writer.release()
+            SQLITE_WRITER_LOCK.release()
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(pool.executor, functools.partial(fn, **kwargs))
 

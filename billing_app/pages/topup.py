@@ -45,7 +45,6 @@ class TopupState(rx.State):
     promo_code: str = ""
     promo_applied: str = ""  # the code whose bonus is shown
     promo_bonus_micros: int = 0
-    promo_summary: str = ""
     promo_error: str = ""
     promo_busy: bool = False
     busy: bool = False
@@ -118,7 +117,6 @@ class TopupState(rx.State):
         if promos.normalise_code(value) != self.promo_applied:
             self.promo_applied = ""
             self.promo_bonus_micros = 0
-            self.promo_summary = ""
 
     @rx.event
     async def apply_promo(self):  # type: ignore[no-untyped-def]
@@ -149,7 +147,6 @@ class TopupState(rx.State):
         else:
             self.promo_applied = quote.code
             self.promo_bonus_micros = quote.bonus_micros
-            self.promo_summary = quote.summary
         self.promo_busy = False
 
     @rx.event
@@ -160,7 +157,6 @@ class TopupState(rx.State):
         self.promo_code = ""
         self.promo_applied = ""
         self.promo_bonus_micros = 0
-        self.promo_summary = ""
         self.promo_error = ""
 
     def _reset_messages(self) -> None:
@@ -297,16 +293,19 @@ def _promo_field() -> rx.Component:
         ),
         rx.cond(
             TopupState.pay_summary != "",
-            rx.text(
+            rx.hstack(
                 rx.icon("gift", size=14),
-                " ",
-                TopupState.pay_summary,
-                " · ",
-                TopupState.promo_summary,
-                size="2",
+                rx.text(
+                    TopupState.pay_summary,
+                    " with ",
+                    TopupState.promo_applied,
+                    size="2",
+                    weight="medium",
+                    data_testid="promo-summary",
+                ),
                 color=rx.color("grass", 11),
-                weight="medium",
-                data_testid="promo-summary",
+                spacing="1",
+                align="center",
             ),
         ),
         spacing="1",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from billing_app import routes
+from billing_app.components.empty_state import empty_state
 from billing_app.components.layout import card, page_frame
 from billing_app.ist import display_ist
 from billing_app.models import LedgerEntry
@@ -196,16 +197,8 @@ def _history_item(row: rx.Var) -> rx.Component:
 
 
 def _empty_history() -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.icon("receipt", size=28, color=rx.color("gray", 9)),
-            rx.text("No transactions yet", weight="medium"),
-            rx.text("Top-ups, bonuses and refunds will appear here.", size="2", color=rx.color("gray", 11)),
-            align="center",
-            spacing="1",
-        ),
-        padding="2em",
-        data_testid="history-empty",
+    return empty_state(
+        "receipt", "No transactions yet", "Top-ups, bonuses and refunds will appear here.", testid="history-empty"
     )
 
 

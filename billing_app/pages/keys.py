@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from billing_app import routes
+from billing_app.components.empty_state import empty_state
 from billing_app.components.forms import form_error, labelled_input
 from billing_app.components.layout import card, page_frame
 from billing_app.errors import BillingAppError
@@ -302,16 +303,11 @@ def _keys_list() -> rx.Component:
                         ),
                         width="100%",
                     ),
-                    rx.center(
-                        rx.vstack(
-                            rx.icon("key-round", size=28, color=rx.color("gray", 9)),
-                            rx.text("No API keys yet", weight="medium"),
-                            rx.text("Create one above to start making requests.", size="2", color=rx.color("gray", 11)),
-                            align="center",
-                            spacing="1",
-                        ),
-                        padding="2em",
-                        data_testid="keys-empty",
+                    empty_state(
+                        "key-round",
+                        "No API keys yet",
+                        "Create one above to start making requests.",
+                        testid="keys-empty",
                     ),
                 ),
             ),

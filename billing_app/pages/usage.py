@@ -11,6 +11,7 @@ import reflex as rx
 from babel.numbers import format_decimal
 
 from billing_app import routes
+from billing_app.components.empty_state import empty_state
 from billing_app.components.layout import card, page_frame
 from billing_app.errors import BillingAppError
 from billing_app.money import format_money, micros_to_decimal
@@ -234,23 +235,13 @@ def _table(
 
 def _empty() -> rx.Component:
     return card(
-        rx.center(
-            rx.vstack(
-                rx.icon("chart-column", size=28, color=rx.color("gray", 9)),
-                rx.text("No usage in this range", weight="medium"),
-                rx.text(
-                    "Requests made with your ",
-                    rx.link("API keys", href=routes.KEYS),
-                    " appear here as soon as they are billed.",
-                    size="2",
-                    color=rx.color("gray", 11),
-                    text_align="center",
-                ),
-                align="center",
-                spacing="1",
-            ),
-            padding="2em",
-            data_testid="usage-empty",
+        empty_state(
+            "chart-column",
+            "No usage in this range",
+            "Requests made with your ",
+            rx.link("API keys", href=routes.KEYS),
+            " appear here as soon as they are billed.",
+            testid="usage-empty",
         )
     )
 

@@ -88,3 +88,12 @@ def test_narrow_screen_keeps_the_balance_visible(app: Page, app_server: str):
     expect(item).to_contain_text("+₹100.00")
     expect(app.get_by_test_id("history-table")).to_be_hidden()
     screenshot(app, "billing-narrow")
+
+
+def test_dashboard_shows_balance_and_where_to_go(app: Page, app_server: str):
+    sign_up(app, app_server, unique_email())
+    goto(app, app_server, "/")
+    expect(app.get_by_test_id("balance-card-amount")).to_have_text("₹100.00")
+    for tile in ("Billing", "Usage", "API keys", "Settings"):
+        expect(app.get_by_role("link", name=tile).last).to_be_visible()
+    screenshot(app, "dashboard")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
@@ -36,16 +37,7 @@ class SessionOut(BaseModel):
 
 
 def _session_out(signed_in: accounts.SignedIn) -> SessionOut:
-    p = signed_in.principal
-    return SessionOut(
-        token=signed_in.token,
-        user_id=p.user_id,
-        org_id=p.org_id,
-        email=p.email,
-        name=p.name,
-        org_name=p.org_name,
-        currency=p.currency,
-    )
+    return SessionOut(token=signed_in.token, **asdict(signed_in.principal))
 
 
 @router.post("/signup", status_code=201)

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from billing_app.config import get_settings
 from billing_app.db import read_session, write_session
-from billing_app.errors import NotFound, PaymentGatewayError, SignatureInvalid
+from billing_app.errors import PaymentGatewayError, SignatureInvalid
 from billing_app.integrations.razorpay_gateway import get_gateway
 from billing_app.ist import to_ist
 from billing_app.models import EntryKind, OrderStatus, Payment, PaymentOrder
@@ -39,16 +39,6 @@ class Settlement:
     payment_id: str | None
     balance_micros: int
     credited_now: bool = False
-
-
-def _order_by_razorpay_id(razorpay_order_id: str) -> PaymentOrder:
-    with read_session() as session:
-        order = session.exec(
-            select(PaymentOrder).where(col(PaymentOrder.razorpay_order_id) == razorpay_order_id)
-        ).first()
-    if order is None:
-        raise NotFound("No such order.")
-    return order
 
 
 def _paid_payment_id(order_id: int) -> str | None:
@@ -181,7 +171,7 @@ def _credit(order: PaymentOrder, payment: dict[str, Any]) -> bool:
 def settle_order(*, razorpay_order_id: str) -> Settlement:
     """Credit the order if Razorpay says it is paid. Idempotent and safe to call
     concurrently from any number of places. Raises NotFound, PaymentGatewayError."""
-    order = _order_by_razorpay_id(razorpay_order_id)
+    order = get_order(razorpay_order_id=razorpay_order_id)
     if order.status != OrderStatus.PAID:
         payment = _captured_payment(order)
         if payment is None:

@@ -94,14 +94,14 @@ def create_order(*, principal: Principal, amount: str | int, promo_code: str | N
     return CreatedOrder(order=order, checkout=checkout, bonus_micros=promo.bonus_micros if promo else 0)
 
 
-def get_order(*, org_id: int, razorpay_order_id: str) -> PaymentOrder:
-    """One of this org's orders; another org's is NotFound (never reveal it exists)."""
+def get_order(*, razorpay_order_id: str, org_id: int | None = None) -> PaymentOrder:
+    """The order behind a Razorpay order id; with `org_id`, only if it is that org's:
+    another org's is NotFound too (never reveal that it exists)."""
+    query = select(PaymentOrder).where(col(PaymentOrder.razorpay_order_id) == razorpay_order_id)
+    if org_id is not None:
+        query = query.where(col(PaymentOrder.org_id) == org_id)
     with read_session() as session:
-        order = session.exec(
-            select(PaymentOrder).where(
-                col(PaymentOrder.razorpay_order_id) == razorpay_order_id, col(PaymentOrder.org_id) == org_id
-            )
-        ).first()
+        order = session.exec(query).first()
     if order is None:
         raise NotFound("No such order.")
     return order

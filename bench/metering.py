@@ -102,7 +102,7 @@ def serve(port: int) -> None:
         address="127.0.0.1",
         port=port,
         interface=Interfaces.ASGI,
-        workers=1,
+        workers=int(os.environ.get("BENCH_WORKERS", "1")),
         websockets=False,
         log_level=LogLevels.warning,
     ).serve()

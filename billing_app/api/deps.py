@@ -5,13 +5,25 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.types import Scope
 
 from billing_app.errors import Unauthenticated
 from billing_app.services.accounts import Principal, authenticate
 
 
 def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
+    return _bearer(request.headers.get("authorization", ""))
+
+
+def bearer_token_of(scope: Scope) -> str | None:
+    """The same, straight from an ASGI scope (the metering hot path builds no Request)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return _bearer(value.decode("latin-1"))
+    return None
+
+
+def _bearer(header: str) -> str | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None

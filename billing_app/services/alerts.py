@@ -13,14 +13,12 @@ or raising the threshold, and top-ups, never call it.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.dialects.postgresql import psycopg
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, col, select
 
@@ -115,14 +113,21 @@ _tables = SQLModel.metadata.tables
 _org, _outbox = _tables["org"], _tables["email_outbox"]
 _p = sa.bindparam
 
+
+def alert_due(balance: Any, *, cutoff: Any) -> Any:
+    """The rule as SQL, for a row of `org`: `balance` (the balance after a decrease) is below
+    the org's threshold and no alert went out since `cutoff` (24 hours before now). The
+    metering debit folds it into its own UPDATE (services/metering_statements.py)."""
+    return sa.and_(
+        _org.c.low_balance_threshold_micros.is_not(None),
+        balance < _org.c.low_balance_threshold_micros,
+        sa.or_(_org.c.last_low_balance_alert_at.is_(None), _org.c.last_low_balance_alert_at <= cutoff),
+    )
+
+
 _DECIDE = (
     sa.update(_org)
-    .where(
-        _org.c.id == _p("org_id"),
-        _org.c.low_balance_threshold_micros.is_not(None),
-        _org.c.balance_micros < _org.c.low_balance_threshold_micros,
-        sa.or_(_org.c.last_low_balance_alert_at.is_(None), _org.c.last_low_balance_alert_at <= _p("cutoff")),
-    )
+    .where(_org.c.id == _p("org_id"), alert_due(_org.c.balance_micros, cutoff=_p("cutoff")))
     .values(last_low_balance_alert_at=_p("now"))
     .returning(_org.c.balance_micros, _org.c.low_balance_threshold_micros, _org.c.currency)
 )
@@ -141,15 +146,30 @@ _QUEUE = (
 )
 
 
-def _compile(dialect: sa.Dialect) -> dict[str, str]:
-    compiled = {"decide": _DECIDE.compile(dialect=dialect), "queue": _QUEUE.compile(dialect=dialect)}
-    for name, each in compiled.items():  # every value is passed in: no literal turned parameter
-        assert all(value is None for value in each.params.values()), f"{name} has bound literals"
-    return {name: str(each) for name, each in compiled.items()}
-
-
-# Text for raw DBAPI cursors (the metering hot path), compiled once per dialect.
-_RAW_SQL = {"sqlite": _compile(sqlite.dialect(paramstyle="named")), "postgresql": _compile(psycopg.dialect())}
+def queue_from(decided: Any) -> Any:
+    """PostgreSQL: an INSERT queuing the email for each row of `decided` (a CTE of org rows
+    whose alert was just stamped: org_id, balance_micros, low_balance_threshold_micros,
+    currency), with the same payload `_queue_params` writes, so the stamp and the email
+    are one statement."""
+    payload = sa.func.json_build_object(
+        sa.literal_column("'balance_micros'"),
+        decided.c.balance_micros,
+        sa.literal_column("'threshold_micros'"),
+        decided.c.low_balance_threshold_micros,
+        sa.literal_column("'currency'"),
+        decided.c.currency,
+    )
+    rows = sa.select(
+        decided.c.id,
+        sa.literal(EmailKind.LOW_BALANCE.value),
+        sa.cast(payload, sa.Text),
+        sa.literal(OutboxStatus.PENDING.value),
+        sa.literal(0),
+        _p("now"),
+        _p("now"),
+    )
+    columns = ["org_id", "kind", "payload", "status", "attempts", "next_attempt_at", "created_at"]
+    return sa.insert(_outbox).from_select(columns, rows).returning(_outbox.c.id)
 
 
 def _queue_params(org_id: int, decided: Any, now: Any) -> dict[str, Any]:
@@ -165,6 +185,18 @@ def _queue_params(org_id: int, decided: Any, now: Any) -> dict[str, Any]:
     }
 
 
+# SQLite's text for the metering hot path's raw cursor (PostgreSQL's is `queue_from`).
+_SQLITE_QUEUE = str(_QUEUE.compile(dialect=sqlite.dialect(paramstyle="named")))
+
+
+def queue_alert_sqlite(cursor: Any, *, org_id: int, decided: tuple[Any, Any, Any], now: str) -> int:
+    """SQLite, in the metering transaction whose debit just stamped the org's alert: queue
+    the email. `decided` is (balance, threshold, currency); `now` the stamp as stored."""
+    cursor.execute(_SQLITE_QUEUE, _queue_params(org_id, decided, now))
+    (outbox_id,) = cursor.fetchone()
+    return int(outbox_id)
+
+
 def queue_low_balance_alert(conn: Session | Connection, *, org_id: int, now: datetime | None = None) -> int | None:
     """Inside the caller's transaction, right after a balance decrease: if an alert is due,
     stamp the org's `last_low_balance_alert_at` and queue the email. Returns the outbox
@@ -174,27 +206,3 @@ def queue_low_balance_alert(conn: Session | Connection, *, org_id: int, now: dat
     if decided is None:
         return None
     return int(conn.execute(_QUEUE, _queue_params(org_id, decided, now)).scalar_one())
-
-
-def _raw_time(moment: datetime, is_sqlite: bool) -> Any:
-    """What the UTCDateTime column type binds (SQLite stores naive UTC text)."""
-    if not is_sqlite:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")  # faster than strftime
-
-
-def queue_low_balance_alert_dbapi(cursor: Any, *, org_id: int, now: datetime | None = None) -> int | None:
-    """The same as queue_low_balance_alert, on a raw DBAPI cursor (sqlite3 or psycopg) in
-    an open transaction: two statements compiled once, for the metering hot path. When
-    nothing is due it costs one UPDATE that matches no row (a primary-key probe)."""
-    now = now or utcnow()
-    is_sqlite = isinstance(cursor, sqlite3.Cursor)
-    sql = _RAW_SQL["sqlite" if is_sqlite else "postgresql"]
-    params = {"org_id": org_id, "now": _raw_time(now, is_sqlite), "cutoff": _raw_time(now - ALERT_INTERVAL, is_sqlite)}
-    cursor.execute(sql["decide"], params)
-    decided = cursor.fetchone()
-    if decided is None:
-        return None
-    cursor.execute(sql["queue"], _queue_params(org_id, decided, params["now"]))
-    (outbox_id,) = cursor.fetchone()
-    return int(outbox_id)

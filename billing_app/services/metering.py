@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from billing_app.config import get_settings
 from billing_app.errors import BudgetExceeded, InsufficientCredits, InvalidApiKey, InvalidRequest, NotFound
 from billing_app.ist import ist_day
 from billing_app.models import RoutingMode
 from billing_app.models.types import utcnow
-from billing_app.services.alerts import queue_low_balance_alert_dbapi
+from billing_app.money import request_cost_micros
+from billing_app.services.alerts import ALERT_INTERVAL
 from billing_app.services.api_keys import hash_key, ist_month
 from billing_app.services.metering_sql import Tx, connections
 from billing_app.services.metering_statements import EXPIRE_BATCH
@@ -88,10 +88,6 @@ def _lookup(tx: Tx, api_key: str, model: str) -> _Key:
     return key
 
 
-class _Repeat(Exception):
-    """Inside a transaction: this (key, request_id) was done before; roll back, answer as then."""
-
-
 def authorize(
     *,
     api_key: str,
@@ -114,47 +110,46 @@ def authorize(
     now = now or utcnow()
     expires_at = now + timedelta(seconds=settings.hold_ttl_seconds)
     db = connections()
-    try:
-        with db.transaction() as tx:
-            key = _lookup(tx, api_key, model)
-            spent = key.month_spend if key.spend_month == ist_month(now) else 0
-            if key.budget is not None and spent >= key.budget:
-                raise BudgetExceeded()
-            estimate = request_cost(
-                prompt_tokens=prompt_tokens or 0,
-                completion_tokens=settings.hold_default_max_tokens if max_tokens is None else max_tokens,
-                input_micros_per_million=key.input_rate or 0,
-                output_micros_per_million=key.output_rate or 0,
-                mode=key.mode,
-            )
-            org, stamp = {"org_id": key.org_id}, db.db_time(now)
-            hold = {**org, "key_id": key.id, "request_id": request_id, "model": model, "amount": estimate}
-            inserted, reserved, current = tx.pipeline(
-                ("insert_hold", {**hold, "now": stamp, "expires_at": db.db_time(expires_at)}),
-                # Drops the org's expired holds (they stop counting now, not at the next
-                # sweep) and adds this estimate to its hold total, taking that row's lock:
-                # concurrent authorizes of one org queue here, so the balance read next
-                # is the latest committed one.
-                ("sweep_and_reserve", {**org, "amount": estimate, "now": stamp}),
-                ("balance", org),
-            )
-            if inserted is None:
-                raise _Repeat()
-            held, balance = (reserved or (0,))[0], (current or (0,))[0]
-            if balance - (held - estimate) <= 0:
-                raise InsufficientCredits()  # rolls back the hold and the reservation
-    except _Repeat:
+    with db.hot() as tx:
+        key = _lookup(tx, api_key, model)
+        spent = key.month_spend if key.spend_month == ist_month(now) else 0
+        if key.budget is not None and spent >= key.budget:
+            raise BudgetExceeded()
+        estimate = request_cost(
+            prompt_tokens=prompt_tokens or 0,
+            completion_tokens=settings.hold_default_max_tokens if max_tokens is None else max_tokens,
+            input_micros_per_million=key.input_rate or 0,
+            output_micros_per_million=key.output_rate or 0,
+            mode=key.mode,
+        )
+        hold_id, held, balance = tx.step(
+            "place_hold",
+            {
+                "org_id": key.org_id,
+                "key_id": key.id,
+                "request_id": request_id,
+                "model": model,
+                "amount": estimate,
+                "now": db.db_time(now),
+                "expires_at": db.db_time(expires_at),
+            },
+        )
+    if hold_id is None:  # a repeat, or no room: a repeat's hold stands even when there is no room now
         return _placed_hold(api_key=api_key, request_id=request_id, model=model)
-    return Authorization(inserted[0], estimate, int(balance - held), expires_at, key.currency)
+    return Authorization(hold_id, estimate, int(balance - held), expires_at, key.currency)
 
 
 def _placed_hold(*, api_key: str, request_id: str, model: str) -> Authorization:
+    """The hold this request already has; InsufficientCredits when it has none."""
     db = connections()
     with db.transaction() as tx:
         key = _lookup(tx, api_key, model)
-        hold_id, amount, expires_at = tx.one("existing_hold", {"key_id": key.id, "request_id": request_id}) or (0, 0, 0)
+        existing = tx.one("existing_hold", {"key_id": key.id, "request_id": request_id})
+        if existing is None:
+            raise InsufficientCredits()
         (held,) = tx.one("held", {"org_id": key.org_id}) or (0,)
         (balance,) = tx.one("balance", {"org_id": key.org_id}) or (0,)
+    hold_id, amount, expires_at = existing
     return Authorization(hold_id, amount, int(balance - held), db.py_time(expires_at), key.currency)
 
 
@@ -171,12 +166,12 @@ def record_usage(
     """Debit one finished request: cost = provider rates × (1 + the routing mode's markup),
     rounded up once to the micro-unit.
 
-    One transaction writes the usage event, the balance, the IST-day rollup and the key's
-    month spend, settles the request's hold, and queues a low-balance alert when the debit
-    crosses the org's threshold. Never refused for lack of balance (the request already
-    happened; the next authorize is). Idempotent on (key, request_id): a replay returns
-    the first cost and debits nothing. Raises InvalidApiKey, NotFound (model),
-    InvalidRequest (token counts outside 0..10⁹, unknown routing mode).
+    Atomically writes the usage event, the balance, the IST-day rollup and the key's month
+    spend, settles the request's hold, and queues a low-balance alert when the debit
+    crosses the org's threshold (`Tx.step("usage")`). Never refused for lack of balance
+    (the request already happened; the next authorize is). Idempotent on (key,
+    request_id): a replay returns the first cost and debits nothing. Raises InvalidApiKey,
+    NotFound (model), InvalidRequest (token counts outside 0..10⁹, unknown routing mode).
     """
     _check_request(request_id, model)
     _check_tokens(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
@@ -184,47 +179,40 @@ def record_usage(
         raise InvalidRequest("routing_mode must be 'auto' or 'tier'.", field="routing_mode")
     now = now or utcnow()
     db = connections()
-    ids: dict[str, Any] = {"request_id": request_id}
-    try:
-        with db.transaction() as tx:
-            key = _lookup(tx, api_key, model)
-            mode = routing_mode or key.mode
-            cost = request_cost(
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-                input_micros_per_million=key.input_rate or 0,
-                output_micros_per_million=key.output_rate or 0,
-                mode=mode,
-            )
-            org, ids = {"org_id": key.org_id}, {"key_id": key.id, "request_id": request_id}
-            event = {
-                **org,
-                **ids,
+    with db.hot() as tx:
+        key = _lookup(tx, api_key, model)
+        mode = routing_mode or key.mode
+        markup = markup_percent(mode)
+        cost = request_cost_micros(
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            input_micros_per_million=key.input_rate or 0,
+            output_micros_per_million=key.output_rate or 0,
+            markup_percent=markup,
+        )
+        stamp = db.db_time(now)
+        event_id, balance = tx.step(
+            "usage",
+            {
+                "org_id": key.org_id,
+                "key_id": key.id,
+                "request_id": request_id,
                 "model": model,
                 "mode": mode,
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
                 "input_rate": key.input_rate,
                 "output_rate": key.output_rate,
-                "markup": markup_percent(mode),
+                "markup": markup,
                 "cost": cost,
-                "now": db.db_time(now),
-            }
-            # The contended rows (org, hold total, rollup, key) come last, all in one round
-            # trip on PostgreSQL, so their locks are held for as short a time as can be.
-            inserted, _, debited, _, _ = tx.pipeline(
-                ("insert_event", event),
-                ("settle", ids),
-                ("debit", {**org, "cost": cost}),
-                ("rollup", {**event, "day": db.db_day(ist_day(now))}),
-                ("key_spend", {"key_id": key.id, "cost": cost, "month": ist_month(now), "now": event["now"]}),
-            )
-            if inserted is None:
-                raise _Repeat()  # already debited: undo this attempt, answer as the first time
-            balance, threshold = debited or (0, None)
-            if threshold is not None and balance < threshold:
-                queue_low_balance_alert_dbapi(tx.cursor, org_id=key.org_id, now=now)
-    except _Repeat:
+                "now": stamp,
+                "day": db.db_day(ist_day(now)),
+                "month": ist_month(now),
+                "cutoff": db.db_time(now - ALERT_INTERVAL),
+            },
+        )
+    if event_id is None:  # already debited: answer as the first time
+        ids = {"key_id": key.id, "request_id": request_id}
         with db.transaction() as tx:
             (first_cost,) = tx.one("event_cost", ids) or (0,)
             (balance,) = tx.one("balance", {"org_id": key.org_id}) or (0,)

@@ -1,8 +1,9 @@
 """Where the metering hot path's statements (metering_statements.py) run: a small pool of
-raw DBAPI connections per process (one writer on SQLite, a few on PostgreSQL), the
-transaction wrapper `Tx`, and `run_hot`, which decides for an async route whether the work
-runs on the event loop or on the metering threads. Also the SQLite WAL checkpoint the
-background job runs off the request path.
+raw DBAPI connections per process (one writer on SQLite, a few autocommit ones on
+PostgreSQL), the transaction wrappers, `Tx` and its two steps (`usage`, `place_hold`),
+and `run_hot`, which decides for an async route whether the work runs on the event loop
+or on the metering threads. Also the SQLite WAL checkpoint the background job runs off
+the request path.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -24,6 +25,7 @@ from billing_app.config import get_settings
 # db.write_session takes the same in-process lock: every SQLite writer in this process
 # queues on one lock, which hands over at once (SQLite's busy handler sleeps).
 from billing_app.db import SQLITE_WRITER_LOCK, write_engine
+from billing_app.services.alerts import queue_alert_sqlite
 from billing_app.services.metering_statements import SQL
 
 T = TypeVar("T")
@@ -51,7 +53,9 @@ class Connections:
         fairy = self.engine.raw_connection()  # runs db.py's connect hooks (WAL, busy timeout …)
         conn: Any = fairy.driver_connection
         fairy.detach()  # ours for good: SQLAlchemy's pool never hands it to anyone else
-        if self.is_sqlite and get_settings().background_jobs:
+        if not self.is_sqlite:
+            conn.autocommit = True  # transactions are explicit (BEGIN … COMMIT), or one statement
+        elif get_settings().background_jobs:
             conn.execute("PRAGMA wal_autocheckpoint=0")
         self._opened.append((fairy, conn))
         return conn
@@ -72,22 +76,46 @@ class Connections:
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
+        """One transaction around everything done with the Tx."""
         with SQLITE_WRITER_LOCK if self.is_sqlite else nullcontext():
             yield from self._transaction()
 
+    @contextmanager
+    def hot(self) -> Iterator[Tx]:
+        """For authorize and usage. SQLite: one transaction (`transaction`). PostgreSQL: no
+        transaction around the calls; each `Tx.step` is atomic on its own (one statement, or
+        one pipelined BEGIN … COMMIT), so no row lock is held while a round trip is under
+        way or a thread waits for the GIL."""
+        if self.is_sqlite:
+            with self.transaction() as tx:
+                yield tx
+            return
+        with self._connection() as conn:
+            cursor = conn.cursor()
+            try:
+                yield Tx(cursor, self)
+            finally:
+                if conn.info.transaction_status != conn.info.transaction_status.IDLE:  # a step failed
+                    cursor.execute("ROLLBACK")
+
     def _transaction(self) -> Iterator[Tx]:
+        with self._connection() as conn:
+            cursor = conn.cursor()
+            cursor.execute("BEGIN IMMEDIATE" if self.is_sqlite else "BEGIN")
+            try:
+                yield Tx(cursor, self)
+                cursor.execute("COMMIT")
+            except BaseException:
+                with suppress(Exception):  # (a failed COMMIT can leave the transaction open)
+                    cursor.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
         conn = self._acquire()
         healthy = True
         try:
-            cursor = conn.cursor()
-            if self.is_sqlite:
-                cursor.execute("BEGIN IMMEDIATE")
-            try:
-                yield Tx(cursor, self)
-            except BaseException:
-                self._end(conn, cursor, "ROLLBACK")
-                raise
-            self._end(conn, cursor, "COMMIT")
+            yield conn
         except Exception as exc:
             healthy = not isinstance(exc, self.engine.dialect.loaded_dbapi.OperationalError)
             raise
@@ -96,14 +124,6 @@ class Connections:
                 self._idle.put(conn)
             else:  # a broken connection is replaced by the next caller
                 self._discard(conn)
-
-    def _end(self, conn: Any, cursor: Any, verb: str) -> None:
-        if self.is_sqlite:  # isolation_level=None: we issue BEGIN/COMMIT ourselves
-            cursor.execute(verb)
-        elif verb == "COMMIT":
-            conn.commit()
-        else:
-            conn.rollback()
 
     def _discard(self, conn: Any) -> None:
         with self._lock:
@@ -152,39 +172,69 @@ class Tx:
     def all(self, name: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         return list(self.run(name, params).fetchall())
 
-    def pipeline(self, *calls: tuple[str, Mapping[str, Any]]) -> list[tuple[Any, ...] | None]:
-        """Run statements back to back and return each one's first row (None: no row).
-        PostgreSQL: in one network round trip (psycopg's pipeline mode); SQLite: one
-        after another (there is no network to save)."""
+    def step(self, name: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        """One step of the hot path, with every value any of its statements takes in `params`:
+
+        - `usage` → (event id, balance after the debit), or (None, None) for a replay, which
+          writes nothing. Inserts the usage event, settles the request's hold, debits the
+          balance (stamping and queuing a low-balance alert when one is due), adds to the
+          IST-day rollup and to the key's month spend.
+        - `place_hold` → (hold id, the org's hold total with it, balance), or (None, None,
+          balance) when there was no room (balance − holds ≤ 0) or the request already has a
+          hold. Drops the org's expired holds first.
+
+        PostgreSQL: one round trip, atomic (data-modifying CTEs). SQLite: several statements
+        in the caller's transaction."""
         if self.is_sqlite:
-            return [self._COMPOUNDS[name](self, params) if name in self._COMPOUNDS else self.one(name, params)
-                    for name, params in calls]  # fmt: skip
+            return _SQLITE_STEPS[name](self, params)
+        if name == "place_hold":
+            return self._pg_place_hold(params)
+        return self.one(name, params) or (None, None)
+
+    def _pg_place_hold(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        # Two statements: the first takes the org's hold-total row lock, so the second's
+        # snapshot has the latest balance. Pipelined with BEGIN and COMMIT: one round trip.
         conn = self.cursor.connection
-        cursors = []
-        with conn.pipeline() as pipe:
-            for name, params in calls:
-                sql, literals = self.sql[name]
-                cursor = conn.cursor()
-                cursor.execute(sql, {**literals, **params} if literals else params)
-                cursors.append(cursor)
-            pipe.sync()
-        return [cursor.fetchone() if cursor.description else None for cursor in cursors]
+        placed = conn.cursor()
+        with conn.pipeline():
+            self.cursor.execute("BEGIN")
+            self.run("lock_holds", params)
+            sql, literals = self.sql["place_hold"]
+            placed.execute(sql, {**literals, **params})
+            self.cursor.execute("COMMIT")
+        return tuple(placed.fetchone())
 
-    def _sweep_and_reserve(self, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """Drop the org's expired holds and add `amount` less what they held to its total."""
+    def _sqlite_place_hold(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
         swept = sum(amount for (amount,) in self.all("sweep_org", params))
-        return self.one("reserve", {"org_id": params["org_id"], "amount": params["amount"] - swept})
+        (held,) = self.one("reserve", {"org_id": params["org_id"], "amount": -swept}) or (0,)
+        (balance,) = self.one("balance", params) or (0,)
+        if balance - held <= 0:
+            return None, None, balance
+        placed = self.one("insert_hold", params)
+        if placed is None:
+            return None, None, balance
+        (held,) = self.one("reserve", params) or (0,)
+        return placed[0], held, balance
 
-    def _settle(self, params: Mapping[str, Any]) -> None:
-        """Delete the request's hold, if any, and take it off its org's total."""
+    def _sqlite_usage(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        recorded = self.one("insert_event", params)
+        if recorded is None:
+            return None, None
         settled = self.one("settle_hold", params)
         if settled is not None:
             self.run("release", {"org_id": settled[0], "amount": settled[1]})
+        org_id, balance, threshold, currency, alerted = self.one("debit", params) or (0, 0, None, None, False)
+        self.run("rollup", params)
+        self.run("key_spend", params)
+        if alerted:
+            queue_alert_sqlite(self.cursor, org_id=org_id, decided=(balance, threshold, currency), now=params["now"])
+        return recorded[0], balance
 
-    _COMPOUNDS: ClassVar[dict[str, Callable[[Tx, Mapping[str, Any]], Any]]] = {
-        "sweep_and_reserve": _sweep_and_reserve,
-        "settle": _settle,
-    }
+
+_SQLITE_STEPS: dict[str, Callable[[Tx, Mapping[str, Any]], tuple[Any, ...]]] = {
+    "usage": Tx._sqlite_usage,
+    "place_hold": Tx._sqlite_place_hold,
+}
 
 
 _current: Connections | None = None

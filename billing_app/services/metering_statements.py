@@ -17,6 +17,7 @@ from sqlmodel import SQLModel
 
 import billing_app.models  # noqa: F401  (registers the tables)
 from billing_app.models import RoutingMode
+from billing_app.services.alerts import alert_due, queue_from
 
 _tables = SQLModel.metadata.tables
 _key, _org, _price, _profile = _tables["api_key"], _tables["org"], _tables["model_price"], _tables["routing_profile"]
@@ -65,11 +66,25 @@ _RELEASE = (
 _EXISTING_HOLD = sa.select(_hold.c.id, _hold.c.amount_micros, _hold.c.expires_at).where(
     _hold.c.api_key_id == _p("key_id"), _hold.c.request_id == _p("request_id")
 )
+# The debit also decides the low-balance alert (services/alerts.py's rule) in the same
+# UPDATE: it stamps `last_low_balance_alert_at` when the alert is due, and `alerted` says so.
 _DEBIT = (
     sa.update(_org)
     .where(_org.c.id == _p("org_id"))
-    .values(balance_micros=_org.c.balance_micros - _p("cost"))
-    .returning(_org.c.balance_micros, _org.c.low_balance_threshold_micros)
+    .values(
+        balance_micros=_org.c.balance_micros - _p("cost"),
+        last_low_balance_alert_at=sa.case(
+            (alert_due(_org.c.balance_micros - _p("cost"), cutoff=_p("cutoff")), _p("now")),
+            else_=_org.c.last_low_balance_alert_at,
+        ),
+    )
+    .returning(
+        _org.c.id,
+        _org.c.balance_micros,
+        _org.c.low_balance_threshold_micros,
+        _org.c.currency,
+        (_org.c.last_low_balance_alert_at == _p("now")).label("alerted"),
+    )
 )
 _SETTLE_HOLD = (
     sa.delete(_hold)
@@ -152,15 +167,7 @@ def _upserts(insert: Any) -> dict[str, Any]:
         completion_tokens=_p("completion_tokens"),
         cost_micros=_p("cost"),
     )
-    rollup = rollup.on_conflict_do_update(
-        index_elements=[_daily.c.org_id, _daily.c.day, _daily.c.api_key_id, _daily.c.model],
-        set_={
-            "requests": _daily.c.requests + sa.literal_column("1"),
-            "prompt_tokens": _daily.c.prompt_tokens + rollup.excluded.prompt_tokens,
-            "completion_tokens": _daily.c.completion_tokens + rollup.excluded.completion_tokens,
-            "cost_micros": _daily.c.cost_micros + rollup.excluded.cost_micros,
-        },
-    )
+    rollup = _rollup_upsert(rollup)
     reserve = insert(_total).values(org_id=_p("org_id"), held_micros=_p("amount"))
     reserve = reserve.on_conflict_do_update(
         index_elements=[_total.c.org_id],
@@ -169,40 +176,112 @@ def _upserts(insert: Any) -> dict[str, Any]:
     return {"insert_hold": hold, "insert_event": event, "rollup": rollup, "reserve": reserve}
 
 
-def _pg_compounds() -> dict[str, Any]:
-    """PostgreSQL does in one statement (data-modifying CTEs) what SQLite does in two
-    (`metering_sql.Tx._COMPOUNDS`): one network round trip fewer, a lock held that much shorter."""
+_ROLLUP_KEY = ["org_id", "day", "api_key_id", "model"]
+
+
+def _rollup_upsert(insert: Any) -> Any:
+    """ON CONFLICT for `usage_daily`: add to the day's row."""
+    return insert.on_conflict_do_update(
+        index_elements=_ROLLUP_KEY,
+        set_={
+            "requests": _daily.c.requests + insert.excluded.requests,
+            "prompt_tokens": _daily.c.prompt_tokens + insert.excluded.prompt_tokens,
+            "completion_tokens": _daily.c.completion_tokens + insert.excluded.completion_tokens,
+            "cost_micros": _daily.c.cost_micros + insert.excluded.cost_micros,
+        },
+    )
+
+
+def _pg_statements() -> dict[str, Any]:
+    """PostgreSQL does in one statement (data-modifying CTEs) what SQLite does in several
+    (`metering_sql`'s SQLite steps): one round trip, and no row lock held while the client
+    thinks. Every write of `usage` hangs on the event insert (`EXISTS ev`): a replay changes
+    nothing."""
     swept = sa.delete(_hold).where(_hold.c.org_id == _p("org_id"), _hold.c.expires_at <= _p("now"))
     swept_cte = swept.returning(_hold.c.amount_micros).cte("swept")
-    reserve: Any = postgresql.insert(_total).values(
+    # Drops the org's expired holds and takes them off its total, taking that row's lock.
+    lock_holds: Any = postgresql.insert(_total).values(
         org_id=_p("org_id"),
-        held_micros=_p("amount")
-        - sa.select(sa.func.coalesce(sa.func.sum(swept_cte.c.amount_micros), 0)).scalar_subquery(),
+        held_micros=-sa.select(sa.func.coalesce(sa.func.sum(swept_cte.c.amount_micros), 0)).scalar_subquery(),
     )
-    reserve = (
-        reserve.on_conflict_do_update(
+    lock_holds = (
+        lock_holds.on_conflict_do_update(
             index_elements=[_total.c.org_id],
-            set_={"held_micros": _total.c.held_micros + reserve.excluded.held_micros},
+            set_={"held_micros": _total.c.held_micros + lock_holds.excluded.held_micros},
         )
         .returning(_total.c.held_micros)
         .add_cte(swept_cte)
     )
+    # Run after lock_holds in the same transaction: a new snapshot, so the latest balance.
+    room = (
+        sa.select(sa.literal_column("1").label("one"))
+        .select_from(_org.join(_total, _total.c.org_id == _org.c.id))
+        .where(_org.c.id == _p("org_id"), _org.c.balance_micros - _total.c.held_micros > 0)
+        .cte("room")
+    )
+    hold_columns = ["org_id", "api_key_id", "request_id", "model", "amount_micros", "created_at", "expires_at"]
+    hold_row: Any = sa.select(
+        _p("org_id"), _p("key_id"), _p("request_id"), _p("model"), _p("amount"), _p("now"), _p("expires_at")
+    ).where(sa.exists(sa.select(room.c.one)))
+    placed = (
+        postgresql.insert(_hold)
+        .from_select(hold_columns, hold_row)
+        .on_conflict_do_nothing(index_elements=[_hold.c.api_key_id, _hold.c.request_id])
+        .returning(_hold.c.id)
+        .cte("placed")
+    )
+    reserved = (
+        sa.update(_total)
+        .where(_total.c.org_id == _p("org_id"), sa.exists(sa.select(placed.c.id)))
+        .values(held_micros=_total.c.held_micros + _p("amount"))
+        .returning(_total.c.held_micros)
+        .cte("reserved")
+    )
+    place_hold = sa.select(
+        sa.select(placed.c.id).scalar_subquery(),
+        sa.select(reserved.c.held_micros).scalar_subquery(),
+        sa.select(_org.c.balance_micros).where(_org.c.id == _p("org_id")).scalar_subquery(),
+    )
+
+    event = _upserts(postgresql.insert)["insert_event"].cte("ev")
+    recorded = sa.exists(sa.select(event.c.id))
     settled = (
         sa.delete(_hold)
-        .where(_hold.c.api_key_id == _p("key_id"), _hold.c.request_id == _p("request_id"))
+        .where(_hold.c.api_key_id == _p("key_id"), _hold.c.request_id == _p("request_id"), recorded)
         .returning(_hold.c.org_id, _hold.c.amount_micros)
         .cte("settled")
     )
-    settle = (
+    released = (
         sa.update(_total)
         .where(_total.c.org_id == settled.c.org_id)
         .values(held_micros=_total.c.held_micros - settled.c.amount_micros)
-        .add_cte(settled)
+        .returning(_total.c.org_id)
+        .cte("released")
     )
-    return {"sweep_and_reserve": reserve, "settle": settle}
+    debited = _DEBIT.where(recorded).cte("debited")
+    queued = queue_from(sa.select(debited).where(debited.c.alerted).cte("due")).cte("queued")
+    day_row: Any = sa.select(
+        _p("org_id"), _p("day"), _p("key_id"), _p("model"), sa.literal_column("1"),
+        _p("prompt_tokens"), _p("completion_tokens"), _p("cost"),
+    ).where(recorded)  # fmt: skip
+    rolled = (
+        _rollup_upsert(
+            postgresql.insert(_daily).from_select(
+                [*_ROLLUP_KEY, "requests", "prompt_tokens", "completion_tokens", "cost_micros"], day_row
+            )
+        )
+        .returning(_daily.c.org_id)
+        .cte("rolled")
+    )
+    spent = _KEY_SPEND.where(recorded).returning(_key.c.id).cte("spent")
+    usage = sa.select(
+        sa.select(event.c.id).scalar_subquery(),
+        sa.select(debited.c.balance_micros).scalar_subquery(),
+    ).add_cte(released, rolled, spent, queued)
+    return {"lock_holds": lock_holds, "place_hold": place_hold, "usage": usage}
 
 
-_UPSERTS = {"sqlite": _upserts(sqlite.insert), "postgresql": {**_upserts(postgresql.insert), **_pg_compounds()}}
+_UPSERTS = {"sqlite": _upserts(sqlite.insert), "postgresql": {**_upserts(postgresql.insert), **_pg_statements()}}
 _COMMON = {
     "key": _KEY,
     "balance": _BALANCE,

@@ -5,6 +5,7 @@ hours), the email itself, and concurrent debits crossing the threshold at once."
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -23,7 +24,6 @@ from billing_app.errors import InvalidRequest, NotFound
 from billing_app.jobs.outbox import send_due
 from billing_app.models import EmailOutbox, EntryKind, Org, OutboxStatus
 from billing_app.services import alerts, api_keys, ledger, metering, pricing
-from billing_app.services.metering_sql import connections
 from tests.factories import make_account
 
 T0 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -242,30 +242,33 @@ def test_usage_debits_through_metering_alert(any_db, mailbox):
     assert ledger.audit() == []
 
 
-def test_usage_debits_on_the_metering_connection_alert(any_db, mailbox):
-    """What the metering hot path does: its debit UPDATE, then the decision, on the raw
-    DBAPI connection in the same transaction (services/metering.py calls this line)."""
-    org_id, _ = org_with_balance(100, threshold_rupees=50)
-    db = connections()
+def test_the_usage_debit_stamps_and_queues_the_alert_itself(any_db, mailbox):
+    """The metering debit decides the alert in its own UPDATE (on PostgreSQL it also queues
+    the email in the same statement): the stamp, the outbox row and its payload are the
+    ones of the debit that crossed the threshold."""
+    org_id, key = funded_key(100, threshold_rupees=50)
     steps = [
-        (T0, False),  # ₹70: above
-        (T0 + timedelta(hours=1), True),  # ₹40: below, the first alert
-        (T0 + timedelta(hours=24), False),  # ₹10: within 24 hours of it
-        (T0 + timedelta(hours=25), True),  # −₹20: 24 hours after it
+        (T0, False),  # ₹71.95: above
+        (T0 + timedelta(hours=1), True),  # ₹43.90: below, the first alert
+        (T0 + timedelta(hours=24), False),  # ₹15.85: within 24 hours of it
+        (T0 + timedelta(hours=25), True),  # −₹12.20: 24 hours after it
     ]
-    for now, alerted in steps:
-        with db.transaction() as tx:
-            tx.one("debit", {"org_id": org_id, "cost": 30 * RUPEE})
-            queued = alerts.queue_low_balance_alert_dbapi(tx.cursor, org_id=org_id, now=now)
-        assert (queued is not None) == alerted, now
+    for n, (now, alerted) in enumerate(steps):
+        before = len(outbox_rows(org_id))
+        use(key, f"s{n}", tokens=500_000, now=now)  # ₹28.05 each
+        assert len(outbox_rows(org_id)) - before == alerted, now
     rows = outbox_rows(org_id)
     assert [row.created_at for row in rows] == [T0 + timedelta(hours=1), T0 + timedelta(hours=25)]
+    assert [json.loads(row.payload) for row in rows] == [
+        {"balance_micros": 43_900_000, "threshold_micros": 50 * RUPEE, "currency": "INR"},
+        {"balance_micros": -12_200_000, "threshold_micros": 50 * RUPEE, "currency": "INR"},
+    ]
     with read_session() as session:
         org = session.get(Org, org_id)
         assert org is not None and org.last_low_balance_alert_at == T0 + timedelta(hours=25)
     assert send_due(now=T0 + timedelta(hours=30)).sent == 2
-    assert ["₹40.00" in parts(m)[0] for m in mailbox.messages] == [True, False]
-    assert "-₹20.00" in parts(mailbox.messages[1])[0]
+    assert "₹43.90" in parts(mailbox.messages[0])[0]
+    assert "-₹12.20" in parts(mailbox.messages[1])[0]
 
 
 def test_clearing_the_threshold_disables_alerts(db, mailbox):

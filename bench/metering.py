@@ -1,6 +1,6 @@
 """The metering hot path over HTTP, against a no-op route on the same server.
 
-    python -m bench.metering [--seconds 6] [--clients 16] [--events 1000000]
+    python -m bench.metering [--seconds 6] [--clients 16] [--workers 1] [--events 1000000]
                              [--postgres-url URL | --no-postgres]
 
 For SQLite (a fresh file) and PostgreSQL (a fresh `bench_metering` database, when the
@@ -91,7 +91,7 @@ def server_app() -> Any:
     return api
 
 
-def serve(port: int) -> None:
+def serve(port: int, workers: int) -> None:
     from granian.constants import Interfaces
     from granian.log import LogLevels
     from granian.server import Server
@@ -102,7 +102,7 @@ def serve(port: int) -> None:
         address="127.0.0.1",
         port=port,
         interface=Interfaces.ASGI,
-        workers=int(os.environ.get("BENCH_WORKERS", "1")),
+        workers=workers,
         websockets=False,
         log_level=LogLevels.warning,
     ).serve()
@@ -115,10 +115,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(database_url: str) -> Any:
+def running_server(database_url: str, workers: int = 1) -> Any:
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=database_url, BACKGROUND_JOBS="true", HOST="127.0.0.1", PORT=str(port))
-    proc = subprocess.Popen([sys.executable, "-m", "bench.metering", "serve", "--port", str(port)], cwd=ROOT, env=env)
+    command = [sys.executable, "-m", "bench.metering", "serve", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -454,7 +455,7 @@ def bench_database(label: str, url: str, args: argparse.Namespace) -> bool:
     print(f"\n=== {label} ===")
     use_database(url)
     ok = True
-    with running_server(url) as (base, port):
+    with running_server(url, args.workers) as (base, port):
         org_id, _, key = make_account(base, "bench")
         ops = operations(key, run=str(time.time_ns()))
         asyncio.run(run_phase("warm-up", port, args.clients, 1.0, ops["pair"], per_op=2))
@@ -470,7 +471,10 @@ def bench_database(label: str, url: str, args: argparse.Namespace) -> bool:
         ]
         noop, fastapi_noop = phases[0].rate, phases[-1].rate
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"{args.clients} clients, {args.seconds:g} s a phase, loopback, granian (1 worker); load average {load}")
+        print(
+            f"{args.clients} clients, {args.seconds:g} s a phase, loopback, "
+            f"granian ({args.workers} worker(s)); load average {load}"
+        )
         print(f"{'phase':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs no-op':>10}{'vs FastAPI no-op':>18}")
         for phase in phases:
             print(
@@ -504,14 +508,21 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     serve_cmd = sub.add_parser("serve", help="(internal) run the bench server")
     serve_cmd.add_argument("--port", type=int, required=True)
+    serve_cmd.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="granian worker processes: 1 is how `make run` serves (no REDIS_URL); Reflex runs more with REDIS_URL",
+    )
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "serve":
-        serve(args.port)
+        serve(args.port, args.workers)
         return 0
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-metering-"))

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from billing_app.config import get_settings
 from billing_app.errors import BudgetExceeded, InsufficientCredits, InvalidApiKey, InvalidRequest, NotFound
-from billing_app.ist import ist_day
+from billing_app.ist import to_ist
 from billing_app.models import RoutingMode
 from billing_app.models.types import utcnow
 from billing_app.money import request_cost_micros
@@ -52,8 +53,7 @@ class Debit:
     replayed: bool  # True when this request_id had already been debited
 
 
-@dataclass(frozen=True)
-class _Key:
+class _Key(NamedTuple):  # the `key` statement's row
     id: int
     org_id: int
     budget: int | None
@@ -82,7 +82,7 @@ def _lookup(tx: Tx, api_key: str, model: str) -> _Key:
     row = tx.one("key", {"key_hash": hash_key(api_key), "model": model})
     if row is None:
         raise InvalidApiKey()
-    key = _Key(*row)
+    key = _Key._make(row)
     if key.input_rate is None or key.output_rate is None:
         raise NotFound(f"The model '{model}' is not in the catalog (GET /v1/models lists it).", field="model")
     return key
@@ -190,7 +190,7 @@ def record_usage(
             output_micros_per_million=key.output_rate or 0,
             markup_percent=markup,
         )
-        stamp = db.db_time(now)
+        stamp, local = db.db_time(now), to_ist(now)
         event_id, balance = tx.step(
             "usage",
             {
@@ -206,8 +206,8 @@ def record_usage(
                 "markup": markup,
                 "cost": cost,
                 "now": stamp,
-                "day": db.db_day(ist_day(now)),
-                "month": ist_month(now),
+                "day": db.db_day(local.date()),
+                "month": local.year * 100 + local.month,
                 "cutoff": db.db_time(now - ALERT_INTERVAL),
             },
         )

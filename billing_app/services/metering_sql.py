@@ -14,7 +14,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -43,9 +43,12 @@ class Connections:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self.sql = SQL["sqlite" if self.is_sqlite else "postgresql"]
-        self._size = 1 if self.is_sqlite else get_settings().metering_pg_connections
-        self.executor = ThreadPoolExecutor(max_workers=self._size, thread_name_prefix="metering")
-        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        size = 1 if self.is_sqlite else get_settings().metering_pg_connections
+        self.executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="metering")
+        # One entry per connection: an open one, or None for one to open.
+        self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for _ in range(size):
+            self._free.put(None)
         self._opened: list[tuple[Any, Any]] = []  # (SQLAlchemy's wrapper, the DBAPI connection)
         self._lock = threading.Lock()
 
@@ -57,73 +60,73 @@ class Connections:
             conn.autocommit = True  # transactions are explicit (BEGIN … COMMIT), or one statement
         elif get_settings().background_jobs:
             conn.execute("PRAGMA wal_autocheckpoint=0")
-        self._opened.append((fairy, conn))
+        with self._lock:
+            self._opened.append((fairy, conn))
         return conn
 
     def _acquire(self) -> Any:
-        while True:
-            try:
-                return self._idle.get_nowait()
-            except queue.Empty:
-                pass
-            with self._lock:
-                if len(self._opened) < self._size:
-                    return self._open()
-            try:  # wait for one to come back (or, after a discard, loop to open anew)
-                return self._idle.get(timeout=1.0)
-            except queue.Empty:
-                continue
+        conn = self._free.get()  # waits while all are in use
+        if conn is not None:
+            return conn
+        try:
+            return self._open()
+        except BaseException:
+            self._free.put(None)
+            raise
+
+    def _release(self, conn: Any, failure: BaseException | None) -> None:
+        """Back to the pool, or closed when it failed (the next caller opens a new one)."""
+        if isinstance(failure, self.engine.dialect.loaded_dbapi.OperationalError):
+            self._discard(conn)
+            self._free.put(None)
+        else:
+            self._free.put(conn)
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         """One transaction around everything done with the Tx."""
         with SQLITE_WRITER_LOCK if self.is_sqlite else nullcontext():
-            yield from self._transaction()
+            conn = self._acquire()
+            failure: BaseException | None = None
+            try:
+                cursor = conn.cursor()
+                cursor.execute("BEGIN IMMEDIATE" if self.is_sqlite else "BEGIN")
+                try:
+                    yield Tx(cursor, self)
+                    cursor.execute("COMMIT")
+                except BaseException:
+                    with suppress(Exception):  # (a failed COMMIT can leave the transaction open)
+                        cursor.execute("ROLLBACK")
+                    raise
+            except BaseException as exc:
+                failure = exc
+                raise
+            finally:
+                self._release(conn, failure)
 
-    @contextmanager
-    def hot(self) -> Iterator[Tx]:
+    def hot(self) -> AbstractContextManager[Tx]:
         """For authorize and usage. SQLite: one transaction (`transaction`). PostgreSQL: no
         transaction around the calls; each `Tx.step` is atomic on its own (one statement, or
         one pipelined BEGIN … COMMIT), so no row lock is held while a round trip is under
         way or a thread waits for the GIL."""
-        if self.is_sqlite:
-            with self.transaction() as tx:
-                yield tx
-            return
-        with self._connection() as conn:
+        return self.transaction() if self.is_sqlite else self._autocommit()
+
+    @contextmanager
+    def _autocommit(self) -> Iterator[Tx]:
+        conn = self._acquire()
+        failure: BaseException | None = None
+        try:
             cursor = conn.cursor()
             try:
                 yield Tx(cursor, self)
             finally:
                 if conn.info.transaction_status != conn.info.transaction_status.IDLE:  # a step failed
                     cursor.execute("ROLLBACK")
-
-    def _transaction(self) -> Iterator[Tx]:
-        with self._connection() as conn:
-            cursor = conn.cursor()
-            cursor.execute("BEGIN IMMEDIATE" if self.is_sqlite else "BEGIN")
-            try:
-                yield Tx(cursor, self)
-                cursor.execute("COMMIT")
-            except BaseException:
-                with suppress(Exception):  # (a failed COMMIT can leave the transaction open)
-                    cursor.execute("ROLLBACK")
-                raise
-
-    @contextmanager
-    def _connection(self) -> Iterator[Any]:
-        conn = self._acquire()
-        healthy = True
-        try:
-            yield conn
-        except Exception as exc:
-            healthy = not isinstance(exc, self.engine.dialect.loaded_dbapi.OperationalError)
+        except BaseException as exc:
+            failure = exc
             raise
         finally:
-            if healthy:
-                self._idle.put(conn)
-            else:  # a broken connection is replaced by the next caller
-                self._discard(conn)
+            self._release(conn, failure)
 
     def _discard(self, conn: Any) -> None:
         with self._lock:

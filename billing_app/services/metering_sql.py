@@ -58,6 +58,10 @@ class Connections:
         fairy.detach()  # ours for good: SQLAlchemy's pool never hands it to anyone else
         if not self.is_sqlite:
             conn.autocommit = True  # transactions are explicit (BEGIN … COMMIT), or one statement
+            # Every hot-path plan is a handful of key lookups whatever the values: plan once per
+            # prepared statement (psycopg prepares on the 5th run) instead of a custom plan per
+            # call (EXPLAIN: 0.46 ms to plan the usage statement, 0.36 ms to run it).
+            conn.execute("SET plan_cache_mode = force_generic_plan")
         elif get_settings().background_jobs:
             conn.execute("PRAGMA wal_autocheckpoint=0")
         with self._lock:

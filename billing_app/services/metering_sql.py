@@ -22,8 +22,8 @@ from sqlalchemy.engine import Engine
 
 from billing_app.config import get_settings
 
-# db.write_session takes the same in-process lock: every SQLite writer in this process
-# queues on one lock, which hands over at once (SQLite's busy handler sleeps).
+# db.write_session takes the same lock: every SQLite writer, of this process or another,
+# queues on it, and it hands over at once (SQLite's busy handler sleeps).
 from billing_app.db import SQLITE_WRITER_LOCK, write_engine
 from billing_app.services.alerts import queue_alert_sqlite
 from billing_app.services.metering_statements import SQL

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
+from billing_app.config import reset_settings
 from billing_app.db import write_engine
 from billing_app.errors import BudgetExceeded, InsufficientCredits, InvalidApiKey, InvalidRequest, NotFound
 from billing_app.models.types import utcnow
 from billing_app.services import api_keys, ledger, metering, pricing, usage
+from billing_app.services.metering_sql import close_connections, connections
 from tests.factories import make_account
 
 SIGNUP = 100_000_000
@@ -246,3 +249,33 @@ def test_the_audit_notices_a_usage_row_without_its_debit(org):
     [mismatch] = ledger.audit()
     assert mismatch.org_id == org
     assert mismatch.explained_micros == mismatch.balance_micros - 1
+
+
+def test_a_postgres_step_that_fails_half_way_leaves_nothing_behind(postgres_db, monkeypatch):
+    """place_hold is two statements between BEGIN and COMMIT in one round trip: when the
+    second fails (here: the hold total would overflow), the first's sweep and lock are undone
+    too, and the pool's one connection is fit for the next call."""
+    monkeypatch.setenv("METERING_PG_CONNECTIONS", "1")
+    reset_settings()
+    close_connections()
+    pricing.load_catalog()
+    org_id = make_account().principal.org_id
+    created = api_keys.create_key(org_id=org_id, name="test")
+    live = metering.authorize(api_key=created.secret, request_id="r0", model=MODEL, max_tokens=100)
+    # An expired hold, which the next place_hold sweeps first.
+    metering.authorize(
+        api_key=created.secret, request_id="r1", model=MODEL, max_tokens=100, now=utcnow() - timedelta(hours=1)
+    )
+    held_before = open_holds(org_id)
+    assert held_before > 0
+    db = connections()
+    now = utcnow()
+    params = {"org_id": org_id, "key_id": created.key.id, "request_id": "r2", "model": MODEL,
+              "amount": 2**63 - 1, "now": now, "expires_at": now + timedelta(minutes=10)}  # fmt: skip
+    with pytest.raises(psycopg.errors.NumericValueOutOfRange), db.hot() as tx:
+        tx.step("place_hold", params)
+    assert open_holds(org_id) == held_before  # r1 not swept, no hold r2, nothing reserved
+    assert metering.hold_mismatches() == []
+    again = metering.authorize(api_key=created.secret, request_id="r3", model=MODEL, max_tokens=100)
+    assert again.hold_micros > 0
+    assert open_holds(org_id) == live.hold_micros + again.hold_micros  # now r1 is swept

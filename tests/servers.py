@@ -1,11 +1,15 @@
-"""An ASGI app served by uvicorn on a loopback port, in a thread (for tests over real HTTP)."""
+"""Off the test's own thread: an ASGI app served by uvicorn on a loopback port (for tests over
+real HTTP), and coroutines on a fresh event loop (Playwright's sync API owns the main thread's)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
-from typing import Any
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import uvicorn
 
@@ -37,3 +41,12 @@ class LoopbackServer:
             self._server.should_exit = True
             self._thread.join(timeout=10)
         self._sock.close()
+
+
+T = TypeVar("T")
+
+
+def run_on_fresh_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run`` in a worker thread (Playwright's sync API owns this thread's loop)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()

@@ -17,6 +17,7 @@ from billing_app.db import SQLITE_WRITER_LOCK, write_engine
 from billing_app.services import api_keys, ledger, metering, pricing
 from billing_app.services.metering_sql import run_hot
 from tests.factories import make_account
+from tests.servers import run_on_fresh_loop
 
 # Holds the lock file until its stdin closes (as another app process would while writing).
 HOLDER = """
@@ -123,7 +124,7 @@ def test_the_hot_path_leaves_the_event_loop_free_while_another_process_writes(an
         await asyncio.to_thread(let_go, other)
         return ticks, await asyncio.wait_for(usage, timeout=10)
 
-    ticks, debit = asyncio.run(scenario())
+    ticks, debit = run_on_fresh_loop(scenario)
     assert ticks == 20
     assert debit.cost_micros > 0 and not debit.replayed
     assert ledger.get_balance(org_id=org_id) == start - debit.cost_micros

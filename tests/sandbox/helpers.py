@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections import deque
-from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
@@ -26,12 +23,6 @@ MOUNT = "/sandbox/razorpay"
 BACKOFF = 0.05
 
 T = TypeVar("T")
-
-
-def run_on_fresh_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """``asyncio.run`` in a worker thread (Playwright's sync API owns this thread's loop)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 class ServerThread(LoopbackServer):

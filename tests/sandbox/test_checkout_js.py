@@ -10,8 +10,9 @@ import pytest
 import razorpay
 
 from billing_app.sandbox import create_sandbox_app
+from tests.servers import run_on_fresh_loop
 
-from .helpers import KEY_ID, Receiver, Sandbox, run_on_fresh_loop
+from .helpers import KEY_ID, Receiver, Sandbox
 
 needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed")
 

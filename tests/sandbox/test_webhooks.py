@@ -13,6 +13,7 @@ import razorpay
 from razorpay.errors import SignatureVerificationError
 
 from billing_app.sandbox import create_sandbox_app
+from tests.servers import run_on_fresh_loop
 
 from .helpers import (
     ACCOUNT_ID,
@@ -27,7 +28,6 @@ from .helpers import (
     Receiver,
     Sandbox,
     ServerThread,
-    run_on_fresh_loop,
 )
 
 PAID = ["payment.authorized", "payment.captured", "order.paid"]

@@ -3,8 +3,9 @@ email outbox rows that carry it to the sender job (jobs/outbox.py).
 
 The rule: an alert is due when a balance *decrease* (usage debit, refund, manual debit)
 leaves the balance below the threshold and no alert went out for the org in the last
-24 hours. It is decided by one conditional UPDATE of the org row, in the same transaction
-as the decrease, and written to `email_outbox` there: two concurrent debits crossing the
+24 hours. It is decided by one conditional UPDATE of the org row (the metering debit folds
+it into its own UPDATE: `alert_due`), in the same transaction as the decrease, and written
+to `email_outbox` there: two concurrent debits crossing the
 threshold queue exactly one email (the second UPDATE sees the first one's timestamp;
 PostgreSQL re-checks the WHERE after the row lock, SQLite serialises writers). Setting
 or raising the threshold, and top-ups, never call it.

@@ -58,6 +58,9 @@ class WriterLock:
             except BlockingIOError:  # another process is writing
                 self._threads.release()
                 return False
+            except BaseException:
+                self._threads.release()
+                raise
         self._depth += 1
         return True
 

@@ -21,10 +21,9 @@ from typing import NamedTuple
 
 from billing_app.config import get_settings
 from billing_app.errors import BudgetExceeded, InsufficientCredits, InvalidApiKey, InvalidRequest, NotFound
-from billing_app.ist import to_ist
+from billing_app.ist import ist_day
 from billing_app.models import RoutingMode
 from billing_app.models.types import utcnow
-from billing_app.money import request_cost_micros
 from billing_app.services.alerts import ALERT_INTERVAL
 from billing_app.services.api_keys import hash_key, ist_month
 from billing_app.services.metering_sql import Tx, connections
@@ -182,15 +181,13 @@ def record_usage(
     with db.hot() as tx:
         key = _lookup(tx, api_key, model)
         mode = routing_mode or key.mode
-        markup = markup_percent(mode)
-        cost = request_cost_micros(
+        cost = request_cost(
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
             input_micros_per_million=key.input_rate or 0,
             output_micros_per_million=key.output_rate or 0,
-            markup_percent=markup,
+            mode=mode,
         )
-        stamp, local = db.db_time(now), to_ist(now)
         event_id, balance = tx.step(
             "usage",
             {
@@ -203,11 +200,11 @@ def record_usage(
                 "completion_tokens": completion_tokens,
                 "input_rate": key.input_rate,
                 "output_rate": key.output_rate,
-                "markup": markup,
+                "markup": markup_percent(mode),
                 "cost": cost,
-                "now": stamp,
-                "day": db.db_day(local.date()),
-                "month": local.year * 100 + local.month,
+                "now": db.db_time(now),
+                "day": db.db_day(ist_day(now)),
+                "month": ist_month(now),
                 "cutoff": db.db_time(now - ALERT_INTERVAL),
             },
         )

@@ -122,22 +122,51 @@ _EXPIRE_HOLDS = (
 )
 
 
+# A new hold's and a new rollup row's values, by column: SQLite inserts them as VALUES,
+# PostgreSQL as a SELECT that a CTE condition can empty.
+_HOLD_ROW: dict[str, Any] = {
+    "org_id": _p("org_id"),
+    "api_key_id": _p("key_id"),
+    "request_id": _p("request_id"),
+    "model": _p("model"),
+    "amount_micros": _p("amount"),
+    "created_at": _p("now"),
+    "expires_at": _p("expires_at"),
+}
+_DAY_ROW: dict[str, Any] = {
+    "org_id": _p("org_id"),
+    "day": _p("day"),
+    "api_key_id": _p("key_id"),
+    "model": _p("model"),
+    "requests": sa.literal_column("1"),
+    "prompt_tokens": _p("prompt_tokens"),
+    "completion_tokens": _p("completion_tokens"),
+    "cost_micros": _p("cost"),
+}
+
+
+def _row_if(row: dict[str, Any], condition: Any) -> Any:
+    """SELECT `row`'s values WHERE `condition`: the source of a conditional INSERT."""
+    return sa.select(*row.values()).where(condition)
+
+
+def _hold_insert(insert: Any) -> Any:
+    """A hold, unless this (key, request_id) has one."""
+    return insert.on_conflict_do_nothing(index_elements=[_hold.c.api_key_id, _hold.c.request_id]).returning(_hold.c.id)
+
+
+def _add_to_hold_total(insert: Any, amount: Any) -> Any:
+    """Add `amount` to the org's hold total (creating the row), taking that row's lock."""
+    upsert = insert(_total).values(org_id=_p("org_id"), held_micros=amount)
+    return upsert.on_conflict_do_update(
+        index_elements=[_total.c.org_id],
+        set_={"held_micros": _total.c.held_micros + upsert.excluded.held_micros},
+    ).returning(_total.c.held_micros)
+
+
 def _upserts(insert: Any) -> dict[str, Any]:
     """The statements whose ON CONFLICT clause is dialect-specific."""
-    hold = (
-        insert(_hold)
-        .values(
-            org_id=_p("org_id"),
-            api_key_id=_p("key_id"),
-            request_id=_p("request_id"),
-            model=_p("model"),
-            amount_micros=_p("amount"),
-            created_at=_p("now"),
-            expires_at=_p("expires_at"),
-        )
-        .on_conflict_do_nothing(index_elements=[_hold.c.api_key_id, _hold.c.request_id])
-        .returning(_hold.c.id)
-    )
+    hold = _hold_insert(insert(_hold).values(**_HOLD_ROW))
     event = (
         insert(_event)
         .values(
@@ -157,32 +186,15 @@ def _upserts(insert: Any) -> dict[str, Any]:
         .on_conflict_do_nothing(index_elements=[_event.c.api_key_id, _event.c.request_id])
         .returning(_event.c.id)
     )
-    rollup = insert(_daily).values(
-        org_id=_p("org_id"),
-        day=_p("day"),
-        api_key_id=_p("key_id"),
-        model=_p("model"),
-        requests=sa.literal_column("1"),
-        prompt_tokens=_p("prompt_tokens"),
-        completion_tokens=_p("completion_tokens"),
-        cost_micros=_p("cost"),
-    )
-    rollup = _rollup_upsert(rollup)
-    reserve = insert(_total).values(org_id=_p("org_id"), held_micros=_p("amount"))
-    reserve = reserve.on_conflict_do_update(
-        index_elements=[_total.c.org_id],
-        set_={"held_micros": _total.c.held_micros + reserve.excluded.held_micros},
-    ).returning(_total.c.held_micros)
+    rollup = _rollup_upsert(insert(_daily).values(**_DAY_ROW))
+    reserve = _add_to_hold_total(insert, _p("amount"))
     return {"insert_hold": hold, "insert_event": event, "rollup": rollup, "reserve": reserve}
-
-
-_ROLLUP_KEY = ["org_id", "day", "api_key_id", "model"]
 
 
 def _rollup_upsert(insert: Any) -> Any:
     """ON CONFLICT for `usage_daily`: add to the day's row."""
     return insert.on_conflict_do_update(
-        index_elements=_ROLLUP_KEY,
+        index_elements=["org_id", "day", "api_key_id", "model"],
         set_={
             "requests": _daily.c.requests + insert.excluded.requests,
             "prompt_tokens": _daily.c.prompt_tokens + insert.excluded.prompt_tokens,
@@ -200,18 +212,8 @@ def _pg_statements() -> dict[str, Any]:
     swept = sa.delete(_hold).where(_hold.c.org_id == _p("org_id"), _hold.c.expires_at <= _p("now"))
     swept_cte = swept.returning(_hold.c.amount_micros).cte("swept")
     # Drops the org's expired holds and takes them off its total, taking that row's lock.
-    lock_holds: Any = postgresql.insert(_total).values(
-        org_id=_p("org_id"),
-        held_micros=-sa.select(sa.func.coalesce(sa.func.sum(swept_cte.c.amount_micros), 0)).scalar_subquery(),
-    )
-    lock_holds = (
-        lock_holds.on_conflict_do_update(
-            index_elements=[_total.c.org_id],
-            set_={"held_micros": _total.c.held_micros + lock_holds.excluded.held_micros},
-        )
-        .returning(_total.c.held_micros)
-        .add_cte(swept_cte)
-    )
+    swept_sum = sa.select(sa.func.coalesce(sa.func.sum(swept_cte.c.amount_micros), 0)).scalar_subquery()
+    lock_holds = _add_to_hold_total(postgresql.insert, -swept_sum).add_cte(swept_cte)
     # Run after lock_holds in the same transaction: a new snapshot, so the latest balance.
     room = (
         sa.select(sa.literal_column("1").label("one"))
@@ -219,17 +221,9 @@ def _pg_statements() -> dict[str, Any]:
         .where(_org.c.id == _p("org_id"), _org.c.balance_micros - _total.c.held_micros > 0)
         .cte("room")
     )
-    hold_columns = ["org_id", "api_key_id", "request_id", "model", "amount_micros", "created_at", "expires_at"]
-    hold_row: Any = sa.select(
-        _p("org_id"), _p("key_id"), _p("request_id"), _p("model"), _p("amount"), _p("now"), _p("expires_at")
-    ).where(sa.exists(sa.select(room.c.one)))
-    placed = (
-        postgresql.insert(_hold)
-        .from_select(hold_columns, hold_row)
-        .on_conflict_do_nothing(index_elements=[_hold.c.api_key_id, _hold.c.request_id])
-        .returning(_hold.c.id)
-        .cte("placed")
-    )
+    placed = _hold_insert(
+        postgresql.insert(_hold).from_select(list(_HOLD_ROW), _row_if(_HOLD_ROW, sa.exists(sa.select(room.c.one))))
+    ).cte("placed")
     reserved = (
         sa.update(_total)
         .where(_total.c.org_id == _p("org_id"), sa.exists(sa.select(placed.c.id)))
@@ -260,16 +254,8 @@ def _pg_statements() -> dict[str, Any]:
     )
     debited = _DEBIT.where(recorded).cte("debited")
     queued = queue_from(sa.select(debited).where(debited.c.alerted).cte("due")).cte("queued")
-    day_row: Any = sa.select(
-        _p("org_id"), _p("day"), _p("key_id"), _p("model"), sa.literal_column("1"),
-        _p("prompt_tokens"), _p("completion_tokens"), _p("cost"),
-    ).where(recorded)  # fmt: skip
     rolled = (
-        _rollup_upsert(
-            postgresql.insert(_daily).from_select(
-                [*_ROLLUP_KEY, "requests", "prompt_tokens", "completion_tokens", "cost_micros"], day_row
-            )
-        )
+        _rollup_upsert(postgresql.insert(_daily).from_select(list(_DAY_ROW), _row_if(_DAY_ROW, recorded)))
         .returning(_daily.c.org_id)
         .cte("rolled")
     )

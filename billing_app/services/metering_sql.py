@@ -78,35 +78,35 @@ class Connections:
             self._free.put(None)
             raise
 
-    def _release(self, conn: Any, failure: BaseException | None) -> None:
-        """Back to the pool, or closed when it failed (the next caller opens a new one)."""
-        if isinstance(failure, self.engine.dialect.loaded_dbapi.OperationalError):
+    @contextmanager
+    def _borrowed(self) -> Iterator[Any]:
+        """A connection of the pool; back to it after, or closed when it failed with an
+        OperationalError (the next caller opens a new one)."""
+        conn = self._acquire()
+        try:
+            yield conn
+        except self.engine.dialect.loaded_dbapi.OperationalError:
             self._discard(conn)
             self._free.put(None)
-        else:
+            raise
+        except BaseException:
             self._free.put(conn)
+            raise
+        self._free.put(conn)
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         """One transaction around everything done with the Tx."""
-        with SQLITE_WRITER_LOCK if self.is_sqlite else nullcontext():
-            conn = self._acquire()
-            failure: BaseException | None = None
+        with SQLITE_WRITER_LOCK if self.is_sqlite else nullcontext(), self._borrowed() as conn:
+            cursor = conn.cursor()
+            cursor.execute("BEGIN IMMEDIATE" if self.is_sqlite else "BEGIN")
             try:
-                cursor = conn.cursor()
-                cursor.execute("BEGIN IMMEDIATE" if self.is_sqlite else "BEGIN")
-                try:
-                    yield Tx(cursor, self)
-                    cursor.execute("COMMIT")
-                except BaseException:
-                    with suppress(Exception):  # (a failed COMMIT can leave the transaction open)
-                        cursor.execute("ROLLBACK")
-                    raise
-            except BaseException as exc:
-                failure = exc
+                yield Tx(cursor, self)
+                cursor.execute("COMMIT")
+            except BaseException:
+                with suppress(Exception):  # (a failed COMMIT can leave the transaction open)
+                    cursor.execute("ROLLBACK")
                 raise
-            finally:
-                self._release(conn, failure)
 
     def hot(self) -> AbstractContextManager[Tx]:
         """For authorize and usage. SQLite: one transaction (`transaction`). PostgreSQL: no
@@ -117,20 +117,13 @@ class Connections:
 
     @contextmanager
     def _autocommit(self) -> Iterator[Tx]:
-        conn = self._acquire()
-        failure: BaseException | None = None
-        try:
+        with self._borrowed() as conn:
             cursor = conn.cursor()
             try:
                 yield Tx(cursor, self)
             finally:
                 if conn.info.transaction_status != conn.info.transaction_status.IDLE:  # a step failed
                     cursor.execute("ROLLBACK")
-        except BaseException as exc:
-            failure = exc
-            raise
-        finally:
-            self._release(conn, failure)
 
     def _discard(self, conn: Any) -> None:
         with self._lock:

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     hold_default_max_tokens: int = Field(default=4096, ge=0)
     hold_sweep_interval_seconds: float = Field(default=30.0, gt=0)
     # SQLite: the metering connection never checkpoints inside a request; a job does.
-    wal_checkpoint_interval_seconds: float = Field(default=1.0, gt=0)
+    wal_checkpoint_interval_seconds: float = Field(default=0.25, gt=0)
     # PostgreSQL connections (and threads) the metering hot path keeps per process; past a
     # few, threads only fight over the GIL (2 cores: 2–4 measured best, 8 half as fast).
     metering_pg_connections: int = Field(default=4, gt=0)

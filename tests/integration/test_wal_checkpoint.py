@@ -10,8 +10,10 @@ import os
 import threading
 import time
 
+import pytest
+
 from billing_app.config import reset_settings
-from billing_app.db import write_engine
+from billing_app.db import SQLITE_WAL_SIZE_LIMIT, write_engine
 from billing_app.services import api_keys, ledger, metering, pricing
 from billing_app.services.metering_sql import checkpoint_wal
 from tests.factories import make_account
@@ -20,13 +22,23 @@ PASSES = 40
 PAGE_SIZE = 4096
 
 
-def test_the_wal_starts_over_while_writes_go_on(db, monkeypatch):
-    monkeypatch.setenv("BACKGROUND_JOBS", "true")  # as the app runs: only the job checkpoints
+@pytest.fixture
+def funded_key(db, monkeypatch) -> tuple[int, int, str]:
+    """(org id, its balance, an API key), with the app's background jobs on: only the job
+    checkpoints, never a write."""
+    monkeypatch.setenv("BACKGROUND_JOBS", "true")
     reset_settings()
     pricing.load_catalog()
     org_id = make_account().principal.org_id
-    start = ledger.get_balance(org_id=org_id)
-    key = api_keys.create_key(org_id=org_id, name="steady").secret
+    return org_id, ledger.get_balance(org_id=org_id), api_keys.create_key(org_id=org_id, name="steady").secret
+
+
+def wal_bytes() -> int:
+    return os.path.getsize(f"{write_engine().url.database}-wal")
+
+
+def test_the_wal_starts_over_while_writes_go_on(funded_key):
+    org_id, start, key = funded_key
     stop = threading.Event()
     debits: list[int] = []
 
@@ -49,8 +61,23 @@ def test_the_wal_starts_over_while_writes_go_on(db, monkeypatch):
 
     # Each debit writes at least four pages (event, org, rollup, key) to the log. Had the
     # log never started over, the file would hold all of them; it holds under a quarter.
-    wal_bytes = os.path.getsize(f"{write_engine().url.database}-wal")
     assert len(debits) > 200
-    assert wal_bytes < len(debits) * PAGE_SIZE, (wal_bytes, len(debits))
+    assert wal_bytes() < len(debits) * PAGE_SIZE, (wal_bytes(), len(debits))
     assert ledger.get_balance(org_id=org_id) == start - sum(debits)
     assert ledger.audit() == []
+
+
+def test_a_burst_does_not_leave_a_large_wal_file_behind(funded_key):
+    _, _, key = funded_key
+
+    def debit(request_id: str) -> None:
+        metering.record_usage(
+            api_key=key, request_id=request_id, model="sandbox-echo", prompt_tokens=1, completion_tokens=1
+        )
+
+    for i in range(4000):  # ~80 MB of log with no checkpoint in between
+        debit(f"b{i}")
+    assert wal_bytes() > SQLITE_WAL_SIZE_LIMIT
+    checkpoint_wal()
+    debit("after")  # starts the log over, and cuts the file back
+    assert wal_bytes() <= SQLITE_WAL_SIZE_LIMIT

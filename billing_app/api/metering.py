@@ -25,7 +25,7 @@ from billing_app.config import get_settings
 from billing_app.errors import InvalidApiKey, InvalidRequest
 from billing_app.ist import iso_ist
 from billing_app.services import metering, pricing, sandbox_llm
-from billing_app.services.metering_sql import run_hot
+from billing_app.services.metering_sql import run_batched
 
 router = APIRouter(prefix="/v1", tags=["metering"])
 TokenCount = Annotated[StrictInt, Field(ge=0, le=metering.MAX_TOKENS)]
@@ -82,7 +82,10 @@ async def authorize(body: AuthorizeIn, key: ApiKey) -> AuthorizeOut:
     """Before a request: 402 insufficient_credits when balance − open holds ≤ 0, 429
     budget_exceeded when the key's IST-month spend has reached its budget; otherwise a
     hold of the estimated cost (from max_tokens) that expires by itself."""
-    held = await run_hot(metering.authorize, api_key=key, **body.model_dump())
+    held = await run_batched(
+        metering.authorize_many,
+        metering.AuthorizeCall(key, body.request_id, body.model, body.max_tokens, body.prompt_tokens),
+    )
     return AuthorizeOut(
         hold_id=held.hold_id,
         available_micros=held.available_micros,
@@ -95,7 +98,12 @@ async def authorize(body: AuthorizeIn, key: ApiKey) -> AuthorizeOut:
 @router.post("/billing/usage")
 async def usage(body: UsageIn, key: ApiKey) -> UsageOut:
     """After a request: debit its cost once per request_id (a replay returns the same cost)."""
-    debit = await run_hot(metering.record_usage, api_key=key, **body.model_dump())
+    debit = await run_batched(
+        metering.record_usages,
+        metering.UsageCall(
+            key, body.request_id, body.model, body.prompt_tokens, body.completion_tokens, body.routing_mode
+        ),
+    )
     return UsageOut(
         cost_micros=debit.cost_micros,
         balance_micros=debit.balance_micros,

@@ -15,20 +15,30 @@ its transaction; expired holds come off at the org's next authorize or by jobs/h
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from billing_app.config import get_settings
-from billing_app.errors import BudgetExceeded, InsufficientCredits, InvalidApiKey, InvalidRequest, NotFound
+from billing_app.errors import (
+    BillingAppError,
+    BudgetExceeded,
+    InsufficientCredits,
+    InvalidApiKey,
+    InvalidRequest,
+    NotFound,
+)
 from billing_app.ist import ist_day
 from billing_app.models import RoutingMode
 from billing_app.models.types import utcnow
-from billing_app.services.alerts import ALERT_INTERVAL
+from billing_app.services.alerts import ALERT_INTERVAL, queue_alert_sqlite
 from billing_app.services.api_keys import hash_key, ist_month
-from billing_app.services.metering_sql import Tx, connections
+from billing_app.services.metering_sql import Connections, Tx, connections
 from billing_app.services.metering_statements import EXPIRE_BATCH
 from billing_app.services.pricing import markup_percent, request_cost
+
+T = TypeVar("T")
 
 MAX_TOKENS = 10**9
 MAX_REQUEST_ID = 100
@@ -87,6 +97,18 @@ def _lookup(tx: Tx, api_key: str, model: str) -> _Key:
     return key
 
 
+@dataclass(frozen=True)
+class AuthorizeCall:
+    """One request to check and hold for (authorize's arguments)."""
+
+    api_key: str
+    request_id: str
+    model: str
+    max_tokens: int | None = None
+    prompt_tokens: int | None = None
+    now: datetime | None = None
+
+
 def authorize(
     *,
     api_key: str,
@@ -103,53 +125,178 @@ def authorize(
     (balance minus open holds ≤ 0). Idempotent on (key, request_id): a repeat returns the
     hold already placed. The hold expires by itself after HOLD_TTL_SECONDS.
     """
-    _check_request(request_id, model)
-    _check_tokens(max_tokens=max_tokens, prompt_tokens=prompt_tokens)
-    settings = get_settings()
-    now = now or utcnow()
-    expires_at = now + timedelta(seconds=settings.hold_ttl_seconds)
-    db = connections()
+    return _only(authorize_many([AuthorizeCall(api_key, request_id, model, max_tokens, prompt_tokens, now)]))
+
+
+def authorize_many(calls: Sequence[AuthorizeCall]) -> list[Authorization | Exception]:
+    """`authorize` for several requests at once, in order: each call's hold, or the error it
+    alone would have raised; the same as making the calls one by one. On SQLite they share
+    one transaction: one sweep and one balance read per org, one hold-total update per org."""
+    return _answer_all(calls, _check_authorize, _authorize_in, _authorize_one)
+
+
+def _check_authorize(call: AuthorizeCall) -> None:
+    _check_request(call.request_id, call.model)
+    _check_tokens(max_tokens=call.max_tokens, prompt_tokens=call.prompt_tokens)
+
+
+def _estimate(key: _Key, call: AuthorizeCall) -> int:
+    return request_cost(
+        prompt_tokens=call.prompt_tokens or 0,
+        completion_tokens=get_settings().hold_default_max_tokens if call.max_tokens is None else call.max_tokens,
+        input_micros_per_million=key.input_rate or 0,
+        output_micros_per_million=key.output_rate or 0,
+        mode=key.mode,
+    )
+
+
+def _check_budget(key: _Key, now: datetime) -> None:
+    spent = key.month_spend if key.spend_month == ist_month(now) else 0
+    if key.budget is not None and spent >= key.budget:
+        raise BudgetExceeded()
+
+
+def _hold_params(db: Connections, key: _Key, call: AuthorizeCall, now: datetime) -> dict[str, Any]:
+    return {
+        "org_id": key.org_id,
+        "key_id": key.id,
+        "request_id": call.request_id,
+        "model": call.model,
+        "amount": _estimate(key, call),
+        "now": db.db_time(now),
+        "expires_at": db.db_time(_expiry(now)),
+    }
+
+
+def _expiry(now: datetime) -> datetime:
+    return now + timedelta(seconds=get_settings().hold_ttl_seconds)
+
+
+def _authorize_one(db: Connections, call: AuthorizeCall) -> Authorization:
+    """PostgreSQL: one call, in one atomic step (`Tx.step("place_hold")`)."""
+    now = call.now or utcnow()
     with db.hot() as tx:
-        key = _lookup(tx, api_key, model)
-        spent = key.month_spend if key.spend_month == ist_month(now) else 0
-        if key.budget is not None and spent >= key.budget:
-            raise BudgetExceeded()
-        estimate = request_cost(
-            prompt_tokens=prompt_tokens or 0,
-            completion_tokens=settings.hold_default_max_tokens if max_tokens is None else max_tokens,
-            input_micros_per_million=key.input_rate or 0,
-            output_micros_per_million=key.output_rate or 0,
-            mode=key.mode,
-        )
-        hold_id, held, balance = tx.step(
-            "place_hold",
-            {
-                "org_id": key.org_id,
-                "key_id": key.id,
-                "request_id": request_id,
-                "model": model,
-                "amount": estimate,
-                "now": db.db_time(now),
-                "expires_at": db.db_time(expires_at),
-            },
-        )
+        key = _lookup(tx, call.api_key, call.model)
+        _check_budget(key, now)
+        params = _hold_params(db, key, call, now)
+        hold_id, held, balance = tx.step("place_hold", params)
     if hold_id is None:  # a repeat, or no room: a repeat's hold stands even when there is no room now
-        return _placed_hold(api_key=api_key, request_id=request_id, model=model)
-    return Authorization(hold_id, estimate, int(balance - held), expires_at, key.currency)
+        with db.transaction() as tx:
+            (held,) = tx.one("held", {"org_id": key.org_id}) or (0,)
+            (balance,) = tx.one("balance", {"org_id": key.org_id}) or (0,)
+            return _placed_hold(tx, db, key, call.request_id, balance - held)
+    return Authorization(hold_id, params["amount"], int(balance - held), _expiry(now), key.currency)
 
 
-def _placed_hold(*, api_key: str, request_id: str, model: str) -> Authorization:
+def _placed_hold(tx: Tx, db: Connections, key: _Key, request_id: str, available: int) -> Authorization:
     """The hold this request already has; InsufficientCredits when it has none."""
-    db = connections()
-    with db.transaction() as tx:
-        key = _lookup(tx, api_key, model)
-        existing = tx.one("existing_hold", {"key_id": key.id, "request_id": request_id})
-        if existing is None:
-            raise InsufficientCredits()
-        (held,) = tx.one("held", {"org_id": key.org_id}) or (0,)
-        (balance,) = tx.one("balance", {"org_id": key.org_id}) or (0,)
+    existing = tx.one("existing_hold", {"key_id": key.id, "request_id": request_id})
+    if existing is None:
+        raise InsufficientCredits()
     hold_id, amount, expires_at = existing
-    return Authorization(hold_id, amount, int(balance - held), db.py_time(expires_at), key.currency)
+    return Authorization(hold_id, amount, int(available), db.py_time(expires_at), key.currency)
+
+
+def _authorize_in(tx: Tx, db: Connections, calls: Sequence[AuthorizeCall]) -> list[Authorization | Exception]:
+    """SQLite: the calls in the caller's transaction. Per org (at its first call) its expired
+    holds come off and its balance and hold total are read; per call, the checks and the
+    hold, against the total so far; then per org one hold-total update."""
+    keys: dict[tuple[str, str], _Key | Exception] = {}
+    funds: dict[int, list[int]] = {}  # org → [balance, hold total so far]
+    reserved: dict[int, int] = {}
+    answers: list[Authorization | Exception] = []
+    for call in calls:
+        key = _key_for(tx, keys, call.api_key, call.model)
+        if isinstance(key, Exception):
+            answers.append(key)
+            continue
+        now = call.now or utcnow()
+        try:
+            _check_budget(key, now)
+        except BudgetExceeded as error:
+            answers.append(error)
+            continue
+        params = _hold_params(db, key, call, now)
+        org = funds.get(key.org_id)
+        if org is None:
+            org = funds[key.org_id] = _funds_after_sweep(tx, params)
+        balance, held = org
+        placed = tx.one("insert_hold", params) if balance - held > 0 else None
+        if placed is None:  # a repeat, or no room: a repeat's hold stands even when there is no room now
+            answers.append(_outcome(_placed_hold, tx, db, key, call.request_id, balance - held))
+            continue
+        org[1] += params["amount"]
+        reserved[key.org_id] = reserved.get(key.org_id, 0) + params["amount"]
+        answers.append(Authorization(placed[0], params["amount"], balance - org[1], _expiry(now), key.currency))
+    for org_id in sorted(reserved):
+        tx.run("reserve", {"org_id": org_id, "amount": reserved[org_id]})
+    return answers
+
+
+def _funds_after_sweep(tx: Tx, params: dict[str, Any]) -> list[int]:
+    """[balance, hold total] of the org, after taking its expired holds off."""
+    swept = sum(amount for (amount,) in tx.all("sweep_org", params))
+    (held,) = tx.one("reserve", {"org_id": params["org_id"], "amount": -swept}) or (0,)
+    (balance,) = tx.one("balance", params) or (0,)
+    return [int(balance), int(held)]
+
+
+def _key_for(tx: Tx, keys: dict[tuple[str, str], _Key | Exception], api_key: str, model: str) -> _Key | Exception:
+    """The key's row for this model, looked up once per batch."""
+    found = keys.get((api_key, model))
+    if found is None:
+        found = keys[api_key, model] = _outcome(_lookup, tx, api_key, model)
+    return found
+
+
+Call = TypeVar("Call")
+
+
+def _answer_all(
+    calls: Sequence[Call],
+    check: Callable[[Call], None],
+    together: Callable[[Tx, Connections, list[Call]], list[T | Exception]],
+    alone: Callable[[Connections, Call], T],
+) -> list[T | Exception]:
+    """Each call's answer or error, in order. SQLite: the valid calls `together` in one
+    transaction; if the database fails it, each call again on its own, so one call's data
+    cannot fail the others. PostgreSQL: each call `alone` (its own atomic step)."""
+    answers: dict[int, T | Exception] = {}
+    valid: list[tuple[int, Call]] = []
+    for index, call in enumerate(calls):
+        try:
+            check(call)
+            valid.append((index, call))
+        except BillingAppError as error:
+            answers[index] = error
+    db = connections()
+    batch = [call for _, call in valid]
+    done: list[T | Exception]
+    if not db.is_sqlite:
+        done = [_outcome(alone, db, call) for call in batch]
+    else:
+        try:
+            with db.transaction() as tx:
+                done = together(tx, db, batch)
+        except Exception:
+            if len(batch) <= 1:
+                raise
+            done = [_answer_all([call], check, together, alone)[0] for call in batch]
+    answers.update((index, answer) for (index, _), answer in zip(valid, done, strict=True))
+    return [answers[index] for index in range(len(calls))]
+
+
+@dataclass(frozen=True)
+class UsageCall:
+    """One finished request to debit (record_usage's arguments)."""
+
+    api_key: str
+    request_id: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    routing_mode: str | None = None
+    now: datetime | None = None
 
 
 def record_usage(
@@ -167,54 +314,172 @@ def record_usage(
 
     Atomically writes the usage event, the balance, the IST-day rollup and the key's month
     spend, settles the request's hold, and queues a low-balance alert when the debit
-    crosses the org's threshold (`Tx.step("usage")`). Never refused for lack of balance
-    (the request already happened; the next authorize is). Idempotent on (key,
-    request_id): a replay returns the first cost and debits nothing. Raises InvalidApiKey,
-    NotFound (model), InvalidRequest (token counts outside 0..10⁹, unknown routing mode).
+    crosses the org's threshold. Never refused for lack of balance (the request already
+    happened; the next authorize is). Idempotent on (key, request_id): a replay returns the
+    first cost and debits nothing. Raises InvalidApiKey, NotFound (model), InvalidRequest
+    (token counts outside 0..10⁹, unknown routing mode).
     """
-    _check_request(request_id, model)
-    _check_tokens(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
-    if routing_mode is not None and routing_mode not in RoutingMode.__members__.values():
+    call = UsageCall(api_key, request_id, model, prompt_tokens, completion_tokens, routing_mode, now)
+    return _only(record_usages([call]))
+
+
+def record_usages(calls: Sequence[UsageCall]) -> list[Debit | Exception]:
+    """`record_usage` for several requests at once, in order: each call's answer, or the
+    error it alone would have raised. The same as making the calls one by one; on SQLite
+    they share one transaction, one debit per org, one rollup row update per (day, key,
+    model) and one month-spend update per key."""
+    return _answer_all(calls, _check_usage, _record_in, _record_one)
+
+
+def _only(answers: list[T | Exception]) -> T:
+    (answer,) = answers
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
+
+
+def _outcome(fn: Callable[..., T], *args: Any) -> T | Exception:
+    try:
+        return fn(*args)
+    except Exception as error:
+        return error
+
+
+def _check_usage(call: UsageCall) -> None:
+    _check_request(call.request_id, call.model)
+    _check_tokens(prompt_tokens=call.prompt_tokens, completion_tokens=call.completion_tokens)
+    if call.routing_mode is not None and call.routing_mode not in RoutingMode.__members__.values():
         raise InvalidRequest("routing_mode must be 'auto' or 'tier'.", field="routing_mode")
-    now = now or utcnow()
-    db = connections()
-    with db.hot() as tx:
-        key = _lookup(tx, api_key, model)
-        mode = routing_mode or key.mode
-        cost = request_cost(
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
+
+
+def _usage_params(db: Connections, key: _Key, call: UsageCall) -> dict[str, Any]:
+    now = call.now or utcnow()
+    mode = call.routing_mode or key.mode
+    return {
+        "org_id": key.org_id,
+        "key_id": key.id,
+        "request_id": call.request_id,
+        "model": call.model,
+        "mode": mode,
+        "prompt_tokens": call.prompt_tokens,
+        "completion_tokens": call.completion_tokens,
+        "input_rate": key.input_rate,
+        "output_rate": key.output_rate,
+        "markup": markup_percent(mode),
+        "cost": request_cost(
+            prompt_tokens=call.prompt_tokens,
+            completion_tokens=call.completion_tokens,
             input_micros_per_million=key.input_rate or 0,
             output_micros_per_million=key.output_rate or 0,
             mode=mode,
-        )
-        event_id, balance = tx.step(
-            "usage",
-            {
-                "org_id": key.org_id,
-                "key_id": key.id,
-                "request_id": request_id,
-                "model": model,
-                "mode": mode,
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "input_rate": key.input_rate,
-                "output_rate": key.output_rate,
-                "markup": markup_percent(mode),
-                "cost": cost,
-                "now": db.db_time(now),
-                "day": db.db_day(ist_day(now)),
-                "month": ist_month(now),
-                "cutoff": db.db_time(now - ALERT_INTERVAL),
-            },
-        )
+        ),
+        "now": db.db_time(now),
+        "day": db.db_day(ist_day(now)),
+        "month": ist_month(now),
+        "cutoff": db.db_time(now - ALERT_INTERVAL),
+        "requests": 1,
+    }
+
+
+def _record_one(db: Connections, call: UsageCall) -> Debit:
+    """PostgreSQL: one call, in one statement (`Tx.step("usage")`)."""
+    with db.hot() as tx:
+        key = _lookup(tx, call.api_key, call.model)
+        params = _usage_params(db, key, call)
+        event_id, balance = tx.step("usage", params)
     if event_id is None:  # already debited: answer as the first time
-        ids = {"key_id": key.id, "request_id": request_id}
-        with db.transaction() as tx:
-            (first_cost,) = tx.one("event_cost", ids) or (0,)
-            (balance,) = tx.one("balance", {"org_id": key.org_id}) or (0,)
-        return Debit(int(first_cost), int(balance), key.currency, replayed=True)
-    return Debit(cost, int(balance), key.currency, replayed=False)
+        return _replayed(db, key, call.request_id)
+    return Debit(params["cost"], int(balance), key.currency, replayed=False)
+
+
+def _replayed(db: Connections, key: _Key, request_id: str) -> Debit:
+    with db.transaction() as tx:
+        (first_cost,) = tx.one("event_cost", {"key_id": key.id, "request_id": request_id}) or (0,)
+        (balance,) = tx.one("balance", {"org_id": key.org_id}) or (0,)
+    return Debit(int(first_cost), int(balance), key.currency, replayed=True)
+
+
+def _record_in(tx: Tx, db: Connections, calls: Sequence[UsageCall]) -> list[Debit | Exception]:
+    """SQLite: the calls in the caller's transaction. Per call, the event (a replay inserts
+    nothing) and its hold; then per org the hold release and one debit (deciding the
+    alert), per (org, day, key, model) one rollup update and per (key, month) one
+    month-spend update, with the calls' sums."""
+    keys: dict[tuple[str, str], _Key | Exception] = {}
+    answers: list[Debit | Exception | dict[str, Any] | _Replay] = []
+    released: dict[int, int] = {}
+    debits: dict[int, list[dict[str, Any]]] = {}
+    rollups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    spends: dict[tuple[int, int], dict[str, Any]] = {}
+    currencies: dict[int, str] = {}
+    for call in calls:
+        found = _key_for(tx, keys, call.api_key, call.model)
+        if isinstance(found, Exception):
+            answers.append(found)
+            continue
+        params = _usage_params(db, found, call)
+        currencies[found.org_id] = found.currency
+        if tx.one("insert_event", params) is None:  # a replay
+            answers.append(_Replay(found, call.request_id))
+            continue
+        answers.append(params)
+        settled = tx.one("settle_hold", params)
+        if settled is not None:
+            released[settled[0]] = released.get(settled[0], 0) + settled[1]
+        debits.setdefault(found.org_id, []).append(params)
+        _add(rollups, (found.org_id, params["day"], found.id, call.model), params, _ROLLUP_SUMS)
+        _add(spends, (found.id, params["month"]), params, ("cost",))
+    for org_id in sorted(released):
+        tx.run("release", {"org_id": org_id, "amount": released[org_id]})
+    balances: dict[int, int] = {}
+    for org_id, rows in debits.items():
+        last = rows[-1]
+        total = sum(row["cost"] for row in rows)
+        debited = tx.one("debit", {**last, "cost": total}) or (org_id, 0, None, None, False)
+        org, balance, threshold, currency, alerted = debited
+        if alerted:
+            queue_alert_sqlite(tx.cursor, org_id=org, decided=(balance, threshold, currency), now=last["now"])
+        balances[org_id] = int(balance)
+        for row in reversed(rows):  # each call's balance right after its own debit
+            row["balance"] = balance
+            balance += row["cost"]
+    for row in rollups.values():
+        tx.run("rollup", row)
+    for row in spends.values():
+        tx.run("key_spend", row)
+    done: list[Debit | Exception] = []
+    for answer in answers:
+        if isinstance(answer, dict):
+            done.append(Debit(answer["cost"], int(answer["balance"]), currencies[answer["org_id"]], replayed=False))
+        elif isinstance(answer, _Replay):
+            (first_cost,) = tx.one("event_cost", {"key_id": answer.key.id, "request_id": answer.request_id}) or (0,)
+            (balance,) = tx.one("balance", {"org_id": answer.key.org_id}) or (0,)
+            done.append(Debit(int(first_cost), int(balance), answer.key.currency, replayed=True))
+        else:
+            done.append(answer)
+    return done
+
+
+@dataclass(frozen=True)
+class _Replay:
+    key: _Key
+    request_id: str
+
+
+_ROLLUP_SUMS = ("requests", "prompt_tokens", "completion_tokens", "cost")
+
+
+def _add(
+    sums: dict[tuple[Any, ...], dict[str, Any]], group: tuple[Any, ...], params: dict[str, Any], fields: tuple[str, ...]
+) -> None:
+    """Add a call's `fields` into its group's row (a copy of the group's first call's
+    params, then the sums), which keeps the latest call's time."""
+    row = sums.get(group)
+    if row is None:
+        sums[group] = dict(params)
+        return
+    for field in fields:
+        row[field] += params[field]
+    row["now"] = params["now"]
 
 
 def expire_holds(*, now: datetime | None = None) -> int:

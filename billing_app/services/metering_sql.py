@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -25,7 +25,6 @@ from billing_app.config import get_settings
 # db.write_session takes the same lock: every SQLite writer, of this process or another,
 # queues on it, and it hands over at once (SQLite's busy handler sleeps).
 from billing_app.db import SQLITE_WRITER_LOCK, write_engine
-from billing_app.services.alerts import queue_alert_sqlite
 from billing_app.services.metering_statements import SQL
 
 T = TypeVar("T")
@@ -173,7 +172,10 @@ class Tx:
         return list(self.run(name, params).fetchall())
 
     def step(self, name: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        """One step of the hot path, with every value any of its statements takes in `params`:
+        """PostgreSQL: one step of the hot path in one round trip, atomic (data-modifying
+        CTEs), with every value any of its statements takes in `params`. (SQLite runs the
+        same rules as several statements in one transaction: metering's `_record_in` and
+        `_authorize_in`.)
 
         - `usage` → (event id, balance after the debit), or (None, None) for a replay, which
           writes nothing. Inserts the usage event, settles the request's hold, debits the
@@ -181,12 +183,7 @@ class Tx:
           IST-day rollup and to the key's month spend.
         - `place_hold` → (hold id, the org's hold total with it, balance), or (None, None,
           balance) when there was no room (balance − holds ≤ 0) or the request already has a
-          hold. Drops the org's expired holds first.
-
-        PostgreSQL: one round trip, atomic (data-modifying CTEs). SQLite: several statements
-        in the caller's transaction."""
-        if self.is_sqlite:
-            return _SQLITE_STEPS[name](self, params)
+          hold. Drops the org's expired holds first."""
         if name == "place_hold":
             return self._pg_place_hold(params)
         return self.one(name, params) or (None, None)
@@ -203,38 +200,6 @@ class Tx:
             placed.execute(sql, {**literals, **params})
             self.cursor.execute("COMMIT")
         return tuple(placed.fetchone())
-
-    def _sqlite_place_hold(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        swept = sum(amount for (amount,) in self.all("sweep_org", params))
-        (held,) = self.one("reserve", {"org_id": params["org_id"], "amount": -swept}) or (0,)
-        (balance,) = self.one("balance", params) or (0,)
-        if balance - held <= 0:
-            return None, None, balance
-        placed = self.one("insert_hold", params)
-        if placed is None:
-            return None, None, balance
-        (held,) = self.one("reserve", params) or (0,)
-        return placed[0], held, balance
-
-    def _sqlite_usage(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        recorded = self.one("insert_event", params)
-        if recorded is None:
-            return None, None
-        settled = self.one("settle_hold", params)
-        if settled is not None:
-            self.run("release", {"org_id": settled[0], "amount": settled[1]})
-        org_id, balance, threshold, currency, alerted = self.one("debit", params) or (0, 0, None, None, False)
-        self.run("rollup", params)
-        self.run("key_spend", params)
-        if alerted:
-            queue_alert_sqlite(self.cursor, org_id=org_id, decided=(balance, threshold, currency), now=params["now"])
-        return recorded[0], balance
-
-
-_SQLITE_STEPS: dict[str, Callable[[Tx, Mapping[str, Any]], tuple[Any, ...]]] = {
-    "usage": Tx._sqlite_usage,
-    "place_hold": Tx._sqlite_place_hold,
-}
 
 
 _current: Connections | None = None
@@ -276,6 +241,76 @@ async def run_hot(fn: Callable[..., T], /, **kwargs: Any) -> T:
             SQLITE_WRITER_LOCK.release()
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(pool.executor, functools.partial(fn, **kwargs))
+
+
+C = TypeVar("C")
+
+
+class _Batcher(Generic[C, T]):
+    """SQLite: the calls of one kind that reach the event loop in the same turn, made as one
+    call of `run_many` (one transaction: one BEGIN … COMMIT, one debit per org …), on the
+    loop when the writer lock is free, else on the metering thread (as `run_hot`)."""
+
+    def __init__(self, run_many: Callable[[list[C]], list[T | Exception]]) -> None:
+        self.run_many = run_many
+        self._waiting: dict[asyncio.AbstractEventLoop, list[tuple[C, asyncio.Future[T | Exception]]]] = {}
+
+    async def submit(self, call: C) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T | Exception] = loop.create_future()
+        waiting = self._waiting.setdefault(loop, [])
+        if not waiting:
+            loop.call_soon(self._flush, loop)
+        waiting.append((call, future))
+        answer = await future
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        waiting = self._waiting.pop(loop, [])
+        calls = [call for call, _ in waiting]
+        futures = [future for _, future in waiting]
+        if SQLITE_WRITER_LOCK.acquire(blocking=False):
+            try:
+                answers = self._answers(calls)
+            finally:
+                SQLITE_WRITER_LOCK.release()
+            _deliver(futures, answers)
+        else:
+            done = loop.run_in_executor(connections().executor, self._answers, calls)
+            done.add_done_callback(lambda finished: _deliver(futures, finished.result()))
+
+    def _answers(self, calls: list[C]) -> list[T | Exception]:
+        try:
+            return self.run_many(calls)
+        except Exception as error:  # (the database failed: every call gets the error)
+            return [error] * len(calls)
+
+
+def _deliver(futures: list[asyncio.Future[T | Exception]], answers: list[T | Exception]) -> None:
+    for future, answer in zip(futures, answers, strict=True):
+        if not future.done():  # (a caller that went away)
+            future.set_result(answer)
+
+
+_batchers: dict[Callable[..., Any], _Batcher[Any, Any]] = {}
+
+
+async def run_batched(run_many: Callable[[list[C]], list[T | Exception]], call: C) -> T:
+    """Make one call of a hot-path service function that takes a list of calls and answers
+    each (`metering.record_usages`) for an async route. SQLite: batched with the calls of
+    the same kind that arrive in the same turn of the event loop (`_Batcher`). PostgreSQL:
+    on its own, on the metering threads."""
+    pool = connections()
+    if pool.is_sqlite:
+        batcher = _batchers.get(run_many) or _batchers.setdefault(run_many, _Batcher(run_many))
+        return await batcher.submit(call)
+    loop = asyncio.get_running_loop()
+    (answer,) = await loop.run_in_executor(pool.executor, run_many, [call])
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
 
 
 def close_connections() -> None:

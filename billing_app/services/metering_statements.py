@@ -138,7 +138,7 @@ _DAY_ROW: dict[str, Any] = {
     "day": _p("day"),
     "api_key_id": _p("key_id"),
     "model": _p("model"),
-    "requests": sa.literal_column("1"),
+    "requests": _p("requests"),
     "prompt_tokens": _p("prompt_tokens"),
     "completion_tokens": _p("completion_tokens"),
     "cost_micros": _p("cost"),

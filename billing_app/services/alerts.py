@@ -186,13 +186,20 @@ def _queue_params(org_id: int, decided: Any, now: Any) -> dict[str, Any]:
     }
 
 
-# SQLite's text for the metering hot path's raw cursor (PostgreSQL's is `queue_from`).
+# SQLite's text of the same statements, for the metering hot path's raw cursor
+# (PostgreSQL's metering statement folds the rule into its debit: `alert_due`, `queue_from`).
+_SQLITE_DECIDE = str(_DECIDE.compile(dialect=sqlite.dialect(paramstyle="named")))
 _SQLITE_QUEUE = str(_QUEUE.compile(dialect=sqlite.dialect(paramstyle="named")))
 
 
-def queue_alert_sqlite(cursor: Any, *, org_id: int, decided: tuple[Any, Any, Any], now: str) -> int:
-    """SQLite, in the metering transaction whose debit just stamped the org's alert: queue
-    the email. `decided` is (balance, threshold, currency); `now` the stamp as stored."""
+def queue_alert_sqlite(cursor: Any, *, org_id: int, now: str, cutoff: str) -> int | None:
+    """SQLite, in the metering transaction right after its debit, on its raw cursor: what
+    `queue_low_balance_alert` does. `now` and `cutoff` as stored (text). Returns the outbox
+    row's id, or None when nothing is due."""
+    cursor.execute(_SQLITE_DECIDE, {"org_id": org_id, "now": now, "cutoff": cutoff})
+    decided = cursor.fetchone()
+    if decided is None:
+        return None
     cursor.execute(_SQLITE_QUEUE, _queue_params(org_id, decided, now))
     (outbox_id,) = cursor.fetchone()
     return int(outbox_id)

@@ -175,7 +175,7 @@ def _expiry(now: datetime) -> datetime:
 def _authorize_one(db: Connections, call: AuthorizeCall) -> Authorization:
     """PostgreSQL: one call, in one atomic step (`Tx.step("place_hold")`)."""
     now = call.now or utcnow()
-    with db.hot() as tx:
+    with db.autocommit() as tx:
         key = _lookup(tx, call.api_key, call.model)
         _check_budget(key, now)
         params = _hold_params(db, key, call, now)
@@ -274,16 +274,27 @@ def _answer_all(
     done: list[T | Exception]
     if not db.is_sqlite:
         done = [_outcome(alone, db, call) for call in batch]
+    elif len(batch) == 1:  # (a database error raises, as any single call's would)
+        done = _in_one_transaction(db, together, batch)
     else:
         try:
-            with db.transaction() as tx:
-                done = together(tx, db, batch)
+            done = _in_one_transaction(db, together, batch)
         except Exception:
-            if len(batch) <= 1:
-                raise
-            done = [_answer_all([call], check, together, alone)[0] for call in batch]
+            done = []
+            for call in batch:  # one call's data must not fail the others: each on its own
+                try:
+                    done.extend(_in_one_transaction(db, together, [call]))
+                except Exception as error:
+                    done.append(error)
     answers.update((index, answer) for (index, _), answer in zip(valid, done, strict=True))
     return [answers[index] for index in range(len(calls))]
+
+
+def _in_one_transaction(
+    db: Connections, together: Callable[[Tx, Connections, list[Call]], list[T | Exception]], batch: list[Call]
+) -> list[T | Exception]:
+    with db.transaction() as tx:
+        return together(tx, db, batch)
 
 
 @dataclass(frozen=True)
@@ -383,7 +394,7 @@ def _usage_params(db: Connections, key: _Key, call: UsageCall) -> dict[str, Any]
 
 def _record_one(db: Connections, call: UsageCall) -> Debit:
     """PostgreSQL: one call, in one statement (`Tx.step("usage")`)."""
-    with db.hot() as tx:
+    with db.autocommit() as tx:
         key = _lookup(tx, call.api_key, call.model)
         params = _usage_params(db, key, call)
         event_id, balance = tx.step("usage", params)
@@ -430,18 +441,16 @@ def _record_in(tx: Tx, db: Connections, calls: Sequence[UsageCall]) -> list[Debi
         _add(spends, (found.id, params["month"]), params, ("cost",))
     for org_id in sorted(released):
         tx.run("release", {"org_id": org_id, "amount": released[org_id]})
-    balances: dict[int, int] = {}
+    balance_now: dict[int, int] = {}  # per debited org, as the calls go: from before the batch
     for org_id, rows in debits.items():
         last = rows[-1]
         total = sum(row["cost"] for row in rows)
-        debited = tx.one("debit", {**last, "cost": total}) or (org_id, 0, None, None, False)
-        org, balance, threshold, currency, alerted = debited
-        if alerted:
-            queue_alert_sqlite(tx.cursor, org_id=org, decided=(balance, threshold, currency), now=last["now"])
-        balances[org_id] = int(balance)
+        (balance,) = tx.one("debit_balance", {"org_id": org_id, "cost": total}) or (0,)
+        queue_alert_sqlite(tx.cursor, org_id=org_id, now=last["now"], cutoff=last["cutoff"])
         for row in reversed(rows):  # each call's balance right after its own debit
-            row["balance"] = balance
+            row["balance"] = int(balance)
             balance += row["cost"]
+        balance_now[org_id] = int(balance)
     for row in rollups.values():
         tx.run("rollup", row)
     for row in spends.values():
@@ -449,10 +458,13 @@ def _record_in(tx: Tx, db: Connections, calls: Sequence[UsageCall]) -> list[Debi
     done: list[Debit | Exception] = []
     for answer in answers:
         if isinstance(answer, dict):
-            done.append(Debit(answer["cost"], int(answer["balance"]), currencies[answer["org_id"]], replayed=False))
-        elif isinstance(answer, _Replay):
+            balance_now[answer["org_id"]] = answer["balance"]
+            done.append(Debit(answer["cost"], answer["balance"], currencies[answer["org_id"]], replayed=False))
+        elif isinstance(answer, _Replay):  # answered with the balance at its turn in the batch
             (first_cost,) = tx.one("event_cost", {"key_id": answer.key.id, "request_id": answer.request_id}) or (0,)
-            (balance,) = tx.one("balance", {"org_id": answer.key.org_id}) or (0,)
+            balance = balance_now.get(answer.key.org_id)
+            if balance is None:
+                (balance,) = tx.one("balance", {"org_id": answer.key.org_id}) or (0,)
             done.append(Debit(int(first_cost), int(balance), answer.key.currency, replayed=True))
         else:
             done.append(answer)

@@ -66,25 +66,11 @@ _RELEASE = (
 _EXISTING_HOLD = sa.select(_hold.c.id, _hold.c.amount_micros, _hold.c.expires_at).where(
     _hold.c.api_key_id == _p("key_id"), _hold.c.request_id == _p("request_id")
 )
-# The debit also decides the low-balance alert (services/alerts.py's rule) in the same
-# UPDATE: it stamps `last_low_balance_alert_at` when the alert is due, and `alerted` says so.
-_DEBIT = (
+_DEBIT_BALANCE = (
     sa.update(_org)
     .where(_org.c.id == _p("org_id"))
-    .values(
-        balance_micros=_org.c.balance_micros - _p("cost"),
-        last_low_balance_alert_at=sa.case(
-            (alert_due(_org.c.balance_micros - _p("cost"), cutoff=_p("cutoff")), _p("now")),
-            else_=_org.c.last_low_balance_alert_at,
-        ),
-    )
-    .returning(
-        _org.c.id,
-        _org.c.balance_micros,
-        _org.c.low_balance_threshold_micros,
-        _org.c.currency,
-        (_org.c.last_low_balance_alert_at == _p("now")).label("alerted"),
-    )
+    .values(balance_micros=_org.c.balance_micros - _p("cost"))
+    .returning(_org.c.balance_micros)
 )
 _SETTLE_HOLD = (
     sa.delete(_hold)
@@ -252,7 +238,32 @@ def _pg_statements() -> dict[str, Any]:
         .returning(_total.c.org_id)
         .cte("released")
     )
-    debited = _DEBIT.where(recorded).cte("debited")
+    # The debit also decides the low-balance alert (alerts.py's rule): it stamps
+    # `last_low_balance_alert_at` when the alert is due. The rule is read off the org's row
+    # as locked before the update, so a stamp some earlier debit left at this same instant
+    # is not taken for a new one.
+    locked = (
+        sa.select(_org.c.id, alert_due(_org.c.balance_micros - _p("cost"), cutoff=_p("cutoff")).label("due"))
+        .where(_org.c.id == _p("org_id"), recorded)
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as the UPDATE: foreign-key checks pass
+        .cte("locked")
+    )
+    debited = (
+        sa.update(_org)
+        .where(_org.c.id == locked.c.id)
+        .values(
+            balance_micros=_org.c.balance_micros - _p("cost"),
+            last_low_balance_alert_at=sa.case((locked.c.due, _p("now")), else_=_org.c.last_low_balance_alert_at),
+        )
+        .returning(
+            _org.c.id,
+            _org.c.balance_micros,
+            _org.c.low_balance_threshold_micros,
+            _org.c.currency,
+            locked.c.due.label("alerted"),
+        )
+        .cte("debited")
+    )
     queued = queue_from(sa.select(debited).where(debited.c.alerted).cte("due")).cte("queued")
     rolled = (
         _rollup_upsert(postgresql.insert(_daily).from_select(list(_DAY_ROW), _row_if(_DAY_ROW, recorded)))
@@ -276,7 +287,7 @@ _COMMON = {
     "release": _RELEASE,
     "hold_audit": _HOLD_AUDIT,
     "existing_hold": _EXISTING_HOLD,
-    "debit": _DEBIT,
+    "debit_balance": _DEBIT_BALANCE,
     "settle_hold": _SETTLE_HOLD,
     "event_cost": _EVENT_COST,
     "key_spend": _KEY_SPEND,

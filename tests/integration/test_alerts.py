@@ -271,6 +271,15 @@ def test_the_usage_debit_stamps_and_queues_the_alert_itself(any_db, mailbox):
     assert "-₹12.20" in parts(mailbox.messages[1])[0]
 
 
+def test_two_debits_at_the_same_instant_queue_one_email(any_db, mailbox):
+    """The second debit finds the alert stamped at its own `now`: that is the first one's
+    alert, not a new one."""
+    org_id, key = funded_key(100, threshold_rupees=50)
+    use(key, "first", tokens=1_000_000, now=T0)  # ₹43.90: below, the alert
+    use(key, "second", tokens=100_000, now=T0)  # ₹38.29: the same instant
+    assert len(outbox_rows(org_id)) == 1
+
+
 def test_clearing_the_threshold_disables_alerts(db, mailbox):
     org_id, _ = org_with_balance(100, threshold_rupees=50)
     alerts.clear_threshold(org_id=org_id)

@@ -272,7 +272,7 @@ def test_a_postgres_step_that_fails_half_way_leaves_nothing_behind(postgres_db, 
     now = utcnow()
     params = {"org_id": org_id, "key_id": created.key.id, "request_id": "r2", "model": MODEL,
               "amount": 2**63 - 1, "now": now, "expires_at": now + timedelta(minutes=10)}  # fmt: skip
-    with pytest.raises(psycopg.errors.NumericValueOutOfRange), db.hot() as tx:
+    with pytest.raises(psycopg.errors.NumericValueOutOfRange), db.autocommit() as tx:
         tx.step("place_hold", params)
     assert open_holds(org_id) == held_before  # r1 not swept, no hold r2, nothing reserved
     assert metering.hold_mismatches() == []

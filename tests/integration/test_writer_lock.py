@@ -15,7 +15,7 @@ import pytest
 
 from billing_app.db import SQLITE_WRITER_LOCK, write_engine
 from billing_app.services import api_keys, ledger, metering, pricing
-from billing_app.services.metering_sql import run_hot
+from billing_app.services.metering_sql import run_batched
 from tests.factories import make_account
 from tests.servers import run_on_fresh_loop
 
@@ -108,14 +108,7 @@ def test_the_hot_path_leaves_the_event_loop_free_while_another_process_writes(an
     async def scenario() -> tuple[int, metering.Debit]:
         ticks = 0
         usage = asyncio.ensure_future(
-            run_hot(
-                metering.record_usage,
-                api_key=key,
-                request_id="r1",
-                model="sandbox-echo",
-                prompt_tokens=10,
-                completion_tokens=10,
-            )
+            run_batched(metering.record_usages, metering.UsageCall(key, "r1", "sandbox-echo", 10, 10))
         )
         for _ in range(20):  # the loop keeps serving while the usage waits for the lock
             await asyncio.sleep(0.01)

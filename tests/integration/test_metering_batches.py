@@ -1,0 +1,199 @@
+"""Batched metering calls (SQLite: the calls that reach the event loop in the same turn
+share one transaction). A batch answers each call exactly as making the calls one by one
+would, leaves the same books, and one call that fails in the database cannot fail the
+others or leave anything half-written."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from billing_app.db import write_engine
+from billing_app.errors import InsufficientCredits
+from billing_app.services import api_keys, ledger, metering, pricing, usage
+from billing_app.services.metering import AuthorizeCall, UsageCall
+from billing_app.services.metering_sql import run_batched
+from tests.factories import make_account
+from tests.servers import run_on_fresh_loop
+
+MODEL = "sandbox-echo"  # ₹12.75 / ₹51.00 per million tokens in, out
+NOW = datetime(2026, 11, 30, 18, 29, tzinfo=UTC)  # 23:59 IST: some calls land on the next day
+LATER = datetime(2026, 11, 30, 18, 31, tzinfo=UTC)
+START = 300_000  # room for a handful of holds of ~56,100
+BUDGET = 60_000
+THRESHOLD = 150_000
+_emails = itertools.count()
+
+
+def funded_org() -> tuple[int, list[str]]:
+    """An org with START and three keys: no budget, a small budget, revoked."""
+    org_id = make_account(email=f"batch{next(_emails)}@example.com").principal.org_id
+    ledger.add_manual_entry(org_id=org_id, amount_micros=START - ledger.get_balance(org_id=org_id), reason="set up")
+    with write_engine().begin() as conn:  # low-balance alerts fall due on the way down
+        conn.execute(
+            sa.text("update org set low_balance_threshold_micros = :t where id = :o"), {"t": THRESHOLD, "o": org_id}
+        )
+    keys = [
+        api_keys.create_key(org_id=org_id, name="plain").secret,
+        api_keys.create_key(org_id=org_id, name="budget", monthly_budget_micros=BUDGET).secret,
+    ]
+    revoked = api_keys.create_key(org_id=org_id, name="revoked")
+    api_keys.revoke_key(org_id=org_id, key_id=revoked.key.id or 0)
+    return org_id, [*keys, revoked.secret, "sk-live-unknown"]
+
+
+def books(org_id: int) -> dict[str, Any]:
+    """What a batch must leave exactly as the calls one by one would."""
+    queries = {
+        "balance": "select balance_micros from org where id = :o",
+        "hold total": "select coalesce(sum(held_micros), 0) from hold_total where org_id = :o",
+        "holds": "select count(*), coalesce(sum(amount_micros), 0) from hold where org_id = :o",
+        "events": "select count(*), coalesce(sum(cost_micros), 0) from usage_event where org_id = :o",
+        "rollups": "select day, model, requests, prompt_tokens, completion_tokens, cost_micros from usage_daily"
+        " where org_id = :o order by day, model, api_key_id",
+        "month spend": "select month_spend_micros, spend_month from api_key where org_id = :o order by id",
+        "alerts": "select kind, status from email_outbox where org_id = :o order by id",
+    }
+    with write_engine().connect() as conn:
+        return {name: conn.execute(sa.text(sql), {"o": org_id}).all() for name, sql in queries.items()}
+
+
+def outcome(answer: Any) -> Any:
+    """An answer without the ids that differ between two orgs."""
+    if isinstance(answer, Exception):
+        return type(answer).__name__
+    if isinstance(answer, metering.Authorization):
+        return ("hold", answer.hold_micros, answer.available_micros, answer.expires_at)
+    return ("debit", answer.cost_micros, answer.balance_micros, answer.replayed)
+
+
+calls = st.lists(
+    st.tuples(
+        st.sampled_from(["authorize", "usage"]),
+        st.integers(0, 3),  # which key: plain, budget, revoked, unknown
+        st.sampled_from(["r1", "r2", "r3", "r4", "r5"]),  # repeats and replays
+        st.sampled_from([MODEL, MODEL, "no-such-model"]),
+        st.integers(0, 3000),  # tokens
+        st.booleans(),  # a minute later (past IST midnight)
+        st.booleans(),  # the end of a batch
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(script=calls)
+def test_a_batch_answers_and_books_as_the_calls_one_by_one(db, script):
+    pricing.load_catalog()
+    one_by_one, batched = funded_org(), funded_org()
+
+    def call_for(keys: list[str], step: tuple[Any, ...]) -> AuthorizeCall | UsageCall:
+        kind, key, request_id, model, tokens, later, _ = step
+        now = LATER if later else NOW
+        if kind == "authorize":
+            return AuthorizeCall(keys[key], request_id, model, max_tokens=tokens, prompt_tokens=tokens // 3, now=now)
+        return UsageCall(keys[key], request_id, model, tokens // 3, tokens, now=now)
+
+    alone = []
+    for step in script:
+        call = call_for(one_by_one[1], step)
+        many = metering.authorize_many if isinstance(call, AuthorizeCall) else metering.record_usages
+        alone.extend(many([call]))
+
+    together: list[Any] = []
+    batch: list[Any] = []
+    for step in script:
+        call = call_for(batched[1], step)
+        if batch and type(batch[0]) is not type(call):
+            together.extend(_many_for(batch)(batch))
+            batch = []
+        batch.append(call)
+        if step[-1]:
+            together.extend(_many_for(batch)(batch))
+            batch = []
+    if batch:
+        together.extend(_many_for(batch)(batch))
+
+    assert [outcome(a) for a in together] == [outcome(a) for a in alone]
+    assert books(batched[0]) == books(one_by_one[0])
+    assert ledger.audit() == []
+    assert usage.rollup_mismatches() == []
+    assert metering.hold_mismatches() == []
+
+
+def _many_for(batch: list[Any]) -> Any:
+    return metering.authorize_many if isinstance(batch[0], AuthorizeCall) else metering.record_usages
+
+
+def test_a_call_the_database_fails_does_not_fail_the_others(db):
+    pricing.load_catalog()
+    org_id, keys = funded_org()
+    with write_engine().begin() as conn:  # a price written around the CLI's checks: its costs overflow
+        conn.execute(
+            sa.text(
+                "insert into model_price (model, display_name, provider, input_micros_per_million,"
+                " output_micros_per_million, context_window, active, source, updated_at)"
+                " values ('absurd', 'Absurd', 'x', 9000000000000000000, 9000000000000000000, 0, 1, 'admin',"
+                " '2026-11-30 00:00:00.000000')"
+            )
+        )
+    good = UsageCall(keys[0], "good-1", MODEL, 100, 100, now=NOW)
+    bad = UsageCall(keys[0], "bad", "absurd", 10**9, 10**9, now=NOW)  # ~10²² micros: past 64 bits
+    answers = metering.record_usages([good, bad, replace(good, request_id="good-2")])
+
+    first, failed, second = answers
+    assert isinstance(first, metering.Debit) and isinstance(second, metering.Debit)
+    assert isinstance(failed, Exception) and not isinstance(failed, metering.Debit)
+    assert ledger.get_balance(org_id=org_id) == START - first.cost_micros - second.cost_micros
+    assert books(org_id)["events"] == [(2, first.cost_micros + second.cost_micros)]
+    assert ledger.audit() == []
+    assert usage.rollup_mismatches() == []
+
+
+def test_concurrent_pairs_through_the_event_loop_batch_and_keep_the_books(db):
+    """64 authorize → usage pairs at once on one event loop, as the API's routes make them:
+    calls are batched, none is authorized once balance − holds ≤ 0, and afterwards
+    balance == start − Σ recorded costs."""
+    pricing.load_catalog()
+    org_id, keys = funded_org()
+    sizes: list[int] = []
+
+    def counted(many: Any) -> Any:
+        def run(batch: list[Any]) -> list[Any]:
+            sizes.append(len(batch))
+            return many(batch)
+
+        return run
+
+    authorize, record = counted(metering.authorize_many), counted(metering.record_usages)
+
+    async def pair(i: int) -> int:
+        try:
+            await run_batched(authorize, AuthorizeCall(keys[0], f"p{i}", MODEL, max_tokens=1000))
+        except InsufficientCredits:
+            return 0
+        await asyncio.sleep(0)
+        debit = await run_batched(record, UsageCall(keys[0], f"p{i}", MODEL, 0, 1000))
+        return debit.cost_micros
+
+    async def scenario() -> list[int]:
+        return list(await asyncio.gather(*(pair(i) for i in range(64))))
+
+    costs = run_on_fresh_loop(scenario)
+    granted = [cost for cost in costs if cost]
+    assert max(sizes) > 1  # the calls did share transactions
+    # A usage takes its hold off and debits the same 56,100, so balance − holds only moves
+    # with authorizes: 300,000 has room for six (the sixth starts with 19,500 left).
+    assert len(granted) == 6
+    assert ledger.get_balance(org_id=org_id) == START - sum(granted)
+    assert books(org_id)["holds"] == [(0, 0)]
+    assert ledger.audit() == []
+    assert metering.hold_mismatches() == []

@@ -420,7 +420,7 @@ def _record_in(tx: Tx, db: Connections, calls: Sequence[UsageCall]) -> list[Debi
     released: dict[int, int] = {}
     debits: dict[int, list[dict[str, Any]]] = {}
     rollups: dict[tuple[Any, ...], dict[str, Any]] = {}
-    spends: dict[tuple[int, int], dict[str, Any]] = {}
+    spends: list[dict[str, Any]] = []  # per key, one row per run of calls in one IST month
     currencies: dict[int, str] = {}
     for call in calls:
         found = _key_for(tx, keys, call.api_key, call.model)
@@ -437,8 +437,8 @@ def _record_in(tx: Tx, db: Connections, calls: Sequence[UsageCall]) -> list[Debi
         if settled is not None:
             released[settled[0]] = released.get(settled[0], 0) + settled[1]
         debits.setdefault(found.org_id, []).append(params)
-        _add(rollups, (found.org_id, params["day"], found.id, call.model), params, _ROLLUP_SUMS)
-        _add(spends, (found.id, params["month"]), params, ("cost",))
+        _add_to_rollup(rollups, params)
+        _add_spend(spends, params)
     for org_id in sorted(released):
         tx.run("release", {"org_id": org_id, "amount": released[org_id]})
     balance_now: dict[int, int] = {}  # per debited org, as the calls go: from before the batch
@@ -453,7 +453,7 @@ def _record_in(tx: Tx, db: Connections, calls: Sequence[UsageCall]) -> list[Debi
         balance_now[org_id] = int(balance)
     for row in rollups.values():
         tx.run("rollup", row)
-    for row in spends.values():
+    for row in spends:
         tx.run("key_spend", row)
     done: list[Debit | Exception] = []
     for answer in answers:
@@ -480,18 +480,28 @@ class _Replay:
 _ROLLUP_SUMS = ("requests", "prompt_tokens", "completion_tokens", "cost")
 
 
-def _add(
-    sums: dict[tuple[Any, ...], dict[str, Any]], group: tuple[Any, ...], params: dict[str, Any], fields: tuple[str, ...]
-) -> None:
-    """Add a call's `fields` into its group's row (a copy of the group's first call's
-    params, then the sums), which keeps the latest call's time."""
-    row = sums.get(group)
+def _add_spend(spends: list[dict[str, Any]], params: dict[str, Any]) -> None:
+    """Add a call's cost to its key's month spend: to the key's latest row while the IST month
+    stays the same, else in a new row — a change of month starts the spend over, so the rows
+    are applied in order, as the calls one by one would."""
+    latest = next((row for row in reversed(spends) if row["key_id"] == params["key_id"]), None)
+    if latest is not None and latest["month"] == params["month"]:
+        latest["cost"] += params["cost"]
+        latest["now"] = params["now"]
+    else:
+        spends.append(dict(params))
+
+
+def _add_to_rollup(rollups: dict[tuple[Any, ...], dict[str, Any]], params: dict[str, Any]) -> None:
+    """Add a call into its (org, IST day, key, model) row: a copy of the group's first call's
+    params, then the sums (the rollup's upsert adds the row to the stored one)."""
+    group = (params["org_id"], params["day"], params["key_id"], params["model"])
+    row = rollups.get(group)
     if row is None:
-        sums[group] = dict(params)
+        rollups[group] = dict(params)
         return
-    for field in fields:
+    for field in _ROLLUP_SUMS:
         row[field] += params[field]
-    row["now"] = params["now"]
 
 
 def expire_holds(*, now: datetime | None = None) -> int:

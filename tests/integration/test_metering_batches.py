@@ -197,3 +197,22 @@ def test_concurrent_pairs_through_the_event_loop_batch_and_keep_the_books(db):
     assert books(org_id)["holds"] == [(0, 0)]
     assert ledger.audit() == []
     assert metering.hold_mismatches() == []
+
+
+def test_a_key_s_month_spend_follows_the_calls_across_a_month_boundary_and_back(db):
+    """Usage stamped 00:01 IST on the 1st, then 23:59 IST on the 30th (clocks can step back):
+    one by one, each change of month starts the key's month spend over, so a batch must too."""
+    pricing.load_catalog()
+    (_, one_by_one), (_, batched) = funded_org(), funded_org()
+
+    def script(key: str) -> list[UsageCall]:
+        return [UsageCall(key, f"m{i}", MODEL, 0, 1000, now=now) for i, now in enumerate([NOW, LATER, NOW])]
+
+    for call in script(one_by_one[0]):
+        metering.record_usage(**vars(call))
+    metering.record_usages(script(batched[0]))
+    with write_engine().connect() as conn:
+        spends = conn.execute(
+            sa.text("select month_spend_micros, spend_month from api_key where name = 'plain' order by id")
+        ).all()
+    assert spends[-1] == spends[-2] == (56_100, 202611)

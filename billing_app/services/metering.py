@@ -223,7 +223,7 @@ def _authorize_in(tx: Tx, db: Connections, calls: Sequence[AuthorizeCall]) -> li
         balance, held = org
         placed = tx.one("insert_hold", params) if balance - held > 0 else None
         if placed is None:  # a repeat, or no room: a repeat's hold stands even when there is no room now
-            answers.append(_outcome(_placed_hold, tx, db, key, call.request_id, balance - held))
+            answers.append(_outcome(_placed_hold, tx, db, key, call.request_id, balance - held, errors=BillingAppError))
             continue
         org[1] += params["amount"]
         reserved[key.org_id] = reserved.get(key.org_id, 0) + params["amount"]
@@ -242,10 +242,11 @@ def _funds_after_sweep(tx: Tx, params: dict[str, Any]) -> list[int]:
 
 
 def _key_for(tx: Tx, keys: dict[tuple[str, str], _Key | Exception], api_key: str, model: str) -> _Key | Exception:
-    """The key's row for this model, looked up once per batch."""
+    """The key's row for this model, looked up once per batch; a refusal (unknown key or
+    model) is that call's answer, a database error fails the batch."""
     found = keys.get((api_key, model))
     if found is None:
-        found = keys[api_key, model] = _outcome(_lookup, tx, api_key, model)
+        found = keys[api_key, model] = _outcome(_lookup, tx, api_key, model, errors=BillingAppError)
     return found
 
 
@@ -273,7 +274,7 @@ def _answer_all(
     batch = [call for _, call in valid]
     done: list[T | Exception]
     if not db.is_sqlite:
-        done = [_outcome(alone, db, call) for call in batch]
+        done = [_outcome(alone, db, call) for call in batch]  # (each its own atomic step)
     elif len(batch) == 1:  # (a database error raises, as any single call's would)
         done = _in_one_transaction(db, together, batch)
     else:
@@ -349,10 +350,11 @@ def _only(answers: list[T | Exception]) -> T:
     return answer
 
 
-def _outcome(fn: Callable[..., T], *args: Any) -> T | Exception:
+def _outcome(fn: Callable[..., T], *args: Any, errors: type[Exception] = Exception) -> T | Exception:
+    """fn(*args), or the error of type `errors` it raised."""
     try:
         return fn(*args)
-    except Exception as error:
+    except errors as error:
         return error
 
 

@@ -168,8 +168,7 @@ class Tx:
     def step(self, name: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
         """PostgreSQL: one step of the hot path in one round trip, atomic (data-modifying
         CTEs), with every value any of its statements takes in `params`. (SQLite runs the
-        same rules as several statements in one transaction: metering's `_record_in` and
-        `_authorize_in`.)
+        same rules as several statements in one transaction: metering_sqlite.py.)
 
         - `usage` → (event id, balance after the debit), or (None, None) for a replay, which
           writes nothing. Inserts the usage event, settles the request's hold, debits the

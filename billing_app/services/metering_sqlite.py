@@ -1,0 +1,167 @@
+"""SQLite's side of metering: a list of calls answered in one transaction, exactly as the
+calls one by one would be (`metering.authorize_many`, `metering.record_usages`). The
+transaction's fixed costs — BEGIN, COMMIT and its WAL writes, the key lookup, the org's
+debit, the rollup and month-spend updates — are shared by the calls (docs/metering.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from billing_app.errors import BillingAppError, BudgetExceeded
+from billing_app.models.types import utcnow
+from billing_app.services.alerts import queue_alert_sqlite
+from billing_app.services.metering_calls import (
+    Authorization,
+    AuthorizeCall,
+    Debit,
+    Key,
+    UsageCall,
+    check_budget,
+    expiry,
+    hold_params,
+    key_for,
+    outcome,
+    placed_hold,
+    usage_params,
+)
+from billing_app.services.metering_sql import Connections, Tx
+
+
+def authorize_in(tx: Tx, db: Connections, calls: Sequence[AuthorizeCall]) -> list[Authorization | Exception]:
+    """SQLite: the calls in the caller's transaction. Per org (at its first call) its expired
+    holds come off and its balance and hold total are read; per call, the checks and the
+    hold, against the total so far; then per org one hold-total update."""
+    keys: dict[tuple[str, str], Key | Exception] = {}
+    funds: dict[int, list[int]] = {}  # org → [balance, hold total so far]
+    reserved: dict[int, int] = {}
+    answers: list[Authorization | Exception] = []
+    for call in calls:
+        key = key_for(tx, keys, call.api_key, call.model)
+        if isinstance(key, Exception):
+            answers.append(key)
+            continue
+        now = call.now or utcnow()
+        try:
+            check_budget(key, now)
+        except BudgetExceeded as error:
+            answers.append(error)
+            continue
+        params = hold_params(db, key, call, now)
+        org = funds.get(key.org_id)
+        if org is None:
+            org = funds[key.org_id] = _funds_after_sweep(tx, params)
+        balance, held = org
+        placed = tx.one("insert_hold", params) if balance - held > 0 else None
+        if placed is None:  # a repeat, or no room: a repeat's hold stands even when there is no room now
+            answers.append(outcome(placed_hold, tx, db, key, call.request_id, balance - held, errors=BillingAppError))
+            continue
+        org[1] += params["amount"]
+        reserved[key.org_id] = reserved.get(key.org_id, 0) + params["amount"]
+        answers.append(Authorization(placed[0], params["amount"], balance - org[1], expiry(now), key.currency))
+    for org_id in sorted(reserved):
+        tx.run("reserve", {"org_id": org_id, "amount": reserved[org_id]})
+    return answers
+
+
+def _funds_after_sweep(tx: Tx, params: dict[str, Any]) -> list[int]:
+    """[balance, hold total] of the org, after taking its expired holds off."""
+    swept = sum(amount for (amount,) in tx.all("sweep_org", params))
+    (held,) = tx.one("reserve", {"org_id": params["org_id"], "amount": -swept}) or (0,)
+    (balance,) = tx.one("balance", params) or (0,)
+    return [int(balance), int(held)]
+
+
+def record_in(tx: Tx, db: Connections, calls: Sequence[UsageCall]) -> list[Debit | Exception]:
+    """SQLite: the calls in the caller's transaction. Per call, the event (a replay inserts
+    nothing) and its hold; then per org the hold release and one debit (deciding the
+    alert), per (org, day, key, model) one rollup update and per (key, month) one
+    month-spend update, with the calls' sums."""
+    keys: dict[tuple[str, str], Key | Exception] = {}
+    answers: list[Debit | Exception | dict[str, Any] | _Replay] = []
+    released: dict[int, int] = {}
+    debits: dict[int, list[dict[str, Any]]] = {}
+    rollups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    spends: list[dict[str, Any]] = []  # per key, one row per run of calls in one IST month
+    currencies: dict[int, str] = {}
+    for call in calls:
+        found = key_for(tx, keys, call.api_key, call.model)
+        if isinstance(found, Exception):
+            answers.append(found)
+            continue
+        params = usage_params(db, found, call)
+        currencies[found.org_id] = found.currency
+        if tx.one("insert_event", params) is None:  # a replay
+            answers.append(_Replay(found, call.request_id))
+            continue
+        answers.append(params)
+        settled = tx.one("settle_hold", params)
+        if settled is not None:
+            released[settled[0]] = released.get(settled[0], 0) + settled[1]
+        debits.setdefault(found.org_id, []).append(params)
+        _add_to_rollup(rollups, params)
+        _add_spend(spends, params)
+    for org_id in sorted(released):
+        tx.run("release", {"org_id": org_id, "amount": released[org_id]})
+    balance_now: dict[int, int] = {}  # per debited org, as the calls go: from before the batch
+    for org_id, rows in debits.items():
+        last = rows[-1]
+        total = sum(row["cost"] for row in rows)
+        (balance,) = tx.one("debit_balance", {"org_id": org_id, "cost": total}) or (0,)
+        queue_alert_sqlite(tx.cursor, org_id=org_id, now=last["now"], cutoff=last["cutoff"])
+        for row in reversed(rows):  # each call's balance right after its own debit
+            row["balance"] = int(balance)
+            balance += row["cost"]
+        balance_now[org_id] = int(balance)
+    for row in rollups.values():
+        tx.run("rollup", row)
+    for row in spends:
+        tx.run("key_spend", row)
+    done: list[Debit | Exception] = []
+    for answer in answers:
+        if isinstance(answer, dict):
+            balance_now[answer["org_id"]] = answer["balance"]
+            done.append(Debit(answer["cost"], answer["balance"], currencies[answer["org_id"]], replayed=False))
+        elif isinstance(answer, _Replay):  # answered with the balance at its turn in the batch
+            (first_cost,) = tx.one("event_cost", {"key_id": answer.key.id, "request_id": answer.request_id}) or (0,)
+            balance = balance_now.get(answer.key.org_id)
+            if balance is None:
+                (balance,) = tx.one("balance", {"org_id": answer.key.org_id}) or (0,)
+            done.append(Debit(int(first_cost), int(balance), answer.key.currency, replayed=True))
+        else:
+            done.append(answer)
+    return done
+
+
+@dataclass(frozen=True)
+class _Replay:
+    key: Key
+    request_id: str
+
+
+_ROLLUP_SUMS = ("requests", "prompt_tokens", "completion_tokens", "cost")
+
+
+def _add_spend(spends: list[dict[str, Any]], params: dict[str, Any]) -> None:
+    """Add a call's cost to its key's month spend: to the key's latest row while the IST month
+    stays the same, else in a new row — a change of month starts the spend over, so the rows
+    are applied in order, as the calls one by one would."""
+    latest = next((row for row in reversed(spends) if row["key_id"] == params["key_id"]), None)
+    if latest is not None and latest["month"] == params["month"]:
+        latest["cost"] += params["cost"]
+        latest["now"] = params["now"]
+    else:
+        spends.append(dict(params))
+
+
+def _add_to_rollup(rollups: dict[tuple[Any, ...], dict[str, Any]], params: dict[str, Any]) -> None:
+    """Add a call into its (org, IST day, key, model) row: a copy of the group's first call's
+    params, then the sums (the rollup's upsert adds the row to the stored one)."""
+    group = (params["org_id"], params["day"], params["key_id"], params["model"])
+    row = rollups.get(group)
+    if row is None:
+        rollups[group] = dict(params)
+        return
+    for field in _ROLLUP_SUMS:
+        row[field] += params[field]

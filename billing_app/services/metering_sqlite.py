@@ -79,23 +79,21 @@ def record_in(tx: Tx, db: Connections, calls: Sequence[UsageCall]) -> list[Debit
     alert), per (org, day, key, model) one rollup update and per (key, month) one
     month-spend update, with the calls' sums."""
     keys: dict[tuple[str, str], Key | Exception] = {}
-    answers: list[Debit | Exception | dict[str, Any] | _Replay] = []
+    answers: list[_Event | Exception] = []
     released: dict[int, int] = {}
     debits: dict[int, list[dict[str, Any]]] = {}
     rollups: dict[tuple[Any, ...], dict[str, Any]] = {}
     spends: list[dict[str, Any]] = []  # per key, one row per run of calls in one IST month
-    currencies: dict[int, str] = {}
     for call in calls:
         found = key_for(tx, keys, call.api_key, call.model)
         if isinstance(found, Exception):
             answers.append(found)
             continue
         params = usage_params(db, found, call)
-        currencies[found.org_id] = found.currency
-        if tx.one("insert_event", params) is None:  # a replay
-            answers.append(_Replay(found, call.request_id))
+        replayed = tx.one("insert_event", params) is None
+        answers.append(_Event(found, params, replayed))
+        if replayed:
             continue
-        answers.append(params)
         settled = tx.one("settle_hold", params)
         if settled is not None:
             released[settled[0]] = released.get(settled[0], 0) + settled[1]
@@ -104,40 +102,40 @@ def record_in(tx: Tx, db: Connections, calls: Sequence[UsageCall]) -> list[Debit
         _add_spend(spends, params)
     for org_id in sorted(released):
         tx.run("release", {"org_id": org_id, "amount": released[org_id]})
-    balance_now: dict[int, int] = {}  # per debited org, as the calls go: from before the batch
+    balance_now: dict[int, int] = {}  # per debited org: before the batch, then after each call
     for org_id, rows in debits.items():
-        last = rows[-1]
         total = sum(row["cost"] for row in rows)
         (balance,) = tx.one("debit_balance", {"org_id": org_id, "cost": total}) or (0,)
-        queue_alert_sqlite(tx.cursor, org_id=org_id, now=last["now"], cutoff=last["cutoff"])
-        for row in reversed(rows):  # each call's balance right after its own debit
-            row["balance"] = int(balance)
-            balance += row["cost"]
-        balance_now[org_id] = int(balance)
+        queue_alert_sqlite(tx.cursor, org_id=org_id, now=rows[-1]["now"], cutoff=rows[-1]["cutoff"])
+        balance_now[org_id] = int(balance) + total
     for row in rollups.values():
         tx.run("rollup", row)
     for row in spends:
         tx.run("key_spend", row)
-    done: list[Debit | Exception] = []
-    for answer in answers:
-        if isinstance(answer, dict):
-            balance_now[answer["org_id"]] = answer["balance"]
-            done.append(Debit(answer["cost"], answer["balance"], currencies[answer["org_id"]], replayed=False))
-        elif isinstance(answer, _Replay):  # answered with the balance at its turn in the batch
-            (first_cost,) = tx.one("event_cost", {"key_id": answer.key.id, "request_id": answer.request_id}) or (0,)
-            balance = balance_now.get(answer.key.org_id)
-            if balance is None:
-                (balance,) = tx.one("balance", {"org_id": answer.key.org_id}) or (0,)
-            done.append(Debit(int(first_cost), int(balance), answer.key.currency, replayed=True))
-        else:
-            done.append(answer)
-    return done
+    return [answer if isinstance(answer, Exception) else _debit(tx, answer, balance_now) for answer in answers]
 
 
 @dataclass(frozen=True)
-class _Replay:
+class _Event:
+    """A call whose event was inserted, or found already there (a replay)."""
+
     key: Key
-    request_id: str
+    params: dict[str, Any]
+    replayed: bool
+
+
+def _debit(tx: Tx, event: _Event, balance_now: dict[int, int]) -> Debit:
+    """The call's answer as at its turn in the batch: its balance right after its own debit;
+    a replay, its first cost and the balance then."""
+    org_id = event.key.org_id
+    if not event.replayed:
+        balance_now[org_id] -= event.params["cost"]
+        return Debit(event.params["cost"], balance_now[org_id], event.key.currency, replayed=False)
+    (first_cost,) = tx.one("event_cost", event.params) or (0,)
+    balance = balance_now.get(org_id)
+    if balance is None:  # nothing of this org's was debited in the batch
+        (balance,) = tx.one("balance", event.params) or (0,)
+    return Debit(int(first_cost), int(balance), event.key.currency, replayed=True)
 
 
 _ROLLUP_SUMS = ("requests", "prompt_tokens", "completion_tokens", "cost")

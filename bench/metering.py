@@ -520,13 +520,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(args.port, args.workers)
         return 0
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-metering-"))
-    results = [bench_database("SQLite", f"sqlite:///{workdir / 'bench.db'}", args)]
+    results = [] if args.no_sqlite else [bench_database("SQLite", f"sqlite:///{workdir / 'bench.db'}", args)]
     if not args.no_postgres and fresh_postgres(args.postgres_url):
         results.append(bench_database("PostgreSQL", args.postgres_url, args))
     return 0 if all(results) else 1

@@ -2,10 +2,11 @@
 their list forms, `authorize_many` and `record_usages`, which the async routes batch.
 
 Statements are built once (metering_statements.py) and run on raw DBAPI connections
-(metering_sql.py); no ORM session. PostgreSQL answers each call on its own, in one atomic
-step (`Tx.step`). SQLite answers a list of calls in one transaction (metering_sqlite.py),
-exactly as the calls one by one would be. Either way the balance moves in the same
-transaction as the usage row, the per-IST-day rollup and the key's month spend.
+(metering_sql.py); no ORM session. A list of calls is answered exactly as the calls one by
+one would be: on SQLite in one transaction of plain statements (metering_sqlite.py), on
+PostgreSQL by statements that take the calls' values as arrays (metering_postgres.py).
+Either way the balance moves in the same transaction as the usage row, the per-IST-day
+rollup and the key's month spend.
 
 Holds: each authorize inserts a hold row and adds its estimate to the org's hold total
 (one row, `hold_total`), whose row lock serialises the hold changes of one org on
@@ -24,20 +25,8 @@ from typing import TypeVar
 from billing_app.errors import BillingAppError, InvalidRequest
 from billing_app.models import RoutingMode
 from billing_app.models.types import utcnow
-from billing_app.services.metering_calls import (
-    Authorization,
-    AuthorizeCall,
-    Debit,
-    Key,
-    UsageCall,
-    check_budget,
-    expiry,
-    hold_params,
-    lookup,
-    outcome,
-    placed_hold,
-    usage_params,
-)
+from billing_app.services.metering_calls import Authorization, AuthorizeCall, Debit, UsageCall
+from billing_app.services.metering_postgres import authorize_pg, record_pg
 from billing_app.services.metering_sql import Connections, Tx, connections
 from billing_app.services.metering_sqlite import authorize_in, record_in
 from billing_app.services.metering_statements import EXPIRE_BATCH
@@ -98,29 +87,14 @@ def authorize(
 def authorize_many(calls: Sequence[AuthorizeCall]) -> list[Authorization | Exception]:
     """`authorize` for several requests at once, in order: each call's hold, or the error it
     alone would have raised; the same as making the calls one by one. On SQLite they share
-    one transaction: one sweep and one balance read per org, one hold-total update per org."""
-    return _answer_all(calls, _check_authorize, authorize_in, _authorize_one)
+    one transaction: one sweep and one balance read per org, one hold-total update per org;
+    on PostgreSQL, one pipelined transaction of two statements."""
+    return _answer_all(calls, _check_authorize, authorize_in, authorize_pg)
 
 
 def _check_authorize(call: AuthorizeCall) -> None:
     _check_request(call.request_id, call.model)
     _check_tokens(max_tokens=call.max_tokens, prompt_tokens=call.prompt_tokens)
-
-
-def _authorize_one(db: Connections, call: AuthorizeCall) -> Authorization:
-    """PostgreSQL: one call, in one atomic step (`Tx.step("place_hold")`)."""
-    now = call.now or utcnow()
-    with db.autocommit() as tx:
-        key = lookup(tx, call.api_key, call.model)
-        check_budget(key, now)
-        params = hold_params(db, key, call, now)
-        hold_id, held, balance = tx.step("place_hold", params)
-    if hold_id is None:  # a repeat, or no room: a repeat's hold stands even when there is no room now
-        with db.transaction() as tx:
-            (held,) = tx.one("held", {"org_id": key.org_id}) or (0,)
-            (balance,) = tx.one("balance", {"org_id": key.org_id}) or (0,)
-            return placed_hold(tx, db, key, call.request_id, balance - held)
-    return Authorization(hold_id, params["amount"], int(balance - held), expiry(now), key.currency)
 
 
 Call = TypeVar("Call")
@@ -129,12 +103,12 @@ Call = TypeVar("Call")
 def _answer_all(
     calls: Sequence[Call],
     check: Callable[[Call], None],
-    together: Callable[[Tx, Connections, list[Call]], list[T | Exception]],
-    alone: Callable[[Connections, Call], T],
+    on_sqlite: Callable[[Tx, Connections, list[Call]], list[T | Exception]],
+    on_postgres: Callable[[Connections, list[Call]], list[T | Exception]],
 ) -> list[T | Exception]:
-    """Each call's answer or error, in order. SQLite: the valid calls `together` in one
-    transaction; if the database fails it, each call again on its own, so one call's data
-    cannot fail the others. PostgreSQL: each call `alone` (its own atomic step)."""
+    """Each call's answer or error, in order. The valid calls together: on SQLite in one
+    transaction, on PostgreSQL in one atomic step. If the database fails them, each call again
+    on its own, so one call's data (or a deadlock) cannot fail the others."""
     answers: dict[int, T | Exception] = {}
     valid: list[tuple[int, Call]] = []
     for index, call in enumerate(calls):
@@ -145,30 +119,28 @@ def _answer_all(
             answers[index] = error
     db = connections()
     batch = [call for _, call in valid]
+
+    def together(calls: list[Call]) -> list[T | Exception]:
+        if not db.is_sqlite:
+            return on_postgres(db, calls)
+        with db.transaction() as tx:
+            return on_sqlite(tx, db, calls)
+
     done: list[T | Exception]
-    if not db.is_sqlite:
-        done = [outcome(alone, db, call) for call in batch]  # (each its own atomic step)
-    elif len(batch) == 1:  # (a database error raises, as any single call's would)
-        done = _in_one_transaction(db, together, batch)
+    if len(batch) <= 1:  # (a database error raises, as any single call's would)
+        done = together(batch) if batch else []
     else:
         try:
-            done = _in_one_transaction(db, together, batch)
+            done = together(batch)
         except Exception:
             done = []
             for call in batch:  # one call's data must not fail the others: each on its own
                 try:
-                    done.extend(_in_one_transaction(db, together, [call]))
+                    done.extend(together([call]))
                 except Exception as error:
                     done.append(error)
     answers.update((index, answer) for (index, _), answer in zip(valid, done, strict=True))
     return [answers[index] for index in range(len(calls))]
-
-
-def _in_one_transaction(
-    db: Connections, together: Callable[[Tx, Connections, list[Call]], list[T | Exception]], batch: list[Call]
-) -> list[T | Exception]:
-    with db.transaction() as tx:
-        return together(tx, db, batch)
 
 
 def record_usage(
@@ -199,8 +171,8 @@ def record_usages(calls: Sequence[UsageCall]) -> list[Debit | Exception]:
     """`record_usage` for several requests at once, in order: each call's answer, or the
     error it alone would have raised. The same as making the calls one by one; on SQLite
     they share one transaction, one debit per org, one rollup row update per (day, key,
-    model) and one month-spend update per key."""
-    return _answer_all(calls, _check_usage, record_in, _record_one)
+    model) and one month-spend update per key; on PostgreSQL, one statement."""
+    return _answer_all(calls, _check_usage, record_in, record_pg)
 
 
 def _only(answers: list[T | Exception]) -> T:
@@ -215,24 +187,6 @@ def _check_usage(call: UsageCall) -> None:
     _check_tokens(prompt_tokens=call.prompt_tokens, completion_tokens=call.completion_tokens)
     if call.routing_mode is not None and call.routing_mode not in RoutingMode.__members__.values():
         raise InvalidRequest("routing_mode must be 'auto' or 'tier'.", field="routing_mode")
-
-
-def _record_one(db: Connections, call: UsageCall) -> Debit:
-    """PostgreSQL: one call, in one statement (`Tx.step("usage")`)."""
-    with db.autocommit() as tx:
-        key = lookup(tx, call.api_key, call.model)
-        params = usage_params(db, key, call)
-        event_id, balance = tx.step("usage", params)
-    if event_id is None:  # already debited: answer as the first time
-        return _replayed(db, key, call.request_id)
-    return Debit(params["cost"], int(balance), key.currency, replayed=False)
-
-
-def _replayed(db: Connections, key: Key, request_id: str) -> Debit:
-    with db.transaction() as tx:
-        (first_cost,) = tx.one("event_cost", {"key_id": key.id, "request_id": request_id}) or (0,)
-        (balance,) = tx.one("balance", {"org_id": key.org_id}) or (0,)
-    return Debit(int(first_cost), int(balance), key.currency, replayed=True)
 
 
 def expire_holds(*, now: datetime | None = None) -> int:

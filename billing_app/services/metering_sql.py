@@ -1,9 +1,9 @@
 """Where the metering hot path's statements (metering_statements.py) run: a small pool of
 raw DBAPI connections per process (one writer on SQLite, a few autocommit ones on
-PostgreSQL), the transaction wrappers, `Tx` and its two PostgreSQL steps (`usage`,
-`place_hold`), and `run_batched`, which batches an async route's calls on SQLite and
-decides whether the work runs on the event loop or on the metering threads. Also the
-SQLite WAL checkpoint the background job runs off the request path.
+PostgreSQL), the transaction wrappers, `Tx` (and PostgreSQL's pipelined `Tx.atomically`),
+and `run_batched`, which batches an async route's calls and decides whether the work runs
+on the event loop or on the metering threads. Also the SQLite WAL checkpoint the
+background job runs off the request path.
 """
 
 from __future__ import annotations
@@ -108,9 +108,9 @@ class Connections:
 
     @contextmanager
     def autocommit(self) -> Iterator[Tx]:
-        """PostgreSQL's authorize and usage: no transaction around the calls; each `Tx.step`
-        is atomic on its own (one statement, or one pipelined BEGIN … COMMIT), so no row lock
-        is held while a round trip is under way or a thread waits for the GIL."""
+        """PostgreSQL's authorize and usage: no transaction around the calls; each step is
+        atomic on its own (one statement, or `Tx.atomically`'s pipelined BEGIN … COMMIT), so
+        no row lock is held while a round trip is under way or a thread waits for the GIL."""
         with self._borrowed() as conn:
             cursor = conn.cursor()
             try:
@@ -165,34 +165,18 @@ class Tx:
     def all(self, name: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         return list(self.run(name, params).fetchall())
 
-    def step(self, name: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        """PostgreSQL: one step of the hot path in one round trip, atomic (data-modifying
-        CTEs), with every value any of its statements takes in `params`. (SQLite runs the
-        same rules as several statements in one transaction: metering_sqlite.py.)
-
-        - `usage` → (event id, balance after the debit), or (None, None) for a replay, which
-          writes nothing. Inserts the usage event, settles the request's hold, debits the
-          balance (stamping and queuing a low-balance alert when one is due), adds to the
-          IST-day rollup and to the key's month spend.
-        - `place_hold` → (hold id, the org's hold total with it, balance), or (None, None,
-          balance) when there was no room (balance − holds ≤ 0) or the request already has a
-          hold. Drops the org's expired holds first."""
-        if name == "place_hold":
-            return self._pg_place_hold(params)
-        return self.one(name, params) or (None, None)
-
-    def _pg_place_hold(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        # Two statements: the first takes the org's hold-total row lock, so the second's
-        # snapshot has the latest balance. Pipelined with BEGIN and COMMIT: one round trip.
+    def atomically(self, *steps: tuple[str, Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """PostgreSQL: the statements in one transaction, in one round trip (pipelined with
+        BEGIN and COMMIT); the last one's rows. An error rolls all of them back."""
         conn = self.cursor.connection
-        placed = conn.cursor()
+        cursors = [conn.cursor() for _ in steps]
         with conn.pipeline():
             self.cursor.execute("BEGIN")
-            self.run("lock_holds", params)
-            sql, literals = self.sql["place_hold"]
-            placed.execute(sql, {**literals, **params})
+            for cursor, (name, params) in zip(cursors, steps, strict=True):
+                sql, literals = self.sql[name]
+                cursor.execute(sql, {**literals, **params} if literals else params)
             self.cursor.execute("COMMIT")
-        return tuple(placed.fetchone())
+        return list(cursors[-1].fetchall())
 
 
 _current: Connections | None = None
@@ -217,24 +201,36 @@ def connections() -> Connections:
 C = TypeVar("C")
 
 
-class _Batcher(Generic[C, T]):
-    """SQLite: the calls of one kind that reach the event loop in the same turn, made as one
-    call of `run_many` (one transaction: one BEGIN … COMMIT, one debit per org …). Sharing
-    the transaction shares its fixed costs (BEGIN, COMMIT and its WAL writes, the key
-    lookup, the org's debit, the rollup and month-spend updates) among the calls: 5.6 → 8.3
-    k/s for authorize, 6.3 → 8.4 k/s for usage, measured.
+# PostgreSQL: batches of one kind on the metering threads at once, per event loop. One lets the
+# most calls gather behind it: with two, each batch is half the size and waits on the other's
+# row locks (measured: usage 2.0 → 1.6 k/s; four, 1.3 k/s).
+PG_BATCHES_IN_FLIGHT = 1
 
-    The batch runs right here on the event loop when no other thread of this process is
-    writing, else on the metering thread. A batch takes well under a millisecond of CPU,
-    and sqlite3 lets go of the GIL around every statement: handed to a thread, the GIL
-    ping-pong between it and the event loop cost more than the work (measured: half the
-    throughput, twice the CPU per request). Holding the writer lock means no other writer
-    of this process is inside SQLite, so the loop never waits on one; another *process*
-    holding it (the CLI, a second worker) sends the batch to the thread instead."""
+
+class _Batcher(Generic[C, T]):
+    """The calls of one kind (authorize or usage) that an event loop gathers, made as one
+    call of `run_many`, which answers a list of calls with one transaction (SQLite) or one
+    statement (PostgreSQL). The batch shares its fixed costs (the round trip, BEGIN and
+    COMMIT and their WAL writes, the key lookup, the org's debit, the rollup and month-spend
+    updates) among its calls. Measured: SQLite 5.6 → 8.3 k/s authorize, 6.3 → 8.4 k/s usage;
+    PostgreSQL docs/benchmarks.md.
+
+    SQLite: the calls that arrive in one turn of the loop, run right here on the loop when no
+    other thread of this process is writing, else on the metering thread. A batch takes well
+    under a millisecond of CPU, and sqlite3 lets go of the GIL around every statement: handed
+    to a thread, the GIL ping-pong between it and the event loop cost more than the work
+    (measured: half the throughput, twice the CPU per request). Holding the writer lock means
+    no other writer of this process is inside SQLite, so the loop never waits on one; another
+    *process* holding it (the CLI, a second worker) sends the batch to the thread instead.
+
+    PostgreSQL: on a metering thread, PG_BATCHES_IN_FLIGHT batches of a kind at a time; the
+    calls that arrive meanwhile wait and go together as the next batch, so the busier the app,
+    the larger the batches."""
 
     def __init__(self, run_many: Callable[[list[C]], list[T | Exception]]) -> None:
         self.run_many = run_many
         self._waiting: dict[asyncio.AbstractEventLoop, list[tuple[C, asyncio.Future[T | Exception]]]] = {}
+        self._running: dict[asyncio.AbstractEventLoop, int] = {}
 
     async def submit(self, call: C) -> T:
         loop = asyncio.get_running_loop()
@@ -249,18 +245,30 @@ class _Batcher(Generic[C, T]):
         return answer
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        pool = connections()
+        if not pool.is_sqlite and self._running.get(loop, 0) >= PG_BATCHES_IN_FLIGHT:
+            return  # the next batch goes when a running one is done
         waiting = self._waiting.pop(loop, [])
+        if not waiting:
+            return
         calls = [call for call, _ in waiting]
         futures = [future for _, future in waiting]
-        if SQLITE_WRITER_LOCK.acquire(blocking=False):
+        if pool.is_sqlite and SQLITE_WRITER_LOCK.acquire(blocking=False):
             try:
                 answers = self._answers(calls)
             finally:
                 SQLITE_WRITER_LOCK.release()
             _deliver(futures, answers)
-        else:
-            done = loop.run_in_executor(connections().executor, self._answers, calls)
-            done.add_done_callback(lambda finished: _deliver(futures, finished.result()))
+            return
+        self._running[loop] = self._running.get(loop, 0) + 1
+        done = loop.run_in_executor(pool.executor, self._answers, calls)
+        done.add_done_callback(lambda finished: self._done(loop, futures, finished.result()))
+
+    def _done(self, loop: asyncio.AbstractEventLoop, futures: list[Any], answers: list[T | Exception]) -> None:
+        self._running[loop] -= 1
+        _deliver(futures, answers)
+        if self._waiting.get(loop):
+            self._flush(loop)
 
     def _answers(self, calls: list[C]) -> list[T | Exception]:
         try:
@@ -280,18 +288,10 @@ _batchers: dict[Callable[..., Any], _Batcher[Any, Any]] = {}
 
 async def run_batched(run_many: Callable[[list[C]], list[T | Exception]], call: C) -> T:
     """Make one call of a hot-path service function that takes a list of calls and answers
-    each (`metering.record_usages`) for an async route. SQLite: batched with the calls of
-    the same kind that arrive in the same turn of the event loop (`_Batcher`). PostgreSQL:
-    on its own, on the metering threads."""
-    pool = connections()
-    if pool.is_sqlite:
-        batcher = _batchers.get(run_many) or _batchers.setdefault(run_many, _Batcher(run_many))
-        return await batcher.submit(call)
-    loop = asyncio.get_running_loop()
-    (answer,) = await loop.run_in_executor(pool.executor, run_many, [call])
-    if isinstance(answer, Exception):
-        raise answer
-    return answer
+    each (`metering.record_usages`) for an async route, batched with the calls of the same
+    kind that arrive meanwhile (`_Batcher`)."""
+    batcher = _batchers.get(run_many) or _batchers.setdefault(run_many, _Batcher(run_many))
+    return await batcher.submit(call)
 
 
 def close_connections() -> None:

@@ -1,5 +1,8 @@
 """The metering hot path's statements: SQLAlchemy Core, built once at import, and compiled
-once per dialect to the SQL text `metering_sql.Tx` runs on raw DBAPI cursors.
+once per dialect to the SQL text `metering_sql.Tx` runs on raw DBAPI cursors. PostgreSQL's
+batch statements are SQL text (unnest, window functions, DISTINCT ON), with the pieces
+that have a definition elsewhere (the alert rule and its email, the rollup upsert) compiled
+from it.
 
 No ORM and no per-call statement building: DESIGN.md measured ~0.4 k/s for an ORM
 session per debit, ~1 k/s for Core statements built per call, ~5 k/s for raw DBAPI.
@@ -45,7 +48,6 @@ _KEY = (
     .where(_key.c.key_hash == _p("key_hash"), _key.c.revoked_at.is_(None))
 )
 _BALANCE = sa.select(_org.c.balance_micros).where(_org.c.id == _p("org_id"))
-_HELD = sa.select(_total.c.held_micros).where(_total.c.org_id == _p("org_id"))
 # The org's own expired holds, dropped by its next authorize (O(expired), by index).
 _SWEEP_ORG = (
     sa.delete(_hold)
@@ -108,8 +110,8 @@ _EXPIRE_HOLDS = (
 )
 
 
-# A new hold's and a new rollup row's values, by column: SQLite inserts them as VALUES,
-# PostgreSQL as a SELECT that a CTE condition can empty.
+# A new hold's and a new rollup row's values, by column (the rollup's names are also the
+# columns of PostgreSQL's `day_sums`).
 _HOLD_ROW: dict[str, Any] = {
     "org_id": _p("org_id"),
     "api_key_id": _p("key_id"),
@@ -129,11 +131,6 @@ _DAY_ROW: dict[str, Any] = {
     "completion_tokens": _p("completion_tokens"),
     "cost_micros": _p("cost"),
 }
-
-
-def _row_if(row: dict[str, Any], condition: Any) -> Any:
-    """SELECT `row`'s values WHERE `condition`: the source of a conditional INSERT."""
-    return sa.select(*row.values()).where(condition)
 
 
 def _hold_insert(insert: Any) -> Any:
@@ -190,99 +187,214 @@ def _rollup_upsert(insert: Any) -> Any:
     )
 
 
-def _pg_statements() -> dict[str, Any]:
-    """PostgreSQL does in one statement (data-modifying CTEs) what SQLite does in several
-    (`metering_sql`'s SQLite steps): one round trip, and no row lock held while the client
-    thinks. Every write of `usage` hangs on the event insert (`EXISTS ev`): a replay changes
-    nothing."""
-    swept = sa.delete(_hold).where(_hold.c.org_id == _p("org_id"), _hold.c.expires_at <= _p("now"))
-    swept_cte = swept.returning(_hold.c.amount_micros).cte("swept")
-    # Drops the org's expired holds and takes them off its total, taking that row's lock.
-    swept_sum = sa.select(sa.func.coalesce(sa.func.sum(swept_cte.c.amount_micros), 0)).scalar_subquery()
-    lock_holds = _add_to_hold_total(postgresql.insert, -swept_sum).add_cte(swept_cte)
-    # Run after lock_holds in the same transaction: a new snapshot, so the latest balance.
-    room = (
-        sa.select(sa.literal_column("1").label("one"))
-        .select_from(_org.join(_total, _total.c.org_id == _org.c.id))
-        .where(_org.c.id == _p("org_id"), _org.c.balance_micros - _total.c.held_micros > 0)
-        .cte("room")
-    )
-    placed = _hold_insert(
-        postgresql.insert(_hold).from_select(list(_HOLD_ROW), _row_if(_HOLD_ROW, sa.exists(sa.select(room.c.one))))
-    ).cte("placed")
-    reserved = (
-        sa.update(_total)
-        .where(_total.c.org_id == _p("org_id"), sa.exists(sa.select(placed.c.id)))
-        .values(held_micros=_total.c.held_micros + _p("amount"))
-        .returning(_total.c.held_micros)
-        .cte("reserved")
-    )
-    place_hold = sa.select(
-        sa.select(placed.c.id).scalar_subquery(),
-        sa.select(reserved.c.held_micros).scalar_subquery(),
-        sa.select(_org.c.balance_micros).where(_org.c.id == _p("org_id")).scalar_subquery(),
-    )
+# ---------------------------------------------------------------- PostgreSQL: a batch a statement
+# PostgreSQL answers a list of calls with one statement (usage) or one pipelined transaction of
+# two (authorize), whatever the list's length: each call's values arrive as one array per
+# column (`unnest`), and the statements work on the set. Per call they cost the backend a
+# fraction of what one statement per call did (measured: ~0.43 ms of backend CPU per usage
+# one by one, ~0.10 ms in batches of 8). metering_postgres.py makes the arrays and reads the
+# answers back per call.
 
-    event = _upserts(postgresql.insert)["insert_event"].cte("ev")
-    recorded = sa.exists(sa.select(event.c.id))
-    settled = (
-        sa.delete(_hold)
-        .where(_hold.c.api_key_id == _p("key_id"), _hold.c.request_id == _p("request_id"), recorded)
-        .returning(_hold.c.org_id, _hold.c.amount_micros)
-        .cte("settled")
-    )
-    released = (
-        sa.update(_total)
-        .where(_total.c.org_id == settled.c.org_id)
-        .values(held_micros=_total.c.held_micros - settled.c.amount_micros)
-        .returning(_total.c.org_id)
-        .cte("released")
-    )
-    # The debit also decides the low-balance alert (alerts.py's rule): it stamps
-    # `last_low_balance_alert_at` when the alert is due. The rule is read off the org's row
-    # as locked before the update, so a stamp some earlier debit left at this same instant
-    # is not taken for a new one.
-    locked = (
-        sa.select(_org.c.id, alert_due(_org.c.balance_micros - _p("cost"), cutoff=_p("cutoff")).label("due"))
-        .where(_org.c.id == _p("org_id"), recorded)
-        .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as the UPDATE: foreign-key checks pass
-        .cte("locked")
-    )
-    debited = (
-        sa.update(_org)
-        .where(_org.c.id == locked.c.id)
-        .values(
-            balance_micros=_org.c.balance_micros - _p("cost"),
-            last_low_balance_alert_at=sa.case((locked.c.due, _p("now")), else_=_org.c.last_low_balance_alert_at),
+_PG = psycopg.dialect()
+
+
+def _pg_text(statement: Any) -> tuple[str, dict[str, Any]]:
+    compiled = statement.compile(dialect=_PG)
+    return str(compiled), {key: value for key, value in compiled.params.items() if value is not None}
+
+
+def _calls(columns: dict[str, str]) -> str:
+    """The CTE `call`: one row per call, each column from the array parameter of its name."""
+    arrays = ", ".join(f"%({column})s::{kind}[]" for column, kind in columns.items())
+    return f"call AS (SELECT * FROM unnest({arrays}) AS call_row ({', '.join(columns)}))"
+
+
+USAGE_COLUMNS = {
+    "n": "int",  # the call's place in the batch
+    "org_id": "bigint",
+    "key_id": "bigint",
+    "request_id": "varchar",
+    "model": "varchar",
+    "mode": "varchar",
+    "prompt_tokens": "bigint",
+    "completion_tokens": "bigint",
+    "input_rate": "bigint",
+    "output_rate": "bigint",
+    "markup": "int",
+    "cost": "bigint",
+    "created_at": "timestamptz",
+    "day": "date",
+    "month": "int",
+}
+HOLD_COLUMNS = {
+    "n": "int",
+    "org_id": "bigint",
+    "key_id": "bigint",
+    "request_id": "varchar",
+    "model": "varchar",
+    "amount": "bigint",
+    "created_at": "timestamptz",
+    "expires_at": "timestamptz",
+}
+
+
+def _pg_usage_batch() -> tuple[str, dict[str, Any]]:
+    """The usage calls of a batch (no two with the same key and request_id), in one
+    statement: each call's event, unless the (key, request_id) has one (a replay writes
+    nothing); its hold settled; per org one debit, deciding the low-balance alert (alerts.py's
+    rule, with the scalar parameters `now` and `cutoff`) and queuing its email; per (org, IST
+    day, key, model) one rollup update; per key one month-spend update, as the calls one by
+    one would leave it (a change of IST month starts the spend over).
+
+    Rows: ('new', n, NULL) per call debited; ('replay', n, the first cost) per call whose
+    event was there before; ('balance', org id, balance) per org of the batch, after it."""
+    alert = _pg_text(alert_due(sa.literal_column("org.balance_micros - per_org.cost"), cutoff=_p("cutoff")))[0]
+    decided = ("id", "balance_micros", "low_balance_threshold_micros", "currency")
+    due = sa.table("due", *(sa.column(name) for name in decided))
+    queue, literals = _pg_text(queue_from(due))
+    day_sums = sa.table("day_sums", *(sa.column(name) for name in _DAY_ROW))
+    rollup, _ = _pg_text(
+        _rollup_upsert(postgresql.insert(_daily).from_select(list(_DAY_ROW), sa.select(*day_sums.c))).returning(
+            _daily.c.org_id
         )
-        .returning(
-            _org.c.id,
-            _org.c.balance_micros,
-            _org.c.low_balance_threshold_micros,
-            _org.c.currency,
-            locked.c.due.label("alerted"),
-        )
-        .cte("debited")
     )
-    queued = queue_from(sa.select(debited).where(debited.c.alerted).cte("due")).cte("queued")
-    rolled = (
-        _rollup_upsert(postgresql.insert(_daily).from_select(list(_DAY_ROW), _row_if(_DAY_ROW, recorded)))
-        .returning(_daily.c.org_id)
-        .cte("rolled")
-    )
-    spent = _KEY_SPEND.where(recorded).returning(_key.c.id).cte("spent")
-    usage = sa.select(
-        sa.select(event.c.id).scalar_subquery(),
-        sa.select(debited.c.balance_micros).scalar_subquery(),
-    ).add_cte(released, rolled, spent, queued)
-    return {"lock_holds": lock_holds, "place_hold": place_hold, "usage": usage}
+    sql = f"""WITH {_calls(USAGE_COLUMNS)},
+event AS (
+  INSERT INTO usage_event (org_id, api_key_id, request_id, model, routing_mode, prompt_tokens, completion_tokens,
+    input_micros_per_million, output_micros_per_million, markup_percent, cost_micros, created_at)
+  SELECT org_id, key_id, request_id, model, mode, prompt_tokens, completion_tokens, input_rate, output_rate, markup,
+    cost, created_at
+  FROM call ORDER BY n
+  ON CONFLICT (api_key_id, request_id) DO NOTHING
+  RETURNING api_key_id, request_id
+),
+new AS (SELECT call.* FROM call JOIN event ON event.api_key_id = call.key_id AND event.request_id = call.request_id),
+settled AS (
+  DELETE FROM hold USING new WHERE hold.api_key_id = new.key_id AND hold.request_id = new.request_id
+  RETURNING hold.org_id, hold.amount_micros
+),
+released AS (
+  UPDATE hold_total SET held_micros = hold_total.held_micros - settled_sums.amount
+  FROM (SELECT org_id, sum(amount_micros) AS amount FROM settled GROUP BY org_id ORDER BY org_id) AS settled_sums
+  WHERE hold_total.org_id = settled_sums.org_id
+  RETURNING hold_total.org_id
+),
+per_org AS (SELECT org_id, sum(cost) AS cost FROM new GROUP BY org_id),
+locked AS (
+  SELECT org.id, per_org.cost, {alert} AS alerted
+  FROM org JOIN per_org ON per_org.org_id = org.id
+  ORDER BY org.id FOR NO KEY UPDATE OF org
+),
+debited AS (
+  UPDATE org SET balance_micros = org.balance_micros - locked.cost,
+    last_low_balance_alert_at = CASE WHEN locked.alerted THEN %(now)s ELSE org.last_low_balance_alert_at END
+  FROM locked WHERE org.id = locked.id
+  RETURNING org.id, org.balance_micros, org.low_balance_threshold_micros, org.currency, locked.alerted
+),
+due AS (SELECT * FROM debited WHERE alerted),
+queued AS ({queue}),
+day_sums ({", ".join(_DAY_ROW)}) AS (
+  SELECT org_id, day, key_id, model, count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost)
+  FROM new GROUP BY org_id, day, key_id, model ORDER BY org_id, day, key_id, model
+),
+rolled AS ({rollup}),
+months AS (
+  SELECT key_id, n, month, cost, created_at,
+    CASE WHEN month = lag(month) OVER (PARTITION BY key_id ORDER BY n) THEN 0 ELSE 1 END AS starts_run
+  FROM new
+),
+runs AS (SELECT *, sum(starts_run) OVER (PARTITION BY key_id ORDER BY n) AS run FROM months),
+key_spend AS (
+  SELECT DISTINCT ON (key_id) key_id, month, created_at, run, sum(cost) OVER (PARTITION BY key_id, run) AS cost
+  FROM runs ORDER BY key_id, n DESC
+),
+spent AS (
+  UPDATE api_key SET
+    month_spend_micros = CASE WHEN key_spend.run = 1 AND api_key.spend_month = key_spend.month
+      THEN api_key.month_spend_micros + key_spend.cost ELSE key_spend.cost END,
+    spend_month = key_spend.month,
+    last_used_at = key_spend.created_at
+  FROM key_spend WHERE api_key.id = key_spend.key_id
+  RETURNING api_key.id
+)
+SELECT 'new', n, NULL::bigint FROM new
+UNION ALL
+SELECT 'replay', call.n, usage_event.cost_micros
+FROM call JOIN usage_event ON usage_event.api_key_id = call.key_id AND usage_event.request_id = call.request_id
+UNION ALL
+SELECT 'balance', id, balance_micros FROM debited
+UNION ALL
+SELECT 'balance', org.id, org.balance_micros FROM org
+WHERE org.id IN (SELECT org_id FROM call) AND org.id NOT IN (SELECT org_id FROM per_org)"""
+    return sql, literals
 
 
-_UPSERTS = {"sqlite": _upserts(sqlite.insert), "postgresql": {**_upserts(postgresql.insert), **_pg_statements()}}
+# Takes the hold-total row locks of the batch's orgs (`org_id` sorted, so two batches never
+# deadlock), creating the rows, after dropping each org's holds expired at `created_at`.
+_PG_LOCK_HOLDS = """WITH org_now AS (
+  SELECT * FROM unnest(%(org_id)s::bigint[], %(created_at)s::timestamptz[]) AS org_now (org_id, created_at)
+),
+swept AS (
+  DELETE FROM hold USING org_now WHERE hold.org_id = org_now.org_id AND hold.expires_at <= org_now.created_at
+  RETURNING hold.org_id, hold.amount_micros
+)
+INSERT INTO hold_total (org_id, held_micros)
+SELECT org_now.org_id, -coalesce((SELECT sum(swept.amount_micros) FROM swept WHERE swept.org_id = org_now.org_id), 0)
+FROM org_now ORDER BY org_now.org_id
+ON CONFLICT (org_id) DO UPDATE SET held_micros = hold_total.held_micros + excluded.held_micros"""
+
+# Run after _PG_LOCK_HOLDS in its transaction (a new snapshot: the latest balance). In the
+# batch's order, a call is placed while its org's balance − holds, with the holds placed
+# before it, is > 0 (once one is refused every later one is: amounts are ≥ 0, so a running
+# sum over the calls gives the same answers as one by one). A call whose (key, request_id)
+# has a hold gets that hold back.
+_PG_PLACE_HOLDS = f"""WITH {_calls(HOLD_COLUMNS)},
+existing AS (
+  SELECT call.n, hold.id, hold.amount_micros, hold.expires_at
+  FROM call JOIN hold ON hold.api_key_id = call.key_id AND hold.request_id = call.request_id
+),
+funds AS (
+  SELECT org.id AS org_id, org.balance_micros AS balance, hold_total.held_micros AS held
+  FROM org JOIN hold_total ON hold_total.org_id = org.id
+  WHERE org.id IN (SELECT org_id FROM call)
+),
+asked AS (
+  SELECT call.*, funds.balance - funds.held - coalesce(sum(call.amount) OVER (
+    PARTITION BY call.org_id ORDER BY call.n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS room
+  FROM call JOIN funds ON funds.org_id = call.org_id
+  WHERE call.n NOT IN (SELECT n FROM existing)
+),
+placed AS (
+  INSERT INTO hold (org_id, api_key_id, request_id, model, amount_micros, created_at, expires_at)
+  SELECT org_id, key_id, request_id, model, amount, created_at, expires_at FROM asked WHERE room > 0 ORDER BY n
+  ON CONFLICT (api_key_id, request_id) DO NOTHING
+  RETURNING id, org_id, api_key_id, request_id, amount_micros
+),
+reserved AS (
+  UPDATE hold_total SET held_micros = hold_total.held_micros + placed_sums.amount
+  FROM (SELECT org_id, sum(amount_micros) AS amount FROM placed GROUP BY org_id) AS placed_sums
+  WHERE hold_total.org_id = placed_sums.org_id
+  RETURNING hold_total.org_id
+)
+SELECT 'placed', call.n, placed.id, NULL::bigint, NULL::timestamptz
+FROM placed JOIN call ON call.key_id = placed.api_key_id AND call.request_id = placed.request_id
+UNION ALL
+SELECT 'existing', n, id, amount_micros, expires_at FROM existing
+UNION ALL
+SELECT 'funds', org_id, balance, held, NULL FROM funds"""
+
+
+_PG_BATCHES = {
+    "usage_batch": _pg_usage_batch(),
+    "lock_holds": (_PG_LOCK_HOLDS, {}),
+    "place_holds": (_PG_PLACE_HOLDS, {}),
+}
+
+
+_UPSERTS = {"sqlite": _upserts(sqlite.insert), "postgresql": _upserts(postgresql.insert)}
 _COMMON = {
     "key": _KEY,
     "balance": _BALANCE,
-    "held": _HELD,
     "sweep_org": _SWEEP_ORG,
     "release": _RELEASE,
     "hold_audit": _HOLD_AUDIT,
@@ -309,3 +421,4 @@ def _compile(dialect_name: str) -> dict[str, tuple[str, dict[str, Any]]]:
 
 
 SQL = {name: _compile(name) for name in _DIALECTS}
+SQL["postgresql"].update(_PG_BATCHES)

@@ -252,9 +252,10 @@ def test_the_audit_notices_a_usage_row_without_its_debit(org):
 
 
 def test_a_postgres_step_that_fails_half_way_leaves_nothing_behind(postgres_db, monkeypatch):
-    """place_hold is two statements between BEGIN and COMMIT in one round trip: when the
-    second fails (here: the hold total would overflow), the first's sweep and lock are undone
-    too, and the pool's one connection is fit for the next call."""
+    """PostgreSQL's authorize is two statements between BEGIN and COMMIT in one round trip
+    (`Tx.atomically`): when the second fails (here: the hold total would overflow), the
+    first's sweep and lock are undone too, and the pool's one connection is fit for the
+    next call."""
     monkeypatch.setenv("METERING_PG_CONNECTIONS", "1")
     reset_settings()
     close_connections()
@@ -262,7 +263,7 @@ def test_a_postgres_step_that_fails_half_way_leaves_nothing_behind(postgres_db, 
     org_id = make_account().principal.org_id
     created = api_keys.create_key(org_id=org_id, name="test")
     live = metering.authorize(api_key=created.secret, request_id="r0", model=MODEL, max_tokens=100)
-    # An expired hold, which the next place_hold sweeps first.
+    # An expired hold, which the next authorize sweeps first.
     metering.authorize(
         api_key=created.secret, request_id="r1", model=MODEL, max_tokens=100, now=utcnow() - timedelta(hours=1)
     )
@@ -270,10 +271,10 @@ def test_a_postgres_step_that_fails_half_way_leaves_nothing_behind(postgres_db, 
     assert held_before > 0
     db = connections()
     now = utcnow()
-    params = {"org_id": org_id, "key_id": created.key.id, "request_id": "r2", "model": MODEL,
-              "amount": 2**63 - 1, "now": now, "expires_at": now + timedelta(minutes=10)}  # fmt: skip
+    hold = {"n": [0], "org_id": [org_id], "key_id": [created.key.id], "request_id": ["r2"], "model": [MODEL],
+            "amount": [2**63 - 1], "created_at": [now], "expires_at": [now + timedelta(minutes=10)]}  # fmt: skip
     with pytest.raises(psycopg.errors.NumericValueOutOfRange), db.autocommit() as tx:
-        tx.step("place_hold", params)
+        tx.atomically(("lock_holds", {"org_id": [org_id], "created_at": [now]}), ("place_holds", hold))
     assert open_holds(org_id) == held_before  # r1 not swept, no hold r2, nothing reserved
     assert metering.hold_mismatches() == []
     again = metering.authorize(api_key=created.secret, request_id="r3", model=MODEL, max_tokens=100)

@@ -91,7 +91,7 @@ calls = st.lists(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(script=calls)
-def test_a_batch_answers_and_books_as_the_calls_one_by_one(db, script):
+def test_a_batch_answers_and_books_as_the_calls_one_by_one(any_db, script):
     pricing.load_catalog()
     one_by_one, batched = funded_org(), funded_org()
 
@@ -133,7 +133,7 @@ def _many_for(batch: list[Any]) -> Any:
     return metering.authorize_many if isinstance(batch[0], AuthorizeCall) else metering.record_usages
 
 
-def test_a_call_the_database_fails_does_not_fail_the_others(db):
+def test_a_call_the_database_fails_does_not_fail_the_others(any_db):
     pricing.load_catalog()
     org_id, keys = funded_org()
     with write_engine().begin() as conn:  # a price written around the CLI's checks: its costs overflow
@@ -141,7 +141,7 @@ def test_a_call_the_database_fails_does_not_fail_the_others(db):
             sa.text(
                 "insert into model_price (model, display_name, provider, input_micros_per_million,"
                 " output_micros_per_million, context_window, active, source, updated_at)"
-                " values ('absurd', 'Absurd', 'x', 9000000000000000000, 9000000000000000000, 0, 1, 'admin',"
+                " values ('absurd', 'Absurd', 'x', 9000000000000000000, 9000000000000000000, 0, true, 'admin',"
                 " '2026-11-30 00:00:00.000000')"
             )
         )
@@ -158,7 +158,7 @@ def test_a_call_the_database_fails_does_not_fail_the_others(db):
     assert usage.rollup_mismatches() == []
 
 
-def test_concurrent_pairs_through_the_event_loop_batch_and_keep_the_books(db):
+def test_concurrent_pairs_through_the_event_loop_batch_and_keep_the_books(any_db):
     """64 authorize → usage pairs at once on one event loop, as the API's routes make them:
     calls are batched, none is authorized once balance − holds ≤ 0, and afterwards
     balance == start − Σ recorded costs."""
@@ -199,7 +199,7 @@ def test_concurrent_pairs_through_the_event_loop_batch_and_keep_the_books(db):
     assert metering.hold_mismatches() == []
 
 
-def test_a_key_s_month_spend_follows_the_calls_across_a_month_boundary_and_back(db):
+def test_a_key_s_month_spend_follows_the_calls_across_a_month_boundary_and_back(any_db):
     """Usage stamped 00:01 IST on the 1st, then 23:59 IST on the 30th (clocks can step back):
     one by one, each change of month starts the key's month spend over, so a batch must too."""
     pricing.load_catalog()
@@ -216,3 +216,29 @@ def test_a_key_s_month_spend_follows_the_calls_across_a_month_boundary_and_back(
             sa.text("select month_spend_micros, spend_month from api_key where name = 'plain' order by id")
         ).all()
     assert spends[-1] == spends[-2] == (56_100, 202611)
+
+
+def test_a_batch_of_several_orgs_answers_and_books_each_as_one_by_one(any_db):
+    """Calls of three orgs interleaved in one batch: each org's debits, holds, rollups and
+    answers are its own, as if its calls had been made one by one."""
+    pricing.load_catalog()
+    alone, together = [funded_org() for _ in range(3)], [funded_org() for _ in range(3)]
+
+    def script(orgs: list[tuple[int, list[str]]]) -> list[list[Any]]:
+        authorizes = [
+            AuthorizeCall(keys[0], f"r{i}", MODEL, max_tokens=1000 * (1 + i), now=NOW)
+            for i in range(4)
+            for _, keys in orgs
+        ]
+        usages = [
+            UsageCall(keys[0], f"r{i}", MODEL, 10 * i, 1000 * (1 + i), now=NOW) for i in range(4) for _, keys in orgs
+        ]
+        return [authorizes, usages, usages[:3]]  # the last: replays
+
+    one_by_one = [outcome(answer) for batch in script(alone) for call in batch for answer in _many_for([call])([call])]
+    batched = [outcome(answer) for batch in script(together) for answer in _many_for(batch)(batch)]
+    assert batched == one_by_one
+    assert [books(org_id) for org_id, _ in together] == [books(org_id) for org_id, _ in alone]
+    assert ledger.audit() == []
+    assert usage.rollup_mismatches() == []
+    assert metering.hold_mismatches() == []

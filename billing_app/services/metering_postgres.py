@@ -11,10 +11,10 @@ database; the later one is answered as its repeat (authorize) or replay (usage) 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from billing_app.errors import BudgetExceeded, InsufficientCredits
 from billing_app.models.types import utcnow
@@ -25,13 +25,14 @@ from billing_app.services.metering_calls import (
     Key,
     UsageCall,
     check_budget,
-    expiry,
     hold_params,
     key_for,
     usage_params,
 )
 from billing_app.services.metering_sql import Connections, Tx
 from billing_app.services.metering_statements import HOLD_COLUMNS, USAGE_COLUMNS
+
+C = TypeVar("C", AuthorizeCall, UsageCall)
 
 
 @dataclass
@@ -41,7 +42,6 @@ class _Asked:
     index: int
     key: Key
     params: dict[str, Any]
-    now: datetime
 
 
 class _Batch:
@@ -54,12 +54,23 @@ class _Batch:
         self.repeats: dict[int, int] = {}  # index → the index of the first call it repeats
         self._first: dict[tuple[int, str], int] = {}
 
-    def ask(self, index: int, key: Key, params: dict[str, Any], now: datetime) -> None:
+    def keyed(self, tx: Tx, calls: Sequence[C]) -> Iterator[tuple[int, C, Key]]:
+        """Each call with its key's row (one lookup per key and model); a call whose key or
+        model is unknown is answered with that refusal."""
+        keys: dict[tuple[str, str], Key | Exception] = {}
+        for index, call in enumerate(calls):
+            key = key_for(tx, keys, call.api_key, call.model)
+            if isinstance(key, Exception):
+                self.answers[index] = key
+            else:
+                yield index, call, key
+
+    def ask(self, index: int, key: Key, params: dict[str, Any]) -> None:
         first = self._first.setdefault((key.id, params["request_id"]), index)
         if first != index:
             self.repeats[index] = first
         else:
-            self.asked.append(_Asked(index, key, params, now))
+            self.asked.append(_Asked(index, key, params))
 
     def arrays(self, columns: dict[str, str], **renamed: str) -> dict[str, list[Any]]:
         """One list per column of the statement's `call` rows (`n` is the call's index)."""
@@ -76,19 +87,14 @@ def authorize_pg(db: Connections, calls: Sequence[AuthorizeCall]) -> list[Author
     org's expired holds off and its hold-total row locked (in org order), then the holds."""
     batch = _Batch(len(calls))
     with db.autocommit() as tx:
-        keys: dict[tuple[str, str], Key | Exception] = {}
-        for index, call in enumerate(calls):
-            key = key_for(tx, keys, call.api_key, call.model)
-            if isinstance(key, Exception):
-                batch.answers[index] = key
-                continue
+        for index, call, key in batch.keyed(tx, calls):
             now = call.now or utcnow()
             try:
                 check_budget(key, now)
             except BudgetExceeded as error:
                 batch.answers[index] = error
                 continue
-            batch.ask(index, key, hold_params(db, key, call, now), now)
+            batch.ask(index, key, hold_params(db, key, call, now))
         if not batch.asked:
             return batch.answers
         first_now: dict[int, Any] = {}  # org → its first call's moment: the sweep's
@@ -135,7 +141,11 @@ def _authorizations(db: Connections, batch: _Batch, rows: list[tuple[Any, ...]])
         elif index in placed:
             org[1] += ask.params["amount"]
             answers[index] = Authorization(
-                placed[index], ask.params["amount"], org[0] - org[1], expiry(ask.now), ask.key.currency
+                placed[index],
+                ask.params["amount"],
+                org[0] - org[1],
+                db.py_time(ask.params["expires_at"]),
+                ask.key.currency,
             )
         else:
             answers[index] = InsufficientCredits()
@@ -146,14 +156,8 @@ def record_pg(db: Connections, calls: Sequence[UsageCall]) -> list[Debit | Excep
     """PostgreSQL: the calls in one statement (one round trip after the key lookups)."""
     batch = _Batch(len(calls))
     with db.autocommit() as tx:
-        keys: dict[tuple[str, str], Key | Exception] = {}
-        for index, call in enumerate(calls):
-            key = key_for(tx, keys, call.api_key, call.model)
-            if isinstance(key, Exception):
-                batch.answers[index] = key
-                continue
-            params = usage_params(db, key, call)
-            batch.ask(index, key, params, call.now or utcnow())
+        for index, call, key in batch.keyed(tx, calls):
+            batch.ask(index, key, usage_params(db, key, call))
         if not batch.asked:
             return batch.answers
         last = batch.asked[-1].params  # the alert rule's moment

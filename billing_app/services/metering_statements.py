@@ -247,7 +247,14 @@ def _pg_usage_batch() -> tuple[str, dict[str, Any]]:
     one would leave it (a change of IST month starts the spend over).
 
     Rows: ('new', n, NULL) per call debited; ('replay', n, the first cost) per call whose
-    event was there before; ('balance', org id, balance) per org of the batch, after it."""
+    event was there before; ('balance', org id, balance) per org of the batch, after it.
+
+    Row locks come in an order two batches share: the events are inserted in (key,
+    request_id) order (a batch waits on another's insert of the same request only there), the
+    orgs are locked in id order, and the rows updated after that (hold totals, rollups, the
+    key's spend) belong to those orgs. (PostgreSQL does not promise the order in which a
+    statement's CTEs run; should it find a deadlock between two app workers' batches, it
+    aborts one, and `metering._answer_all` makes that batch's calls again one by one.)"""
     alert = _pg_text(alert_due(sa.literal_column("org.balance_micros - per_org.cost"), cutoff=_p("cutoff")))[0]
     decided = ("id", "balance_micros", "low_balance_threshold_micros", "currency")
     due = sa.table("due", *(sa.column(name) for name in decided))
@@ -264,7 +271,7 @@ event AS (
     input_micros_per_million, output_micros_per_million, markup_percent, cost_micros, created_at)
   SELECT org_id, key_id, request_id, model, mode, prompt_tokens, completion_tokens, input_rate, output_rate, markup,
     cost, created_at
-  FROM call ORDER BY n
+  FROM call ORDER BY key_id, request_id
   ON CONFLICT (api_key_id, request_id) DO NOTHING
   RETURNING api_key_id, request_id
 ),

@@ -280,3 +280,27 @@ def test_a_postgres_step_that_fails_half_way_leaves_nothing_behind(postgres_db, 
     again = metering.authorize(api_key=created.secret, request_id="r3", model=MODEL, max_tokens=100)
     assert again.hold_micros > 0
     assert open_holds(org_id) == live.hold_micros + again.hold_micros  # now r1 is swept
+
+
+def test_postgres_plans_each_hot_path_statement_once_whatever_the_sizes_of_the_values(postgres_db, monkeypatch):
+    """Costs and token counts of every size (smallint, integer, bigint by value, as psycopg
+    would send them) still make one prepared statement per query on a metering connection,
+    so no call pays for planning the statement afresh."""
+    monkeypatch.setenv("METERING_PG_CONNECTIONS", "1")
+    reset_settings()
+    close_connections()
+    pricing.load_catalog()
+    org_id = make_account().principal.org_id
+    key = api_keys.create_key(org_id=org_id, name="test").secret
+    for i in range(12):
+        tokens = 10 ** (i % 6)  # 1 … 100,000: costs from 1 micro to billions
+        metering.authorize(api_key=key, request_id=f"r{i}", model=MODEL, max_tokens=tokens)
+        metering.record_usage(
+            api_key=key, request_id=f"r{i}", model=MODEL, prompt_tokens=tokens, completion_tokens=tokens
+        )
+    with connections().autocommit() as tx:
+        prepared = tx.cursor.execute("select statement from pg_prepared_statements").fetchall()
+    usage_batches = [text for (text,) in prepared if "INSERT INTO usage_event" in text]
+    hold_batches = [text for (text,) in prepared if "INSERT INTO hold " in text]
+    assert len(usage_batches) == 1
+    assert len(hold_batches) == 1

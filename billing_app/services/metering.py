@@ -18,6 +18,7 @@ its transaction; expired holds come off at the org's next authorize or by jobs/h
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
@@ -32,6 +33,7 @@ from billing_app.services.metering_sqlite import authorize_in, record_in
 from billing_app.services.metering_statements import EXPIRE_BATCH
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 __all__ = [
     "MAX_REQUEST_ID",
@@ -132,7 +134,9 @@ def _answer_all(
     else:
         try:
             done = together(batch)
-        except Exception:
+        except Exception as failed:
+            # (one call's data the database refuses, or a deadlock between two workers' batches)
+            log.warning("metering: a batch of %d calls failed (%r); making each call on its own", len(batch), failed)
             done = []
             for call in batch:  # one call's data must not fail the others: each on its own
                 try:

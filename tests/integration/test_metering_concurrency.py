@@ -113,3 +113,50 @@ def test_parallel_authorizes_never_overcommit_the_balance(funded):
     assert ledger.get_balance(org_id=org_id) == START - 10 * 561
     assert ledger.audit() == []
     assert usage.rollup_mismatches() == []
+
+
+def test_concurrent_batches_naming_the_same_orgs_in_any_order_neither_deadlock_nor_fall_back(any_db, caplog):
+    """Several app workers' batches at once, each naming the same orgs in its own order: every
+    batch goes through whole (no deadlock, which would send its calls one by one and log a
+    warning), and each org's books add up."""
+    pricing.load_catalog()
+    orgs = []
+    for _ in range(4):
+        org_id = make_account().principal.org_id
+        ledger.add_manual_entry(org_id=org_id, amount_micros=10**9, reason="set up")
+        orgs.append((org_id, api_keys.create_key(org_id=org_id, name="load").secret))
+    start = {org_id: ledger.get_balance(org_id=org_id) for org_id, _ in orgs}
+    threads, rounds = 8, 10
+    costs: dict[int, int] = {org_id: 0 for org_id, _ in orgs}
+    lock = threading.Lock()
+
+    def worker(t: int) -> None:
+        order = orgs[t % 4 :] + orgs[: t % 4]
+        if t % 2:
+            order.reverse()
+        for r in range(rounds):
+            ids = [f"t{t}-r{r}-o{org_id}" for org_id, _ in order]
+            holds = metering.authorize_many(
+                [metering.AuthorizeCall(key, i, MODEL, max_tokens=100) for (_, key), i in zip(order, ids, strict=True)]
+            )
+            debits = metering.record_usages(
+                [metering.UsageCall(key, i, MODEL, 10, 100) for (_, key), i in zip(order, ids, strict=True)]
+            )
+            assert all(isinstance(answer, metering.Authorization) for answer in holds), holds
+            with lock:
+                for (org_id, _), debit in zip(order, debits, strict=True):
+                    assert isinstance(debit, metering.Debit), debit
+                    costs[org_id] += debit.cost_micros
+
+    runners = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    with caplog.at_level("WARNING", logger="billing_app.services.metering"):
+        for runner in runners:
+            runner.start()
+        for runner in runners:
+            runner.join()
+    assert [record.getMessage() for record in caplog.records] == []
+    for org_id, _ in orgs:
+        assert ledger.get_balance(org_id=org_id) == start[org_id] - costs[org_id]
+    assert ledger.audit() == []
+    assert usage.rollup_mismatches() == []
+    assert metering.hold_mismatches() == []

@@ -1,0 +1,92 @@
+"""The real app (`reflex run --env prod`) as a process of its own on a loopback port: for
+the browser tests (conftest.py) and the Usage page benchmark (bench/usage_page.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_SECONDS = 420
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_env(port: int, database_url: str, workdir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        # A frontend build of its own: never one a concurrent `make run` or test run left behind.
+        REFLEX_WEB_WORKDIR=str(workdir / "web"),
+        REFLEX_STATES_WORKDIR=str(workdir / "states"),
+        HOST="127.0.0.1",
+        PORT=str(port),
+        DATABASE_URL=database_url,
+        BACKGROUND_JOBS="true",
+        # The browser tests sign up two dozen users from one address in about a minute, past
+        # the production limit of 20 a minute (its own tests are in tests/api).
+        SIGNUP_RATE_PER_MINUTE="1000",
+        REFLEX_USE_SYSTEM_BUN="1",
+        REFLEX_DIR=str(ROOT / ".reflex"),
+        REFLEX_TELEMETRY_ENABLED="false",
+        PATH=f"{ROOT / '.tools/bun/node_modules/.bin'}{os.pathsep}{env.get('PATH', '')}",
+    )
+    return env
+
+
+def wait_until_serving(base_url: str, proc: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited ({proc.returncode}):\n{log_path.read_text()[-4000:]}")
+        try:
+            if (
+                httpx.get(f"{base_url}/ping", timeout=2).status_code == 200
+                and httpx.get(f"{base_url}/login", timeout=5, follow_redirects=True).status_code == 200
+            ):
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"the app did not answer within {STARTUP_SECONDS}s:\n{log_path.read_text()[-4000:]}")
+
+
+@contextmanager
+def running_app(database_url: str, workdir: Path) -> Iterator[str]:
+    """The app serving `database_url` (migrated first), building its production frontend in
+    `workdir` (a build left there is reused); yields its base URL. Its log: workdir/app.log."""
+    port = free_port()
+    env = app_env(port, database_url, workdir)
+    subprocess.run([sys.executable, "-m", "billing_app.migrate"], cwd=ROOT, env=env, check=True)
+    log_path = workdir / "app.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [str(ROOT / ".venv/bin/reflex"), "run", "--env", "prod"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base_url, proc, log_path)
+        yield base_url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -1,7 +1,7 @@
 """The metering calls and their answers, and what every path needs to make them: the API
 key's row (one SELECT), the checks against it, and the values a hold or a usage row takes.
-`metering` answers the calls (PostgreSQL one by one); `metering_sqlite` answers a list of
-them in one SQLite transaction."""
+`metering` checks the calls; `metering_sqlite` answers a list of them in one SQLite
+transaction, `metering_postgres` with PostgreSQL statements that take them as arrays."""
 
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ in front of every other route (a FastAPI route costs ~0.1 ms more per request in
 solving, response validation and wrappers — as much as a whole no-op route); it parses the
 body with the endpoint's own pydantic model and calls the same endpoint function the
 documented FastAPI route would. Errors propagate to the app's handlers, so they leave in the
-same envelope. `run_batched` batches their database work on SQLite and decides where it
-runs (services/metering_sql.py).
+same envelope. `run_batched` batches their database work (on either database) and decides
+where it runs (services/metering_sql.py).
 """
 
 from __future__ import annotations

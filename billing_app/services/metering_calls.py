@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
 from billing_app.config import get_settings
-from billing_app.errors import BillingAppError, BudgetExceeded, InsufficientCredits, InvalidApiKey, NotFound
+from billing_app.errors import BillingAppError, BudgetExceeded, InvalidApiKey, NotFound
 from billing_app.ist import ist_day
 from billing_app.models.types import utcnow
 from billing_app.services.alerts import ALERT_INTERVAL
@@ -126,15 +126,6 @@ def hold_params(db: Connections, key: Key, call: AuthorizeCall, now: datetime) -
 
 def expiry(now: datetime) -> datetime:
     return now + timedelta(seconds=get_settings().hold_ttl_seconds)
-
-
-def placed_hold(tx: Tx, db: Connections, key: Key, request_id: str, available: int) -> Authorization:
-    """The hold this request already has; InsufficientCredits when it has none."""
-    existing = tx.one("existing_hold", {"key_id": key.id, "request_id": request_id})
-    if existing is None:
-        raise InsufficientCredits()
-    hold_id, amount, expires_at = existing
-    return Authorization(hold_id, amount, int(available), db.py_time(expires_at), key.currency)
 
 
 def usage_params(db: Connections, key: Key, call: UsageCall) -> dict[str, Any]:

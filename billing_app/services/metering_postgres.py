@@ -50,7 +50,7 @@ class _Batch:
 
     def __init__(self, size: int) -> None:
         self.answers: list[Any] = [None] * size
-        self.asked: list[_Asked] = []
+        self.asked: dict[int, _Asked] = {}  # by index, in the batch's order
         self.repeats: dict[int, int] = {}  # index → the index of the first call it repeats
         self._first: dict[tuple[int, str], int] = {}
 
@@ -70,16 +70,16 @@ class _Batch:
         if first != index:
             self.repeats[index] = first
         else:
-            self.asked.append(_Asked(index, key, params))
+            self.asked[index] = _Asked(index, key, params)
 
     def arrays(self, columns: dict[str, str], **renamed: str) -> dict[str, list[Any]]:
         """One list per column of the statement's `call` rows (`n` is the call's index)."""
         arrays = {
-            column: [ask.params[renamed.get(column, column)] for ask in self.asked]
+            column: [ask.params[renamed.get(column, column)] for ask in self.asked.values()]
             for column in columns
             if column != "n"
         }
-        return {"n": [ask.index for ask in self.asked], **arrays}
+        return {"n": list(self.asked), **arrays}
 
 
 def authorize_pg(db: Connections, calls: Sequence[AuthorizeCall]) -> list[Authorization | Exception]:
@@ -98,7 +98,7 @@ def authorize_pg(db: Connections, calls: Sequence[AuthorizeCall]) -> list[Author
         if not batch.asked:
             return batch.answers
         first_now: dict[int, Any] = {}  # org → its first call's moment: the sweep's
-        for ask in batch.asked:
+        for ask in batch.asked.values():
             first_now.setdefault(ask.key.org_id, ask.params["now"])
         orgs = sorted(first_now)
         rows = tx.atomically(
@@ -119,8 +119,7 @@ def _authorizations(db: Connections, batch: _Batch, rows: list[tuple[Any, ...]])
             existing[number] = (value, amount, expires_at)
         else:
             funds[number] = [int(value), int(amount)]
-    asked = {ask.index: ask for ask in batch.asked}
-    answers = batch.answers
+    asked, answers = batch.asked, batch.answers
     for index in range(len(answers)):
         if index in batch.repeats:  # the hold its first call got, if any, as it stands now
             first = answers[batch.repeats[index]]
@@ -160,7 +159,7 @@ def record_pg(db: Connections, calls: Sequence[UsageCall]) -> list[Debit | Excep
             batch.ask(index, key, usage_params(db, key, call))
         if not batch.asked:
             return batch.answers
-        last = batch.asked[-1].params  # the alert rule's moment
+        last = list(batch.asked.values())[-1].params  # the alert rule's moment
         arrays = batch.arrays(USAGE_COLUMNS, created_at="now")
         rows = tx.all("usage_batch", {**arrays, "now": last["now"], "cutoff": last["cutoff"]})
         return _debits(tx, batch, rows)
@@ -177,11 +176,9 @@ def _debits(tx: Tx, batch: _Batch, rows: list[tuple[Any, ...]]) -> list[Debit | 
             first_costs[number] = int(value)
         else:
             balance_now[number] = int(value)
-    asked = {ask.index: ask for ask in batch.asked}
-    for each in batch.asked:
-        if each.index in new:
-            balance_now[each.key.org_id] += each.params["cost"]
-    answers = batch.answers
+    asked, answers = batch.asked, batch.answers
+    for index in new:
+        balance_now[asked[index].key.org_id] += asked[index].params["cost"]
     for index in range(len(answers)):
         first = batch.repeats.get(index, index)
         ask = asked.get(first)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from billing_app.errors import BillingAppError, BudgetExceeded
+from billing_app.errors import BillingAppError, BudgetExceeded, InsufficientCredits
 from billing_app.models.types import utcnow
 from billing_app.services.alerts import queue_alert_sqlite
 from billing_app.services.metering_calls import (
@@ -23,7 +23,6 @@ from billing_app.services.metering_calls import (
     hold_params,
     key_for,
     outcome,
-    placed_hold,
     usage_params,
 )
 from billing_app.services.metering_sql import Connections, Tx
@@ -55,7 +54,7 @@ def authorize_in(tx: Tx, db: Connections, calls: Sequence[AuthorizeCall]) -> lis
         balance, held = org
         placed = tx.one("insert_hold", params) if balance - held > 0 else None
         if placed is None:  # a repeat, or no room: a repeat's hold stands even when there is no room now
-            answers.append(outcome(placed_hold, tx, db, key, call.request_id, balance - held, errors=BillingAppError))
+            answers.append(outcome(_placed_hold, tx, db, key, call.request_id, balance - held, errors=BillingAppError))
             continue
         org[1] += params["amount"]
         reserved[key.org_id] = reserved.get(key.org_id, 0) + params["amount"]
@@ -71,6 +70,15 @@ def _funds_after_sweep(tx: Tx, params: dict[str, Any]) -> list[int]:
     (held,) = tx.one("reserve", {"org_id": params["org_id"], "amount": -swept}) or (0,)
     (balance,) = tx.one("balance", params) or (0,)
     return [int(balance), int(held)]
+
+
+def _placed_hold(tx: Tx, db: Connections, key: Key, request_id: str, available: int) -> Authorization:
+    """The hold this request already has; InsufficientCredits when it has none."""
+    existing = tx.one("existing_hold", {"key_id": key.id, "request_id": request_id})
+    if existing is None:
+        raise InsufficientCredits()
+    hold_id, amount, expires_at = existing
+    return Authorization(hold_id, amount, int(available), db.py_time(expires_at), key.currency)
 
 
 def record_in(tx: Tx, db: Connections, calls: Sequence[UsageCall]) -> list[Debit | Exception]:

@@ -251,17 +251,24 @@ def test_the_audit_notices_a_usage_row_without_its_debit(org):
     assert mismatch.explained_micros == mismatch.balance_micros - 1
 
 
-def test_a_postgres_step_that_fails_half_way_leaves_nothing_behind(postgres_db, monkeypatch):
-    """PostgreSQL's authorize is two statements between BEGIN and COMMIT in one round trip
-    (`Tx.atomically`): when the second fails (here: the hold total would overflow), the
-    first's sweep and lock are undone too, and the pool's one connection is fit for the
-    next call."""
+@pytest.fixture
+def pg_one_connection(postgres_db, monkeypatch) -> tuple[int, api_keys.CreatedKey]:
+    """PostgreSQL with the metering pool down to one connection (what a test inspects is
+    what every call used); an org and a key with the catalog loaded."""
     monkeypatch.setenv("METERING_PG_CONNECTIONS", "1")
     reset_settings()
     close_connections()
     pricing.load_catalog()
     org_id = make_account().principal.org_id
-    created = api_keys.create_key(org_id=org_id, name="test")
+    return org_id, api_keys.create_key(org_id=org_id, name="test")
+
+
+def test_a_postgres_step_that_fails_half_way_leaves_nothing_behind(pg_one_connection):
+    """PostgreSQL's authorize is two statements between BEGIN and COMMIT in one round trip
+    (`Tx.atomically`): when the second fails (here: the hold total would overflow), the
+    first's sweep and lock are undone too, and the pool's one connection is fit for the
+    next call."""
+    org_id, created = pg_one_connection
     live = metering.authorize(api_key=created.secret, request_id="r0", model=MODEL, max_tokens=100)
     # An expired hold, which the next authorize sweeps first.
     metering.authorize(
@@ -282,16 +289,11 @@ def test_a_postgres_step_that_fails_half_way_leaves_nothing_behind(postgres_db, 
     assert open_holds(org_id) == live.hold_micros + again.hold_micros  # now r1 is swept
 
 
-def test_postgres_plans_each_hot_path_statement_once_whatever_the_sizes_of_the_values(postgres_db, monkeypatch):
+def test_postgres_plans_each_hot_path_statement_once_whatever_the_sizes_of_the_values(pg_one_connection):
     """Costs and token counts of every size (smallint, integer, bigint by value, as psycopg
     would send them) still make one prepared statement per query on a metering connection,
     so no call pays for planning the statement afresh."""
-    monkeypatch.setenv("METERING_PG_CONNECTIONS", "1")
-    reset_settings()
-    close_connections()
-    pricing.load_catalog()
-    org_id = make_account().principal.org_id
-    key = api_keys.create_key(org_id=org_id, name="test").secret
+    key = pg_one_connection[1].secret
     for i in range(12):
         tokens = 10 ** (i % 6)  # 1 … 100,000: costs from 1 micro to billions
         metering.authorize(api_key=key, request_id=f"r{i}", model=MODEL, max_tokens=tokens)

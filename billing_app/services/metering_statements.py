@@ -193,11 +193,13 @@ def _rollup_upsert(insert: Any) -> Any:
 # one by one, ~0.13 ms in lists of 6, ~0.07 in lists of 16). metering_postgres.py makes the
 # arrays and reads the answers back per call.
 
-_PG = psycopg.dialect()
+# Compiled with named parameters, which both sqlite3 and psycopg take as a dict.
+_DIALECTS: dict[str, Dialect] = {"sqlite": sqlite.dialect(paramstyle="named"), "postgresql": psycopg.dialect()}
 
 
-def _pg_text(statement: Any) -> tuple[str, dict[str, Any]]:
-    compiled = statement.compile(dialect=_PG)
+def _text(statement: Any, dialect_name: str = "postgresql") -> tuple[str, dict[str, Any]]:
+    """(SQL text, the values of literals the compiler turned into parameters)."""
+    compiled = statement.compile(dialect=_DIALECTS[dialect_name])
     return str(compiled), {key: value for key, value in compiled.params.items() if value is not None}
 
 
@@ -253,12 +255,12 @@ def _pg_usage_batch() -> tuple[str, dict[str, Any]]:
     key's spend) belong to those orgs. (PostgreSQL does not promise the order in which a
     statement's CTEs run; should it find a deadlock between two app workers' batches, it
     aborts one, and `metering._answer_all` makes that batch's calls again one by one.)"""
-    alert = _pg_text(alert_due(sa.literal_column("org.balance_micros - per_org.cost"), cutoff=_p("cutoff")))[0]
+    alert = _text(alert_due(sa.literal_column("org.balance_micros - per_org.cost"), cutoff=_p("cutoff")))[0]
     decided = ("id", "balance_micros", "low_balance_threshold_micros", "currency")
     due = sa.table("due", *(sa.column(name) for name in decided))
-    queue, literals = _pg_text(queue_from(due))
+    queue, literals = _text(queue_from(due))
     day_sums = sa.table("day_sums", *(sa.column(name) for name in _DAY_ROW))
-    rollup, _ = _pg_text(
+    rollup, _ = _text(
         _rollup_upsert(postgresql.insert(_daily).from_select(list(_DAY_ROW), sa.select(*day_sums.c))).returning(
             _daily.c.org_id
         )
@@ -414,17 +416,11 @@ _SQLITE = {
     "key_spend": _KEY_SPEND,
     **_sqlite_upserts(),
 }
-# Compiled with named parameters, which both sqlite3 and psycopg take as a dict.
-_DIALECTS: dict[str, Dialect] = {"sqlite": sqlite.dialect(paramstyle="named"), "postgresql": _PG}
 
 
 def _compile(dialect_name: str, statements: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
-    """name → (SQL text, the values of literals the compiler turned into parameters)."""
-    compiled = {name: stmt.compile(dialect=_DIALECTS[dialect_name]) for name, stmt in statements.items()}
-    return {
-        name: (str(each), {key: value for key, value in each.params.items() if value is not None})
-        for name, each in compiled.items()
-    }
+    """name → (SQL text, literals' values) for the dialect."""
+    return {name: _text(statement, dialect_name) for name, statement in statements.items()}
 
 
 SQL = {

@@ -161,10 +161,13 @@ class Tx:
         self.cursor = cursor
         self.sql = connections.sql
 
-    def run(self, name: str, params: Mapping[str, Any]) -> Any:
+    def run(self, name: str, params: Mapping[str, Any], cursor: Any = None) -> Any:
+        """Statement `name` with `params` (and its literals) on the cursor (the Tx's own by
+        default); returns the cursor."""
+        cursor = cursor or self.cursor
         sql, literals = self.sql[name]
-        self.cursor.execute(sql, {**literals, **params} if literals else params)
-        return self.cursor
+        cursor.execute(sql, {**literals, **params} if literals else params)
+        return cursor
 
     def one(self, name: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         return self.run(name, params).fetchone()
@@ -180,8 +183,7 @@ class Tx:
         with conn.pipeline():
             self.cursor.execute("BEGIN")
             for cursor, (name, params) in zip(cursors, steps, strict=True):
-                sql, literals = self.sql[name]
-                cursor.execute(sql, {**literals, **params} if literals else params)
+                self.run(name, params, cursor)
             self.cursor.execute("COMMIT")
         return list(cursors[-1].fetchall())
 

@@ -180,7 +180,7 @@ class Tx:
         if statement.order is None:
             cursor.execute(statement.sql, values)
         else:
-            cursor.execute(statement.sql, [values[name] for name in statement.order])
+            cursor.execute(statement.sql, [values[parameter] for parameter in statement.order])
         return cursor
 
     def one(self, name: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:

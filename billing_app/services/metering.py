@@ -59,6 +59,10 @@ def _check_request(request_id: str, model: str) -> None:
         raise InvalidRequest(f"request_id must be 1 to {MAX_REQUEST_ID} characters.", field="request_id")
     if not model:
         raise InvalidRequest("model is required.", field="model")
+    # PostgreSQL text cannot hold NUL (the statement would fail: a 500); refused on SQLite too.
+    for field, value in (("request_id", request_id), ("model", model)):
+        if "\x00" in value:
+            raise InvalidRequest(f"{field} cannot contain a NUL character.", field=field)
 
 
 def _check_tokens(**counts: int | None) -> None:

@@ -127,10 +127,14 @@ def test_a_revoked_key_gets_401(client, account):
         usage_body(routing_mode="fastest"),
         usage_body(request_id=""),
         usage_body(request_id="x" * 101),
+        usage_body(request_id="a\u0000b"),
         {"request_id": "r", "model": "sandbox-echo", "prompt_tokens": 1},
         {},
     ],
-    ids=["negative", "too-many", "float", "string", "bool", "mode", "empty-id", "long-id", "missing", "nothing"],
+    ids=[
+        *("negative", "too-many", "float", "string", "bool", "mode"),
+        *("empty-id", "long-id", "nul-id", "missing", "nothing"),
+    ],
 )
 def test_422_invalid_request(client, account, body):
     assert_error(

@@ -196,6 +196,20 @@ def test_unknown_model_and_bad_token_counts(org):
     assert ledger.get_balance(org_id=org) == SIGNUP
 
 
+def test_a_nul_character_in_a_request_id_or_model_is_refused_as_bad_input(org):
+    """PostgreSQL text cannot hold NUL: such a call used to fail in the database (a 500 on
+    PostgreSQL; SQLite stored it). It is refused like any other bad request_id, on both."""
+    key = new_key(org)
+    for request_id, model in (("a\x00b", MODEL), ("r", MODEL + "\x00")):
+        with pytest.raises(InvalidRequest) as refused:
+            metering.authorize(api_key=key, request_id=request_id, model=model, max_tokens=10)
+        assert refused.value.details == {"field": "request_id" if "\x00" in request_id else "model"}
+        with pytest.raises(InvalidRequest):
+            metering.record_usage(api_key=key, request_id=request_id, model=model, prompt_tokens=1, completion_tokens=1)
+    assert ledger.get_balance(org_id=org) == SIGNUP
+    assert open_holds(org) == 0
+
+
 def test_token_counts_at_the_limits(org):
     key = new_key(org)
     zero = metering.record_usage(api_key=key, request_id="0", model=MODEL, prompt_tokens=0, completion_tokens=0)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from billing_app import gst
 from billing_app.api.deps import CurrentPrincipal
+from billing_app.api.inputs import RequestBody
 from billing_app.errors import NotFound
 from billing_app.models import BillingAddress
 from billing_app.services import addresses
@@ -16,7 +17,7 @@ from billing_app.services import addresses
 router = APIRouter(prefix="/me", tags=["billing address"])
 
 
-class AddressIn(BaseModel):
+class AddressIn(RequestBody):
     name: str = Field(max_length=addresses.NAME_MAX)
     line1: str = Field(max_length=addresses.LINE_MAX)
     line2: str | None = Field(default="", max_length=addresses.LINE_MAX)

@@ -8,13 +8,14 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictInt
 
 from billing_app.api.deps import CurrentPrincipal
+from billing_app.api.inputs import RequestBody
 from billing_app.ist import iso_ist
 from billing_app.services import alerts
 
 router = APIRouter(prefix="/me", tags=["alerts"])
 
 
-class AlertIn(BaseModel):
+class AlertIn(RequestBody):
     # Micro-units of the credit currency; an alert is due when a decrease leaves the
     # balance below it.
     threshold_micros: Annotated[StrictInt, Field(ge=0, le=alerts.MAX_THRESHOLD_MICROS)]

@@ -9,19 +9,20 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from billing_app.api.deps import ClientIp, require_token
+from billing_app.api.inputs import RequestBody
 from billing_app.services import accounts
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-class SignupIn(BaseModel):
+class SignupIn(RequestBody):
     email: str = Field(max_length=254)
     password: str = Field(max_length=1024)
     name: str = Field(max_length=120)
     org_name: str = Field(max_length=120)
 
 
-class LoginIn(BaseModel):
+class LoginIn(RequestBody):
     email: str = Field(max_length=254)
     password: str = Field(max_length=1024)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictInt
 
 from billing_app.api.deps import CurrentPrincipal
+from billing_app.api.inputs import RequestBody
 from billing_app.ist import iso_ist
 from billing_app.models import ApiKey, RoutingMode, RoutingProfile
 from billing_app.services import api_keys, pricing
@@ -16,7 +17,7 @@ from billing_app.services import api_keys, pricing
 router = APIRouter(prefix="/me", tags=["keys"])
 
 
-class KeyIn(BaseModel):
+class KeyIn(RequestBody):
     name: str = Field(max_length=80)
     # Per IST calendar month; null or absent: no budget; 0: nothing may be spent.
     monthly_budget_micros: Annotated[StrictInt, Field(ge=0)] | None = None
@@ -81,7 +82,7 @@ def revoke_key(key_id: int, principal: CurrentPrincipal) -> Response:
     return Response(status_code=204)
 
 
-class RoutingIn(BaseModel):
+class RoutingIn(RequestBody):
     mode: Literal["auto", "tier"] = RoutingMode.AUTO.value
 
 

@@ -22,6 +22,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from billing_app.api.deps import bearer_token, bearer_token_of
+from billing_app.api.inputs import RequestBody
 from billing_app.config import get_settings
 from billing_app.errors import InvalidApiKey, InvalidRequest
 from billing_app.ist import iso_ist
@@ -47,7 +48,7 @@ async def api_key(request: Request) -> str:
 ApiKey = Annotated[str, Depends(api_key)]
 
 
-class AuthorizeIn(BaseModel):
+class AuthorizeIn(RequestBody):
     request_id: RequestId
     model: ModelName
     max_tokens: TokenCount | None = None
@@ -63,7 +64,7 @@ class AuthorizeOut(BaseModel):
     currency: str
 
 
-class UsageIn(BaseModel):
+class UsageIn(RequestBody):
     request_id: RequestId
     model: ModelName
     prompt_tokens: TokenCount
@@ -129,8 +130,9 @@ class _FastLane:
                 break
         try:
             body = self.model.model_validate_json(b"".join(chunks))
-        except ValidationError as exc:  # the same 422 envelope as FastAPI's own validation
-            raise RequestValidationError(exc.errors(include_url=False)) from exc
+        except ValidationError as exc:  # the same 422 envelope as FastAPI's own validation, field named
+            errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+            raise RequestValidationError(errors) from exc
         result = await self.endpoint(body=body, key=_require_key(bearer_token_of(scope)))
         payload = result.model_dump_json().encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(payload))]

@@ -8,13 +8,14 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from billing_app.api.deps import CurrentPrincipal
+from billing_app.api.inputs import PathText, RequestBody
 from billing_app.errors import SignatureInvalid
 from billing_app.services import settlement, topups
 
 router = APIRouter(prefix="/me/billing/orders", tags=["top-ups"])
 
 
-class OrderIn(BaseModel):
+class OrderIn(RequestBody):
     amount: int | str = Field(description="whole units of the credit currency, e.g. 500")
     promo_code: str | None = Field(default=None, max_length=40)
 
@@ -29,7 +30,7 @@ class OrderOut(BaseModel):
     checkout: dict[str, Any]
 
 
-class VerifyIn(BaseModel):
+class VerifyIn(RequestBody):
     razorpay_payment_id: str = Field(max_length=40)
     razorpay_order_id: str = Field(max_length=40)
     razorpay_signature: str = Field(max_length=128)
@@ -58,7 +59,7 @@ def create_order(body: OrderIn, principal: CurrentPrincipal) -> OrderOut:
 
 
 @router.post("/{order_id}/verify")
-def verify(order_id: str, body: VerifyIn, principal: CurrentPrincipal) -> VerifyOut:
+def verify(order_id: PathText, body: VerifyIn, principal: CurrentPrincipal) -> VerifyOut:
     if body.razorpay_order_id != order_id:
         raise SignatureInvalid("razorpay_order_id does not match the order in the path.")
     result = settlement.verify_checkout(

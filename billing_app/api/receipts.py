@@ -6,13 +6,14 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from billing_app.api.deps import CurrentPrincipal
+from billing_app.api.inputs import PathText, RequestBody
 from billing_app.ist import iso_ist
 from billing_app.services import promos, receipts
 
 router = APIRouter(prefix="/me/billing", tags=["promo codes and receipts"])
 
 
-class PromoCheckIn(BaseModel):
+class PromoCheckIn(RequestBody):
     code: str = Field(max_length=100)
     amount: int | str
 
@@ -49,7 +50,7 @@ def check_promo(body: PromoCheckIn, principal: CurrentPrincipal) -> PromoCheckOu
 
 
 @router.get("/receipts/{payment_id}")
-def get_receipt(payment_id: str, principal: CurrentPrincipal) -> ReceiptOut:
+def get_receipt(payment_id: PathText, principal: CurrentPrincipal) -> ReceiptOut:
     receipt = receipts.get_receipt(org_id=principal.org_id, payment_id=payment_id)
     fields = {name: getattr(receipt, name) for name in ReceiptOut.model_fields if hasattr(receipt, name)}
     return ReceiptOut(**fields | {"paid_at": iso_ist(receipt.paid_at)})

@@ -146,6 +146,18 @@ def test_422_invalid_request(client, account, body):
     assert ledger.get_balance(org_id=account["org_id"]) == SIGNUP
 
 
+def test_422_names_the_offending_field_as_fastapi_routes_do(client, account):
+    """authorize and usage are served by plain ASGI routes (api/metering.py); their schema
+    errors name the field like every FastAPI route's, so a client can point at it."""
+    key = auth(account["key"])
+    usage = client.post("/v1/billing/usage", json=usage_body(prompt_tokens=-1), headers=key)
+    assert assert_error(usage, 422, "invalid_request")["field"] == "prompt_tokens"
+    held = client.post(
+        "/v1/billing/authorize", json={"request_id": "r", "model": "sandbox-echo", "max_tokens": "x"}, headers=key
+    )
+    assert assert_error(held, 422, "invalid_request")["field"] == "max_tokens"
+
+
 def test_422_for_malformed_json(client, account):
     response = client.post(
         "/v1/billing/authorize",

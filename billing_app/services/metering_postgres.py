@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from billing_app.errors import BudgetExceeded, InsufficientCredits
 from billing_app.models.types import utcnow
+from billing_app.services.metering_arrays import Int8Array, MomentArray, typed
 from billing_app.services.metering_calls import (
     Authorization,
     AuthorizeCall,
@@ -73,13 +74,14 @@ class _Batch:
             self.asked[index] = _Asked(index, key, params)
 
     def arrays(self, columns: dict[str, str], **renamed: str) -> dict[str, list[Any]]:
-        """One list per column of the statement's `call` rows (`n` is the call's index)."""
+        """One array per column of the statement's `call` rows (`n` is the call's index),
+        typed by the column's kind (metering_arrays.py)."""
         arrays = {
-            column: [ask.params[renamed.get(column, column)] for ask in self.asked.values()]
-            for column in columns
+            column: typed(kind, [ask.params[renamed.get(column, column)] for ask in self.asked.values()])
+            for column, kind in columns.items()
             if column != "n"
         }
-        return {"n": list(self.asked), **arrays}
+        return {"n": Int8Array(self.asked), **arrays}
 
 
 def authorize_pg(db: Connections, calls: Sequence[AuthorizeCall]) -> list[Authorization | Exception]:
@@ -102,7 +104,7 @@ def authorize_pg(db: Connections, calls: Sequence[AuthorizeCall]) -> list[Author
             first_now.setdefault(ask.key.org_id, ask.params["now"])
         orgs = sorted(first_now)
         rows = tx.atomically(
-            ("lock_holds", {"org_id": orgs, "created_at": [first_now[org] for org in orgs]}),
+            ("lock_holds", {"org_id": Int8Array(orgs), "created_at": MomentArray(first_now[org] for org in orgs)}),
             ("place_holds", batch.arrays(HOLD_COLUMNS, created_at="now")),
         )
     return _authorizations(db, batch, rows)

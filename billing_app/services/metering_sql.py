@@ -26,6 +26,7 @@ from billing_app.config import get_settings
 # db.write_session takes the same lock: every SQLite writer, of this process or another,
 # queues on it, and it hands over at once (SQLite's busy handler sleeps).
 from billing_app.db import SQLITE_WRITER_LOCK, write_engine
+from billing_app.services import metering_arrays
 from billing_app.services.metering_statements import SQL
 
 T = TypeVar("T")
@@ -77,6 +78,7 @@ class Connections:
             # five runs (2 ms for the usage batch). Every int is a bigint here: one prepared
             # statement per query.
             conn.adapters.register_dumper(int, Int8Dumper)
+            metering_arrays.register(conn.adapters)  # the batches' typed arrays
         elif get_settings().background_jobs:
             conn.execute("PRAGMA wal_autocheckpoint=0")
         with self._lock:

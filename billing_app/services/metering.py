@@ -62,7 +62,7 @@ def _check_request(request_id: str, model: str) -> None:
     # PostgreSQL text cannot hold NUL (the statement would fail: a 500); refused on SQLite too.
     for field, value in (("request_id", request_id), ("model", model)):
         if "\x00" in value:
-            raise InvalidRequest(f"{field} cannot contain a NUL character.", field=field)
+            raise InvalidRequest(f"{field} must not contain a NUL character.", field=field)
 
 
 def _check_tokens(**counts: int | None) -> None:

@@ -453,7 +453,7 @@ def _numbered(sql: str, literals: dict[str, Any]) -> Statement:
 SQL: dict[str, dict[str, Statement]] = {
     "sqlite": {name: Statement(*_text(statement, "sqlite")) for name, statement in {**_COMMON, **_SQLITE}.items()},
     "postgresql": {
-        name: _numbered(*text)
-        for name, text in {**{name: _text(statement) for name, statement in _COMMON.items()}, **_PG_BATCHES}.items()
+        **{name: _numbered(*_text(statement)) for name, statement in _COMMON.items()},
+        **{name: _numbered(*text) for name, text in _PG_BATCHES.items()},
     },
 }

@@ -4,12 +4,17 @@
                              [--postgres-url URL | --no-postgres]
 
 For SQLite (a fresh file) and PostgreSQL (a fresh `bench_metering` database, when the
-server answers): migrates, starts the API (`create_api()` plus one no-op POST route, with
-the hold-expiry and WAL-checkpoint jobs as in the app) under granian — the server
+server answers): migrates, starts the API (`create_api()` plus the bench's own POST routes,
+with the hold-expiry and WAL-checkpoint jobs as in the app) under granian — the server
 `reflex run --env prod` uses — on a loopback port in a subprocess, and drives it with
 `--clients` concurrent keep-alive connections for `--seconds` per phase:
 
-  no-op · authorize alone · usage alone · authorize+usage pairs
+  no-op · authorize alone · usage alone · authorize+usage pairs · FastAPI no-op ·
+  ref: read the body · ref: one-row UPDATE
+
+The two references bound what any hot-path route can reach here: one only reads its
+request body; the other reads it and makes one batched one-row UPDATE (no money moves)
+through the hot path's batching and connections.
 
 It prints requests/s, p50 and p99 and each phase's ratio to the no-op route, then checks
 balance == start − Σ costs the server returned, the ledger audit, the rollups and the
@@ -62,6 +67,7 @@ def server_app() -> Any:
 
     from billing_app.api.app import create_api
     from billing_app.jobs.holds import hold_expiry_loop, wal_checkpoint_loop
+    from billing_app.services.metering_sql import run_batched
     from billing_app.services.pricing import load_catalog
 
     api: FastAPI = create_api(mount_sandbox=False)
@@ -69,15 +75,29 @@ def server_app() -> Any:
     async def noop(_: Request) -> Response:
         return Response(b'{"ok":true}', media_type="application/json")
 
+    async def read_body(request: Request) -> Response:
+        await request.body()
+        return Response(b'{"ok":true}', media_type="application/json")
+
+    async def one_row_update(request: Request) -> Response:
+        await run_batched(touch_orgs, int(json.loads(await request.body())["org_id"]))
+        return Response(b'{"ok":true}', media_type="application/json")
+
     # The baseline: the cheapest POST route there is (plain Starlette, like the hot path's
-    # fast lanes), matched first. For context, a FastAPI route doing nothing, also first.
-    api.router.routes.insert(0, Route("/bench/noop", noop, methods=["POST"]))
+    # fast lanes), matched first. For context, a FastAPI route doing nothing, also first, and
+    # two references (plain Starlette too): reading the request body and nothing else, and
+    # reading it and making one batched one-row UPDATE the way the hot path batches its calls.
+    api.router.routes[0:0] = [
+        Route("/bench/noop", noop, methods=["POST"]),
+        Route("/bench/read-body", read_body, methods=["POST"]),
+        Route("/bench/one-row-update", one_row_update, methods=["POST"]),
+    ]
 
     @api.post("/bench/noop-fastapi", include_in_schema=False)
     async def noop_fastapi() -> Response:
         return Response(b'{"ok":true}', media_type="application/json")
 
-    api.router.routes.insert(1, api.router.routes.pop())
+    api.router.routes.insert(3, api.router.routes.pop())
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:
@@ -89,6 +109,24 @@ def server_app() -> Any:
 
     api.router.lifespan_context = lifespan
     return api
+
+
+def touch_orgs(org_ids: list[int]) -> list[int | Exception]:
+    """The one-row-update reference: one UPDATE of the batch's org rows, setting each balance
+    to itself (a new row version, its WAL and the commit; no money moves), on the metering
+    connections (one transaction on SQLite, one autocommitted statement on PostgreSQL)."""
+    from billing_app.services.metering_sql import connections
+
+    db = connections()
+    orgs = sorted(set(org_ids))
+    if db.is_sqlite:
+        with db.transaction() as tx:
+            marks = ", ".join("?" * len(orgs))
+            tx.cursor.execute(f"UPDATE org SET balance_micros = balance_micros WHERE id IN ({marks})", orgs)
+    else:
+        with db.autocommit() as tx:
+            tx.cursor.execute("UPDATE org SET balance_micros = balance_micros WHERE id = ANY($1)", [orgs])
+    return list(org_ids)
 
 
 def serve(port: int, workers: int) -> None:
@@ -220,13 +258,20 @@ async def run_phase(name: str, port: int, clients: int, seconds: float, op: Oper
     return Phase(name, len(latencies) * per_op, elapsed, latencies, costs)
 
 
-def operations(key: str, run: str) -> dict[str, Operation]:
+def operations(key: str, run: str, org_id: int) -> dict[str, Operation]:
     auth = key.encode()
+    org_body = b'{"org_id":%d}' % org_id
 
     async def noop(conn: Connection, i: int, path: str = "/bench/noop") -> int:
-        status, _ = await conn.post(path, b"{}", auth)
+        status, _ = await conn.post(path, org_body, auth)
         assert status == 200, status
         return 0
+
+    async def read_body(conn: Connection, i: int) -> int:
+        return await noop(conn, i, "/bench/read-body")
+
+    async def one_row_update(conn: Connection, i: int) -> int:
+        return await noop(conn, i, "/bench/one-row-update")
 
     async def noop_fastapi(conn: Connection, i: int) -> int:
         return await noop(conn, i, "/bench/noop-fastapi")
@@ -261,7 +306,15 @@ def operations(key: str, run: str) -> dict[str, Operation]:
         await authorize(conn, i, "p")
         return await usage(conn, i, "p")
 
-    return {"noop": noop, "noop_fastapi": noop_fastapi, "authorize": authorize, "usage": usage, "pair": pair}
+    return {
+        "noop": noop,
+        "noop_fastapi": noop_fastapi,
+        "read_body": read_body,
+        "one_row_update": one_row_update,
+        "authorize": authorize,
+        "usage": usage,
+        "pair": pair,
+    }
 
 
 # ------------------------------------------------------------------ setup and checks (in-process)
@@ -457,7 +510,7 @@ def bench_database(label: str, url: str, args: argparse.Namespace) -> bool:
     ok = True
     with running_server(url, args.workers) as (base, port):
         org_id, _, key = make_account(base, "bench")
-        ops = operations(key, run=str(time.time_ns()))
+        ops = operations(key, run=str(time.time_ns()), org_id=org_id)
         asyncio.run(run_phase("warm-up", port, args.clients, 1.0, ops["pair"], per_op=2))
         from billing_app.services import ledger
 
@@ -468,8 +521,10 @@ def bench_database(label: str, url: str, args: argparse.Namespace) -> bool:
             asyncio.run(run_phase("usage", port, args.clients, args.seconds, ops["usage"])),
             asyncio.run(run_phase("authorize+usage pair", port, args.clients, args.seconds, ops["pair"], per_op=2)),
             asyncio.run(run_phase("no-op POST (FastAPI)", port, args.clients, args.seconds, ops["noop_fastapi"])),
+            asyncio.run(run_phase("ref: read the body", port, args.clients, args.seconds, ops["read_body"])),
+            asyncio.run(run_phase("ref: one-row UPDATE", port, args.clients, args.seconds, ops["one_row_update"])),
         ]
-        noop, fastapi_noop = phases[0].rate, phases[-1].rate
+        noop, fastapi_noop = phases[0].rate, phases[4].rate
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(
             f"{args.clients} clients, {args.seconds:g} s a phase, loopback, "

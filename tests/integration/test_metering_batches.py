@@ -1,7 +1,7 @@
-"""Batched metering calls (SQLite: the calls that reach the event loop in the same turn
-share one transaction). A batch answers each call exactly as making the calls one by one
-would, leaves the same books, and one call that fails in the database cannot fail the
-others or leave anything half-written."""
+"""Batched metering calls (SQLite: the calls that reach the event loop within
+SQLITE_BATCH_WINDOW_SECONDS of the first share one transaction). A batch answers each call
+exactly as making the calls one by one would, leaves the same books, and one call that fails
+in the database cannot fail the others or leave anything half-written."""
 
 from __future__ import annotations
 
@@ -197,6 +197,32 @@ def test_concurrent_pairs_through_the_event_loop_batch_and_keep_the_books(any_db
     assert books(org_id)["holds"] == [(0, 0)]
     assert ledger.audit() == []
     assert metering.hold_mismatches() == []
+
+
+def test_sqlite_calls_arriving_a_few_loop_turns_apart_share_one_transaction(sqlite_db):
+    """Requests reach the loop from the server's own threads, a turn or more apart: calls
+    that arrive within the batch window go as one batch, each still answered as its own."""
+    pricing.load_catalog()
+    org_id, keys = funded_org()
+    sizes: list[int] = []
+
+    def record(batch: list[UsageCall]) -> list[Any]:
+        sizes.append(len(batch))
+        return metering.record_usages(batch)
+
+    async def arriving(i: int) -> int:
+        for _ in range(i):  # call i comes i loop turns after the first
+            await asyncio.sleep(0)
+        return (await run_batched(record, UsageCall(keys[0], f"w{i}", MODEL, 0, 1000))).cost_micros
+
+    async def scenario() -> list[int]:
+        return list(await asyncio.gather(*(arriving(i) for i in range(4))))
+
+    costs = run_on_fresh_loop(scenario)
+    assert sizes == [4]
+    assert costs == [56_100] * 4  # 1,000 output tokens at ₹51.00 per million, +10 % (auto)
+    assert ledger.get_balance(org_id=org_id) == START - sum(costs)
+    assert ledger.audit() == []
 
 
 def test_a_key_s_month_spend_follows_the_calls_across_a_month_boundary_and_back(any_db):

@@ -9,8 +9,11 @@ with the hold-expiry and WAL-checkpoint jobs as in the app) under granian — th
 `reflex run --env prod` uses — on a loopback port in a subprocess, and drives it with
 `--clients` concurrent keep-alive connections for `--seconds` per phase:
 
-  no-op · authorize alone · usage alone · authorize+usage pairs · FastAPI no-op ·
+  authorize alone · usage alone · authorize+usage pairs · FastAPI no-op ·
   ref: read the body · ref: one-row UPDATE
+
+with the no-op route run before the first and after each, since the machine's speed drifts:
+each phase's ratio is to the no-op runs on either side of it.
 
 The two references bound what any hot-path route can reach here: one only reads its
 request body; the other reads it and makes one batched one-row UPDATE (no money moves)
@@ -256,6 +259,28 @@ async def run_phase(name: str, port: int, clients: int, seconds: float, op: Oper
     for conn in connections:
         conn.close()
     return Phase(name, len(latencies) * per_op, elapsed, latencies, costs)
+
+
+# The phases measured against the no-op: (name, operation, HTTP requests per operation).
+MEASURED = [
+    ("authorize", "authorize", 1),
+    ("usage", "usage", 1),
+    ("authorize+usage pair", "pair", 2),
+    ("no-op POST (FastAPI)", "noop_fastapi", 1),
+    ("ref: read the body", "read_body", 1),
+    ("ref: one-row UPDATE", "one_row_update", 1),
+]
+
+
+def _together(phases: list[Phase]) -> Phase:
+    """Runs of one phase as one: their requests over their seconds, all their latencies."""
+    return Phase(
+        phases[0].name,
+        sum(phase.requests for phase in phases),
+        sum(phase.seconds for phase in phases),
+        [latency for phase in phases for latency in phase.latencies],
+        sum(phase.costs for phase in phases),
+    )
 
 
 def operations(key: str, run: str, org_id: int) -> dict[str, Operation]:
@@ -515,32 +540,39 @@ def bench_database(label: str, url: str, args: argparse.Namespace) -> bool:
         from billing_app.services import ledger
 
         warm_costs = START_BALANCE - ledger.get_balance(org_id=org_id)
-        phases = [
-            asyncio.run(run_phase("no-op POST (Starlette)", port, args.clients, args.seconds, ops["noop"])),
-            asyncio.run(run_phase("authorize", port, args.clients, args.seconds, ops["authorize"])),
-            asyncio.run(run_phase("usage", port, args.clients, args.seconds, ops["usage"])),
-            asyncio.run(run_phase("authorize+usage pair", port, args.clients, args.seconds, ops["pair"], per_op=2)),
-            asyncio.run(run_phase("no-op POST (FastAPI)", port, args.clients, args.seconds, ops["noop_fastapi"])),
-            asyncio.run(run_phase("ref: read the body", port, args.clients, args.seconds, ops["read_body"])),
-            asyncio.run(run_phase("ref: one-row UPDATE", port, args.clients, args.seconds, ops["one_row_update"])),
-        ]
-        noop, fastapi_noop = phases[0].rate, phases[4].rate
+
+        def measure(name: str, op: str, per_op: int = 1) -> Phase:
+            return asyncio.run(run_phase(name, port, args.clients, args.seconds, ops[op], per_op))
+
+        # The no-op runs before the first phase and after each one: this machine's speed drifts
+        # within minutes, so each phase is compared with the no-op on either side of it.
+        noops = [measure("no-op POST (Starlette)", "noop")]
+        phases = []
+        for name, op, per_op in MEASURED:
+            phases.append(measure(name, op, per_op))
+            noops.append(measure("no-op POST (Starlette)", "noop"))
+        fastapi_noop = next(phase.rate for phase in phases if phase.name == "no-op POST (FastAPI)")
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(
             f"{args.clients} clients, {args.seconds:g} s a phase, loopback, "
             f"granian ({args.workers} worker(s)); load average {load}"
         )
         print(f"{'phase':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs no-op':>10}{'vs FastAPI no-op':>18}")
-        for phase in phases:
+        for index, phase in enumerate([_together(noops), *phases]):
+            noop = _together(noops) if index == 0 else _together(noops[index - 1 : index + 1])
             print(
                 f"{phase.name:<26}{phase.rate:>9,.0f}{phase.pct(0.5):>9.2f}{phase.pct(0.99):>9.2f}"
-                f"{phase.rate / noop:>10.0%}{phase.rate / fastapi_noop:>18.0%}"
+                f"{phase.rate / noop.rate:>10.0%}{phase.rate / fastapi_noop:>18.0%}"
             )
-        print("(a pair's latency covers both requests; its req/s counts both)")
+        rates = sorted(noop.rate for noop in noops)
+        print(
+            f"(the no-op ran {len(noops)} times, {rates[0]:,.0f} to {rates[-1]:,.0f} req/s; each phase is compared "
+            "with the two runs beside it. A pair's latency covers both requests; its req/s counts both)"
+        )
         costs = warm_costs + sum(p.costs for p in phases)
         problems = check_books(org_id, costs)
         print(
-            f"books after {sum(p.requests for p in phases):,} requests: "
+            f"books after {sum(p.requests for p in phases + noops):,} requests: "
             + ("OK" if not problems else "; ".join(problems))
         )
         ok = not problems

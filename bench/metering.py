@@ -124,7 +124,7 @@ def touch_orgs(org_ids: list[int]) -> list[int | Exception]:
     orgs = sorted(set(org_ids))
     if db.is_sqlite:
         with db.transaction() as tx:
-            marks = ", ".join("?" * len(orgs))
+            marks = ", ".join(["?"] * len(orgs))
             tx.cursor.execute(f"UPDATE org SET balance_micros = balance_micros WHERE id IN ({marks})", orgs)
     else:
         with db.autocommit() as tx:

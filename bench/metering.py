@@ -558,8 +558,9 @@ def bench_database(label: str, url: str, args: argparse.Namespace) -> bool:
             f"granian ({args.workers} worker(s)); load average {load}"
         )
         print(f"{'phase':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs no-op':>10}{'vs FastAPI no-op':>18}")
-        for index, phase in enumerate([_together(noops), *phases]):
-            noop = _together(noops) if index == 0 else _together(noops[index - 1 : index + 1])
+        every_noop = _together(noops)
+        beside = [(every_noop, every_noop)] + [(phase, _together(noops[i : i + 2])) for i, phase in enumerate(phases)]
+        for phase, noop in beside:
             print(
                 f"{phase.name:<26}{phase.rate:>9,.0f}{phase.pct(0.5):>9.2f}{phase.pct(0.99):>9.2f}"
                 f"{phase.rate / noop.rate:>10.0%}{phase.rate / fastapi_noop:>18.0%}"

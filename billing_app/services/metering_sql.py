@@ -250,12 +250,12 @@ class _Batcher(Generic[C, T]):
 
     SQLite: the calls that arrive within SQLITE_BATCH_WINDOW_SECONDS of the first, run right
     here on the loop when no other thread of this process is writing, else on the metering
-    thread. A batch takes well
-    under a millisecond of CPU, and sqlite3 lets go of the GIL around every statement: handed
-    to a thread, the GIL ping-pong between it and the event loop cost more than the work
-    (measured: half the throughput, twice the CPU per request). Holding the writer lock means
-    no other writer of this process is inside SQLite, so the loop never waits on one; another
-    *process* holding it (the CLI, a second worker) sends the batch to the thread instead.
+    thread. A batch takes well under a millisecond of CPU, and sqlite3 lets go of the GIL
+    around every statement: handed to a thread, the GIL ping-pong between it and the event
+    loop cost more than the work (measured: half the throughput, twice the CPU per request).
+    Holding the writer lock means no other writer of this process is inside SQLite, so the
+    loop never waits on one; another *process* holding it (the CLI, a second worker) sends
+    the batch to the thread instead.
 
     PostgreSQL: on a metering thread, PG_BATCHES_IN_FLIGHT batches of a kind at a time; the
     calls that arrive meanwhile wait and go together as the next batch, so the busier the app,

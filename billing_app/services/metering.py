@@ -26,7 +26,7 @@ from typing import TypeVar
 from billing_app.errors import BillingAppError, InvalidRequest
 from billing_app.models import RoutingMode
 from billing_app.models.types import utcnow
-from billing_app.services.metering_calls import Authorization, AuthorizeCall, Debit, UsageCall
+from billing_app.services.metering_calls import Authorization, AuthorizeCall, Debit, UsageCall, stamped
 from billing_app.services.metering_postgres import authorize_pg, record_pg
 from billing_app.services.metering_sql import Connections, Tx, connections
 from billing_app.services.metering_sqlite import authorize_in, record_in
@@ -95,7 +95,7 @@ def authorize_many(calls: Sequence[AuthorizeCall]) -> list[Authorization | Excep
     alone would have raised; the same as making the calls one by one. On SQLite they share
     one transaction: one sweep and one balance read per org, one hold-total update per org;
     on PostgreSQL, one pipelined transaction of two statements."""
-    return _answer_all(calls, _check_authorize, authorize_in, authorize_pg)
+    return _answer_all(stamped(calls, utcnow()), _check_authorize, authorize_in, authorize_pg)
 
 
 def _check_authorize(call: AuthorizeCall) -> None:
@@ -114,7 +114,8 @@ def _answer_all(
 ) -> list[T | Exception]:
     """Each call's answer or error, in order. The valid calls together: on SQLite in one
     transaction, on PostgreSQL in one atomic step. If the database fails them, each call again
-    on its own, so one call's data (or a deadlock) cannot fail the others."""
+    on its own, so one call's data (or a deadlock) cannot fail the others. The calls come
+    stamped with their moment (`metering_calls.stamped`): the paths read no clock of their own."""
     answers: dict[int, T | Exception] = {}
     valid: list[tuple[int, Call]] = []
     for index, call in enumerate(calls):
@@ -180,7 +181,7 @@ def record_usages(calls: Sequence[UsageCall]) -> list[Debit | Exception]:
     error it alone would have raised. The same as making the calls one by one; on SQLite
     they share one transaction, one debit per org, one rollup row update per (day, key,
     model) and one month-spend update per key; on PostgreSQL, one statement."""
-    return _answer_all(calls, _check_usage, record_in, record_pg)
+    return _answer_all(stamped(calls, utcnow()), _check_usage, record_in, record_pg)
 
 
 def _only(answers: list[T | Exception]) -> T:

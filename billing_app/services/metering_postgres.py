@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from billing_app.errors import BudgetExceeded, InsufficientCredits
-from billing_app.models.types import utcnow
 from billing_app.services.metering_arrays import Int8Array, MomentArray, typed
 from billing_app.services.metering_calls import (
     Authorization,
@@ -28,6 +27,7 @@ from billing_app.services.metering_calls import (
     check_budget,
     hold_params,
     key_for,
+    moment,
     usage_params,
 )
 from billing_app.services.metering_sql import Connections, Tx
@@ -90,7 +90,7 @@ def authorize_pg(db: Connections, calls: Sequence[AuthorizeCall]) -> list[Author
     batch = _Batch(len(calls))
     with db.autocommit() as tx:
         for index, call, key in batch.keyed(tx, calls):
-            now = call.now or utcnow()
+            now = moment(call)
             try:
                 check_budget(key, now)
             except BudgetExceeded as error:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from billing_app.errors import BillingAppError, BudgetExceeded, InsufficientCredits
-from billing_app.models.types import utcnow
 from billing_app.services.alerts import queue_alert_sqlite
 from billing_app.services.metering_calls import (
     Authorization,
@@ -22,6 +21,7 @@ from billing_app.services.metering_calls import (
     expiry,
     hold_params,
     key_for,
+    moment,
     outcome,
     usage_params,
 )
@@ -41,7 +41,7 @@ def authorize_in(tx: Tx, db: Connections, calls: Sequence[AuthorizeCall]) -> lis
         if isinstance(key, Exception):
             answers.append(key)
             continue
-        now = call.now or utcnow()
+        now = moment(call)
         try:
             check_budget(key, now)
         except BudgetExceeded as error:

@@ -3,10 +3,11 @@ land on different days; a key's budget window turns over at 00:00 IST on the 1st
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from billing_app.config import get_settings
 from billing_app.errors import BudgetExceeded
 from billing_app.ist import ist_day
 from billing_app.services import api_keys, metering, pricing, usage
@@ -82,16 +83,27 @@ def test_today_is_the_ist_day(org_key):
     assert (at_midnight.last_30_days.start, at_midnight.last_30_days.end) == (date(2026, 11, 2), date(2026, 12, 1))
 
 
+# Years away from any day the suite runs on: a path that read the real clock instead of the
+# services' one would put its rows on today, not on this day.
+FROZEN_2359_IST = utc(2031, 3, 14, 18, 29, 59)
+
+
 def test_module_clock_can_be_frozen(org_key, monkeypatch):
-    """Entry points that pass no `now` read the services' module clock."""
+    """Entry points that pass no `now` read the services' module clock: the hold, the usage
+    row, the rollup day and the key's month all take the frozen moment."""
     org_id, created = org_key
-    monkeypatch.setattr(metering, "utcnow", lambda: NOV_30_2359_IST)
-    monkeypatch.setattr(usage, "utcnow", lambda: NOV_30_2359_IST)
+    monkeypatch.setattr(metering, "utcnow", lambda: FROZEN_2359_IST)
+    monkeypatch.setattr(usage, "utcnow", lambda: FROZEN_2359_IST)
+    hold = metering.authorize(api_key=created.secret, request_id="frozen", model=MODEL, max_tokens=1)
+    assert hold.expires_at == FROZEN_2359_IST + timedelta(seconds=get_settings().hold_ttl_seconds)
     metering.record_usage(
         api_key=created.secret, request_id="frozen", model=MODEL, prompt_tokens=1, completion_tokens=1
     )
-    assert usage.today() == date(2026, 11, 30)
-    assert usage.daily(org_id=org_id, start=date(2026, 11, 30), end=date(2026, 11, 30))[0].totals.requests == 1
+    frozen_day = date(2031, 3, 14)
+    assert usage.today() == frozen_day
+    assert usage.daily(org_id=org_id, start=frozen_day, end=frozen_day)[0].totals.requests == 1
+    [key] = api_keys.list_keys(org_id=org_id)
+    assert api_keys.month_spend(key, now=FROZEN_2359_IST) > 0
 
 
 def test_a_usage_day_sorts_at_its_ist_end_in_the_ledger(org_key):

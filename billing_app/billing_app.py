@@ -12,7 +12,7 @@ from billing_app.jobs.outbox import outbox_loop
 from billing_app.jobs.reconciler import reconciler_loop
 from billing_app.pages.billing import BillingState, billing_page
 from billing_app.pages.billing_address import AddressState, AddressSummaryState, billing_address_page
-from billing_app.pages.dashboard import dashboard_page
+from billing_app.pages.dashboard import DashboardState, dashboard_page
 from billing_app.pages.keys import KeysState, keys_page
 from billing_app.pages.login import login_page
 from billing_app.pages.models import ModelsState, models_page
@@ -36,7 +36,9 @@ app.add_page(login_page, route=routes.LOGIN, title="Sign in · billing_app", on_
 app.add_page(
     signup_page, route=routes.SIGNUP, title="Sign up · billing_app", on_load=SessionState.redirect_if_signed_in
 )
-app.add_page(dashboard_page, route=routes.DASHBOARD, title="Dashboard · billing_app", on_load=_signed_in)
+app.add_page(
+    dashboard_page, route=routes.DASHBOARD, title="Dashboard · billing_app", on_load=[_signed_in, DashboardState.load]
+)
 app.add_page(
     billing_page,
     route=routes.BILLING,

@@ -142,3 +142,17 @@ def page_frame(active: str, title: str, *children: rx.Component) -> rx.Component
 
 def card(*children: rx.Component, **props: object) -> rx.Component:
     return rx.card(*children, size="3", width="100%", **props)
+
+
+def stat_card(
+    label: str, value: rx.Var | str, detail: rx.Component | rx.Var | str = "", test_id: str = ""
+) -> rx.Component:
+    """A figure in a card: its label above, a line of detail below."""
+    return card(
+        rx.vstack(
+            rx.text(label, size="2", color=rx.color("gray", 11)),
+            rx.text(value, size="6", weight="bold", data_testid=test_id or None),
+            rx.text(detail, size="1", color=rx.color("gray", 11)),
+            spacing="1",
+        ),
+    )

@@ -1,12 +1,44 @@
-"""The landing page once signed in: balance and where to go next."""
+"""The landing page once signed in: the balance, what was spent today and over the last 30
+days (from the usage rollups), and where to go next."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from billing_app import routes
-from billing_app.components.layout import card, page_frame
+from billing_app.components.layout import card, page_frame, stat_card
+from billing_app.errors import BillingAppError
+from billing_app.money import format_money
 from billing_app.pages.billing import balance_card
+from billing_app.pages.usage import count
+from billing_app.services import usage
+from billing_app.state.session import call_service, current_principal
+
+
+def requests_text(n: int) -> str:
+    return f"{count(n)} request" if n == 1 else f"{count(n)} requests"
+
+
+class DashboardState(rx.State):
+    today_spend: str = "—"  # until loaded, or if the figures cannot be read
+    today_requests: str = ""
+    last_30_spend: str = "—"
+    last_30_requests: str = ""
+
+    @rx.event
+    async def load(self) -> None:
+        principal = await current_principal(self)
+        if principal is None:
+            return
+        try:
+            summary = await call_service(usage.summary, org_id=principal.org_id)
+        except BillingAppError:
+            return  # the figures stay "—"; the balance and the tiles still work
+        today, last_30 = summary.today.totals, summary.last_30_days.totals
+        self.today_spend = format_money(today.cost_micros, principal.currency)
+        self.today_requests = requests_text(today.requests)
+        self.last_30_spend = format_money(last_30.cost_micros, principal.currency)
+        self.last_30_requests = requests_text(last_30.requests)
 
 
 def _tile(icon: str, title: str, text: str, href: str) -> rx.Component:
@@ -31,7 +63,24 @@ def dashboard_page() -> rx.Component:
     return page_frame(
         routes.DASHBOARD,
         "Dashboard",
-        balance_card(),
+        rx.grid(
+            rx.box(balance_card(), grid_column=rx.breakpoints(initial="span 2", md="span 1")),
+            stat_card(
+                "Spent today (IST)",
+                DashboardState.today_spend,
+                DashboardState.today_requests,
+                "dashboard-today",
+            ),
+            stat_card(
+                "Last 30 days",
+                DashboardState.last_30_spend,
+                DashboardState.last_30_requests,
+                "dashboard-last-30",
+            ),
+            columns=rx.breakpoints(initial="2", md="3"),
+            spacing="4",
+            width="100%",
+        ),
         rx.grid(
             _tile("credit-card", "Billing", "Top up credits and see every transaction.", routes.BILLING),
             _tile("chart-column", "Usage", "Requests, tokens and spend per key and model.", routes.USAGE),

@@ -12,7 +12,7 @@ from babel.numbers import format_decimal
 
 from billing_app import routes
 from billing_app.components.empty_state import empty_state
-from billing_app.components.layout import card, page_frame
+from billing_app.components.layout import card, page_frame, stat_card
 from billing_app.errors import BillingAppError
 from billing_app.money import format_money, micros_to_decimal
 from billing_app.services import usage
@@ -132,17 +132,6 @@ class UsageState(rx.State):
         yield rx.download(data=text, filename=f"usage-{self.start}-to-{self.end}.csv")
 
 
-def _stat(label: str, value: rx.Var | str, detail: rx.Component | rx.Var | str = "", test_id: str = "") -> rx.Component:
-    return card(
-        rx.vstack(
-            rx.text(label, size="2", color=rx.color("gray", 11)),
-            rx.text(value, size="6", weight="bold", data_testid=test_id or None),
-            rx.text(detail, size="1", color=rx.color("gray", 11)),
-            spacing="1",
-        ),
-    )
-
-
 def _range_bar() -> rx.Component:
     return rx.flex(
         rx.segmented_control.root(
@@ -257,10 +246,10 @@ def _empty() -> rx.Component:
 def _content() -> rx.Component:
     return rx.vstack(
         rx.grid(
-            _stat("Spend", UsageState.spend, "selected range", "usage-spend"),
-            _stat("Requests", UsageState.requests, "selected range", "usage-requests"),
-            _stat("Tokens", UsageState.tokens, UsageState.tokens_split),
-            _stat("Today (IST)", UsageState.today_spend, rx.text(UsageState.today_requests, " requests")),
+            stat_card("Spend", UsageState.spend, "selected range", "usage-spend"),
+            stat_card("Requests", UsageState.requests, "selected range", "usage-requests"),
+            stat_card("Tokens", UsageState.tokens, UsageState.tokens_split),
+            stat_card("Today (IST)", UsageState.today_spend, rx.text(UsageState.today_requests, " requests")),
             columns=rx.breakpoints(initial="2", md="4"),
             spacing="4",
             width="100%",

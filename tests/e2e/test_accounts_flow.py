@@ -94,6 +94,9 @@ def test_dashboard_shows_balance_and_where_to_go(app: Page, app_server: str):
     sign_up(app, app_server, unique_email())
     goto(app, app_server, "/")
     expect(app.get_by_test_id("balance-card-amount")).to_have_text("₹100.00")
+    expect(app.get_by_test_id("dashboard-today")).to_have_text("₹0.00")  # nothing spent yet
+    expect(app.get_by_test_id("dashboard-last-30")).to_have_text("₹0.00")
+    expect(app.get_by_text("0 requests")).to_have_count(2)
     for tile in ("Billing", "Usage", "API keys", "Settings"):
         expect(app.get_by_role("link", name=tile).last).to_be_visible()
     screenshot(app, "dashboard")

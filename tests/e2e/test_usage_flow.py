@@ -91,6 +91,14 @@ def test_key_requests_usage_chart_and_balance(app: Page, app_server: str):
     expect(app.get_by_test_id("model-row").filter(has_text="sandbox-echo")).to_contain_text("₹12.75")
     screenshot(app, "models-desktop")
 
+    goto(app, app_server, "/")
+    spent = format_money(100_000_000 - balance, "INR")
+    expect(app.get_by_test_id("balance-card-amount")).to_have_text(expected)
+    expect(app.get_by_test_id("dashboard-today")).to_have_text(spent)
+    expect(app.get_by_test_id("dashboard-last-30")).to_have_text(spent)
+    expect(app.get_by_text("3 requests")).to_have_count(2)
+    screenshot(app, "dashboard-with-usage")
+
     app.set_viewport_size({"width": 390, "height": 844})
     goto(app, app_server, "/usage")
     expect(app.get_by_test_id("header-balance")).to_be_visible()
@@ -102,6 +110,9 @@ def test_key_requests_usage_chart_and_balance(app: Page, app_server: str):
     goto(app, app_server, "/models")
     expect(app.get_by_test_id("model-item").filter(has_text="sandbox-echo")).to_contain_text("₹51.00")
     screenshot(app, "models-narrow")
+    goto(app, app_server, "/")
+    expect(app.get_by_test_id("dashboard-today")).to_have_text(spent)
+    screenshot(app, "dashboard-narrow")
 
 
 def test_revoking_a_key_in_the_ui_refuses_its_requests(app: Page, app_server: str):

@@ -10,13 +10,9 @@ from billing_app.components.layout import card, page_frame, stat_card
 from billing_app.errors import BillingAppError
 from billing_app.money import format_money
 from billing_app.pages.billing import balance_card
-from billing_app.pages.usage import count
+from billing_app.pages.usage import requests_text
 from billing_app.services import usage
 from billing_app.state.session import call_service, current_principal
-
-
-def requests_text(n: int) -> str:
-    return f"{count(n)} request" if n == 1 else f"{count(n)} requests"
 
 
 class DashboardState(rx.State):

@@ -25,6 +25,10 @@ def count(n: int) -> str:
     return format_decimal(n, locale="en_IN")
 
 
+def requests_text(n: int) -> str:
+    return f"{count(n)} request" if n == 1 else f"{count(n)} requests"
+
+
 def totals_row(label: str, t: usage.Totals, currency: str, **extra: str) -> dict[str, str]:
     return {
         "label": label,
@@ -80,7 +84,7 @@ class UsageState(rx.State):
         self.tokens = count(window.totals.prompt_tokens + window.totals.completion_tokens)
         self.tokens_split = f"{count(window.totals.prompt_tokens)} in · {count(window.totals.completion_tokens)} out"
         self.today_spend = format_money(now.totals.cost_micros, currency)
-        self.today_requests = count(now.totals.requests)
+        self.today_requests = requests_text(now.totals.requests)
         self.has_usage = window.totals.requests > 0
         self.chart = [chart_point(d) for d in days]
         self.model_rows = [totals_row(m.model, m.totals, currency) for m in window.by_model]
@@ -249,7 +253,7 @@ def _content() -> rx.Component:
             stat_card("Spend", UsageState.spend, "selected range", "usage-spend"),
             stat_card("Requests", UsageState.requests, "selected range", "usage-requests"),
             stat_card("Tokens", UsageState.tokens, UsageState.tokens_split),
-            stat_card("Today (IST)", UsageState.today_spend, rx.text(UsageState.today_requests, " requests")),
+            stat_card("Today (IST)", UsageState.today_spend, UsageState.today_requests),
             columns=rx.breakpoints(initial="2", md="4"),
             spacing="4",
             width="100%",

@@ -67,6 +67,7 @@ def test_key_requests_usage_chart_and_balance(app: Page, app_server: str):
     goto(app, app_server, "/usage")
     expect(app.get_by_test_id("header-balance")).to_have_text(expected)
     expect(app.get_by_test_id("usage-requests")).to_have_text("3")
+    expect(app.get_by_text("3 requests")).to_be_visible()  # today's, beside today's spend
     expect(app.get_by_test_id("usage-chart").locator(".recharts-bar-rectangle").first).to_be_visible()
     models = app.get_by_test_id("usage-models-row")
     expect(models).to_have_count(3)

@@ -1,4 +1,4 @@
-"""API keys (GET, POST /me/keys · DELETE /me/keys/{id}) and the org's routing profile
+"""API keys (GET, POST /me/keys · PATCH, DELETE /me/keys/{id}) and the org's routing profile
 (GET, PUT, POST /me/routing-profile)."""
 
 from __future__ import annotations
@@ -21,6 +21,11 @@ class KeyIn(RequestBody):
     name: str = Field(max_length=80)
     # Per IST calendar month; null or absent: no budget; 0: nothing may be spent.
     monthly_budget_micros: Annotated[StrictInt, Field(ge=0)] | None = None
+
+
+class BudgetIn(RequestBody):
+    # Required: null removes the budget. Holds from the key's next request; the spend is kept.
+    monthly_budget_micros: Annotated[StrictInt, Field(ge=0)] | None
 
 
 class KeyOut(BaseModel):
@@ -74,6 +79,12 @@ def create_key(body: KeyIn, principal: CurrentPrincipal) -> CreatedKeyOut:
         user_id=principal.user_id,
     )
     return CreatedKeyOut(**key_out(created.key).model_dump(), key=created.secret)
+
+
+@router.patch("/keys/{key_id}")
+def change_budget(key_id: int, body: BudgetIn, principal: CurrentPrincipal) -> KeyOut:
+    key = api_keys.set_budget(org_id=principal.org_id, key_id=key_id, monthly_budget_micros=body.monthly_budget_micros)
+    return key_out(key)
 
 
 @router.delete("/keys/{key_id}", status_code=204)

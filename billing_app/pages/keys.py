@@ -1,5 +1,5 @@
-"""API keys: create one (the secret is shown once), see spend and last use, revoke; and
-the org's routing mode (which markup its usage is billed with)."""
+"""API keys: create one (the secret is shown once), see spend and last use, change a key's
+monthly budget, revoke; and the org's routing mode (which markup its usage is billed with)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from billing_app.components.layout import card, page_frame
 from billing_app.errors import BillingAppError
 from billing_app.ist import display_ist
 from billing_app.models import ApiKey, RoutingMode
-from billing_app.money import AmountError, format_money, parse_micros
+from billing_app.money import AmountError, format_money, micros_to_decimal, parse_micros
 from billing_app.services import api_keys, pricing
 from billing_app.state.session import call_service, current_principal
 
@@ -27,6 +27,7 @@ def key_row(key: ApiKey, currency: str) -> dict[str, str]:
         "last_used": display_ist(key.last_used_at) if key.last_used_at else "Never",
         "spend": format_money(api_keys.month_spend(key), currency),
         "budget": "No limit" if budget is None else format_money(budget, currency),
+        "budget_input": "" if budget is None else format(micros_to_decimal(budget).normalize(), "f"),
         "revoked": "1" if key.revoked_at else "",
     }
 
@@ -41,6 +42,12 @@ class KeysState(rx.State):
     new_secret: str = ""  # the key just created: shown once, gone when dismissed
     new_name: str = ""
     mode: str = RoutingMode.AUTO.value
+    # The budget dialog: the key being changed ("" when closed) and the amount typed.
+    editing_id: str = ""
+    editing_name: str = ""
+    editing_budget: str = ""
+    editing_error: str = ""
+    saving_budget: bool = False
     auto_markup: str = ""
     tier_markup: str = ""
 
@@ -96,6 +103,45 @@ class KeysState(rx.State):
             return
         self.new_secret, self.new_name = created.secret, created.key.name
         self.name, self.budget, self.creating = "", "", False
+        yield KeysState.load
+
+    @rx.event
+    def start_budget_edit(self, key_id: str, name: str, budget: str) -> None:
+        self.editing_id, self.editing_name, self.editing_budget, self.editing_error = key_id, name, budget, ""
+
+    @rx.event
+    def close_budget_edit(self, open_: bool = False) -> None:
+        if not open_:
+            self.editing_id = ""
+
+    @rx.event
+    def set_editing_budget(self, value: str) -> None:
+        self.editing_budget = value
+        self.editing_error = ""
+
+    @rx.event
+    async def save_budget(self, form: dict[str, str]):  # type: ignore[no-untyped-def]
+        """The input is controlled: `form` repeats what editing_budget holds."""
+        principal = await current_principal(self)
+        if principal is None or not self.editing_id or self.saving_budget:
+            return
+        try:
+            budget = parse_micros(self.editing_budget) if self.editing_budget.strip() else None
+        except AmountError:
+            self.editing_error = "Enter the monthly budget as an amount, e.g. 500, or leave it empty for no limit."
+            return
+        self.saving_budget = True
+        yield
+        try:
+            key = await call_service(
+                api_keys.set_budget, org_id=principal.org_id, key_id=int(self.editing_id), monthly_budget_micros=budget
+            )
+        except BillingAppError as exc:
+            self.editing_error, self.saving_budget = exc.message, False
+            return
+        self.editing_id, self.saving_budget = "", False
+        limit = "no monthly limit" if budget is None else f"{format_money(budget, principal.currency)} a month"
+        yield rx.toast.success(f"Budget of {key.name}: {limit}.")
         yield KeysState.load
 
     @rx.event
@@ -224,11 +270,65 @@ def _revoke_button(row: rx.Var) -> rx.Component:
     )
 
 
+def _budget_button(row: rx.Var) -> rx.Component:
+    return rx.button(
+        "Budget",
+        variant="soft",
+        color_scheme="gray",
+        size="1",
+        on_click=KeysState.start_budget_edit(row["id"], row["name"], row["budget_input"]),  # type: ignore[operator]
+        data_testid="edit-budget",
+    )
+
+
+def _budget_dialog() -> rx.Component:
+    """One dialog for every key, open while a key's budget is being changed."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Monthly budget of ", KeysState.editing_name),
+            rx.dialog.description(
+                "Per IST calendar month, from the key's next request. This month's spend is kept: a budget at "
+                "or below it refuses requests with 429 budget_exceeded.",
+                size="2",
+            ),
+            rx.form(
+                rx.vstack(
+                    labelled_input(
+                        "Monthly budget (₹)",
+                        "edit_budget",
+                        value=KeysState.editing_budget,
+                        on_change=KeysState.set_editing_budget,
+                        placeholder="No limit",
+                        input_mode="decimal",
+                        auto_focus=True,
+                    ),
+                    form_error(KeysState.editing_error),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        rx.button("Save budget", type="submit", loading=KeysState.saving_budget),
+                        justify="end",
+                        spacing="3",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                    margin_top="1em",
+                ),
+                on_submit=KeysState.save_budget,
+                width="100%",
+            ),
+            data_testid="budget-dialog",
+        ),
+        open=KeysState.editing_id != "",
+        on_open_change=KeysState.close_budget_edit,
+    )
+
+
 def _status(row: rx.Var) -> rx.Component:
     return rx.cond(
         row["revoked"] == "1",
         rx.badge("Revoked", color_scheme="gray", variant="soft"),
-        _revoke_button(row),
+        rx.hstack(_budget_button(row), _revoke_button(row), spacing="2", justify="end"),
     )
 
 
@@ -343,4 +443,6 @@ def _routing_card() -> rx.Component:
 
 
 def keys_page() -> rx.Component:
-    return page_frame(routes.KEYS, "API keys", _new_secret(), _create_form(), _keys_list(), _routing_card())
+    return page_frame(
+        routes.KEYS, "API keys", _new_secret(), _create_form(), _keys_list(), _routing_card(), _budget_dialog()
+    )

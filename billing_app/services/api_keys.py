@@ -1,4 +1,5 @@
-"""API keys: created (the secret is shown once), listed with their spend, revoked.
+"""API keys: created (the secret is shown once), listed with their spend, their monthly
+budget changed, revoked.
 
 Only the SHA-256 of a key is stored: keys are 192 random bits, so a fast hash is as
 good as a slow one here and keeps the metering hot path cheap.
@@ -54,8 +55,7 @@ def create_key(
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise InvalidRequest("Give the key a name of 1 to 80 characters.", field="name")
-    if monthly_budget_micros is not None and (isinstance(monthly_budget_micros, bool) or monthly_budget_micros < 0):
-        raise InvalidRequest("The monthly budget cannot be negative.", field="monthly_budget_micros")
+    _check_budget(monthly_budget_micros)
     secret = KEY_PREFIX + secrets.token_urlsafe(24)
     with write_session() as session:
         active = session.execute(
@@ -74,6 +74,33 @@ def create_key(
         session.add(key)
         session.flush()
     return CreatedKey(key=key, secret=secret)
+
+
+def _check_budget(monthly_budget_micros: int | None) -> None:
+    if monthly_budget_micros is not None and (isinstance(monthly_budget_micros, bool) or monthly_budget_micros < 0):
+        raise InvalidRequest("The monthly budget cannot be negative.", field="monthly_budget_micros")
+
+
+def set_budget(*, org_id: int, key_id: int, monthly_budget_micros: int | None) -> ApiKey:
+    """Change an active key's monthly budget (None: no budget; 0: nothing may be spent). It
+    holds from the key's next authorize on; this month's spend is kept, so a budget at or
+    below it refuses the next request with 429 budget_exceeded. Raises NotFound (an unknown
+    id, another org's key) or InvalidRequest (a negative budget, a revoked key)."""
+    _check_budget(monthly_budget_micros)
+    with write_session() as session:
+        key = session.execute(select(ApiKey).where(col(ApiKey.id) == key_id)).scalar_one_or_none()
+        if key is None or key.org_id != org_id:
+            raise NotFound("No such API key.")
+        if key.revoked_at is not None:
+            raise InvalidRequest(
+                "This key is revoked: its budget can no longer be changed.", field="monthly_budget_micros"
+            )
+        # Only this column: the metering hot path updates the key's spend and last use meanwhile.
+        session.execute(
+            update(ApiKey).where(col(ApiKey.id) == key_id).values(monthly_budget_micros=monthly_budget_micros)
+        )
+        session.refresh(key)
+    return key
 
 
 def list_keys(*, org_id: int) -> list[ApiKey]:

@@ -94,6 +94,70 @@ def test_bad_keys_are_refused(client, body):
     assert_error(client.post("/me/keys", json=body, headers=auth(me["token"])), 422, "invalid_request")
 
 
+def test_a_keys_budget_can_be_raised_lowered_and_cleared_and_authorize_follows_at_once(client):
+    """A key that hit its budget gets 429; raising the budget lets its next request through
+    without a new key, lowering it below this month's spend refuses again, null removes it."""
+    me = signup(client)
+    created = client.post(
+        "/me/keys", json={"name": "prod", "monthly_budget_micros": 50_000}, headers=auth(me["token"])
+    ).json()
+    secret, path = created["key"], f"/me/keys/{created['id']}"
+    spend = {"request_id": "1", "model": "sandbox-echo", "prompt_tokens": 0, "completion_tokens": 1000}
+    assert client.post("/v1/billing/usage", json=spend, headers=auth(secret)).status_code == 200  # 56,100 spent
+    ask = {"request_id": "2", "model": "sandbox-echo", "max_tokens": 10}
+    assert_error(client.post("/v1/billing/authorize", json=ask, headers=auth(secret)), 429, "budget_exceeded")
+
+    raised = client.patch(path, json={"monthly_budget_micros": 100_000_000}, headers=auth(me["token"]))
+    assert raised.status_code == 200, raised.text
+    assert raised.json()["monthly_budget_micros"] == 100_000_000
+    assert raised.json()["month_spend_micros"] == 56_100  # the month's spend is kept
+    assert "key" not in raised.json()  # the secret is never shown again
+    assert client.post("/v1/billing/authorize", json=ask, headers=auth(secret)).status_code == 200
+
+    lowered = client.patch(path, json={"monthly_budget_micros": 56_100}, headers=auth(me["token"]))
+    assert lowered.json()["monthly_budget_micros"] == 56_100
+    ask["request_id"] = "3"
+    assert_error(client.post("/v1/billing/authorize", json=ask, headers=auth(secret)), 429, "budget_exceeded")
+
+    cleared = client.patch(path, json={"monthly_budget_micros": None}, headers=auth(me["token"]))
+    assert cleared.json()["monthly_budget_micros"] is None
+    assert client.post("/v1/billing/authorize", json=ask, headers=auth(secret)).status_code == 200
+    [listed] = client.get("/me/keys", headers=auth(me["token"])).json()["keys"]
+    assert listed["monthly_budget_micros"] is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"monthly_budget_micros": -1}, {"monthly_budget_micros": 1.5}, {"monthly_budget_micros": "5"}, {}],
+    ids=["negative", "float", "text", "missing"],
+)
+def test_bad_budget_changes_are_refused_and_change_nothing(client, body):
+    me = signup(client)
+    key = client.post("/me/keys", json={"name": "k", "monthly_budget_micros": 7}, headers=auth(me["token"])).json()
+    response = client.patch(f"/me/keys/{key['id']}", json=body, headers=auth(me["token"]))
+    error = assert_error(response, 422, "invalid_request")
+    assert error["field"] == "monthly_budget_micros"
+    [still] = client.get("/me/keys", headers=auth(me["token"])).json()["keys"]
+    assert still["monthly_budget_micros"] == 7
+
+
+def test_only_an_active_key_of_ones_own_org_can_have_its_budget_changed(client):
+    asha = signup(client, email="asha@example.com")
+    ravi = signup(client, email="ravi@example.com", org_name="Other")
+    key = client.post("/me/keys", json={"name": "asha's"}, headers=auth(asha["token"])).json()
+    budget = {"monthly_budget_micros": 1}
+    assert_error(client.patch(f"/me/keys/{key['id']}", json=budget, headers=auth(ravi["token"])), 404, "not_found")
+    assert_error(client.patch("/me/keys/999999", json=budget, headers=auth(asha["token"])), 404, "not_found")
+    assert_error(client.patch(f"/me/keys/{key['id']}", json=budget), 401, "unauthenticated")
+    client.delete(f"/me/keys/{key['id']}", headers=auth(asha["token"]))
+    refused = assert_error(
+        client.patch(f"/me/keys/{key['id']}", json=budget, headers=auth(asha["token"])), 422, "invalid_request"
+    )
+    assert "revoked" in refused["message"]
+    [still] = client.get("/me/keys", headers=auth(asha["token"])).json()["keys"]
+    assert still["monthly_budget_micros"] is None
+
+
 def test_keys_need_a_session(client):
     assert_error(client.get("/me/keys"), 401, "unauthenticated")
     assert_error(client.post("/me/keys", json={"name": "x"}), 401, "unauthenticated")

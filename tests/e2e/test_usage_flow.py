@@ -133,6 +133,45 @@ def test_revoking_a_key_in_the_ui_refuses_its_requests(app: Page, app_server: st
     assert response.json()["error"]["code"] == "invalid_api_key"
 
 
+def test_raising_a_spent_budget_in_the_ui_lets_the_key_through_again(app: Page, app_server: str):
+    """A router whose key hit its budget (429) gets through again once the user raises the
+    budget on the Keys page: no new key, the month's spend kept."""
+    sign_up(app, app_server, unique_email())
+    key = create_key(app, app_server, "capped")  # ₹50 a month
+    app.get_by_role("button", name="I have saved it").click()
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=app_server, headers=headers, timeout=20) as client:
+        # ₹70.13 (50,000 output tokens at ₹1,275 per million, +10 %): past the ₹50 budget, within the ₹100 balance.
+        usage = {"model": "anthropic/claude-sonnet-4", "prompt_tokens": 0, "completion_tokens": 50_000}
+        assert client.post("/v1/billing/usage", json={"request_id": "big", **usage}).status_code == 200
+        ask = {"request_id": "next", "model": "sandbox-echo", "max_tokens": 10}
+        refused = client.post("/v1/billing/authorize", json=ask)
+        assert refused.status_code == 429 and refused.json()["error"]["code"] == "budget_exceeded"
+
+        goto(app, app_server, "/keys")
+        row = app.get_by_test_id("key-row")
+        expect(row).to_contain_text("₹50.00")
+        app.get_by_test_id("edit-budget").filter(visible=True).click()
+        dialog = app.get_by_test_id("budget-dialog")
+        budget = dialog.get_by_label("Monthly budget (₹)")
+        expect(budget).to_have_value("50")
+        budget.fill("lots")
+        dialog.get_by_role("button", name="Save budget").click()
+        expect(dialog.get_by_test_id("form-error")).to_contain_text("Enter the monthly budget as an amount")
+        screenshot(app, "keys-budget-error")
+        budget.fill("5000")
+        dialog.get_by_role("button", name="Save budget").click()
+        expect(dialog).to_be_hidden()
+        expect(row).to_contain_text("₹5,000.00")
+        screenshot(app, "keys-budget-raised")
+        assert client.post("/v1/billing/authorize", json=ask).status_code == 200
+
+        app.get_by_test_id("edit-budget").filter(visible=True).click()
+        budget.fill("")
+        dialog.get_by_role("button", name="Save budget").click()
+        expect(row).to_contain_text("No limit")
+
+
 def test_usage_page_empty_state(app: Page, app_server: str):
     sign_up(app, app_server, unique_email())
     goto(app, app_server, "/usage")

@@ -160,3 +160,29 @@ def test_concurrent_batches_naming_the_same_orgs_in_any_order_neither_deadlock_n
     assert ledger.audit() == []
     assert usage.rollup_mismatches() == []
     assert metering.hold_mismatches() == []
+
+
+def test_budget_changes_beside_usage_debits_lose_no_spend(funded):
+    """A user changing a key's budget while its requests are debited: every debit's spend is
+    on the key afterwards, and the budget is one of those set."""
+    org_id, key = funded
+    [row] = api_keys.list_keys(org_id=org_id)
+    assert row.id is not None
+    costs: list[int] = []
+    lock = threading.Lock()
+
+    def work(i: int) -> None:
+        if i % 4 == 0:
+            api_keys.set_budget(org_id=org_id, key_id=row.id, monthly_budget_micros=10**12 + i)
+            return
+        debit = metering.record_usage(
+            api_key=key, request_id=f"b{i}", model=MODEL, prompt_tokens=0, completion_tokens=10
+        )
+        with lock:
+            costs.append(debit.cost_micros)
+
+    assert run_all(work) == []
+    [after] = api_keys.list_keys(org_id=org_id)
+    assert api_keys.month_spend(after) == sum(costs) > 0
+    assert after.monthly_budget_micros is not None and after.monthly_budget_micros - 10**12 in range(0, REQUESTS, 4)
+    assert ledger.get_balance(org_id=org_id) == START - sum(costs)

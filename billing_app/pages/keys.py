@@ -32,6 +32,14 @@ def key_row(key: ApiKey, currency: str) -> dict[str, str]:
     }
 
 
+BUDGET_HELP = "Enter the monthly budget as an amount, e.g. 500, or leave it empty for no limit."
+
+
+def budget_micros(text: str) -> int | None:
+    """A budget typed in rupees; empty: no budget. Raises AmountError."""
+    return parse_micros(text) if text.strip() else None
+
+
 class KeysState(rx.State):
     rows: list[dict[str, str]] = []
     loading: bool = True
@@ -83,9 +91,9 @@ class KeysState(rx.State):
         if principal is None:
             return
         try:
-            budget = parse_micros(self.budget) if self.budget.strip() else None
+            budget = budget_micros(self.budget)
         except AmountError:
-            self.error = "Enter the monthly budget as an amount, e.g. 500, or leave it empty."
+            self.error = BUDGET_HELP
             return
         self.creating = True
         yield
@@ -126,9 +134,9 @@ class KeysState(rx.State):
         if principal is None or not self.editing_id or self.saving_budget:
             return
         try:
-            budget = parse_micros(self.editing_budget) if self.editing_budget.strip() else None
+            budget = budget_micros(self.editing_budget)
         except AmountError:
-            self.editing_error = "Enter the monthly budget as an amount, e.g. 500, or leave it empty for no limit."
+            self.editing_error = BUDGET_HELP
             return
         self.saving_budget = True
         yield

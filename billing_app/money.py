@@ -52,6 +52,16 @@ def parse_micros(text: str | int | Decimal) -> int:
     return int(micros)
 
 
+def parse_typed_amount(text: str) -> int:
+    """What a person types in an amount field ("₹1,000", "250.50") → micros. Raises AmountError."""
+    return parse_micros(text.strip().lstrip("₹$").strip())
+
+
+def plain_amount(micros: int) -> str:
+    """500000000 → "500", 250500000 → "250.5": an amount as it goes back into an input."""
+    return format(micros_to_decimal(micros).normalize(), "f")
+
+
 def parse_whole_units(text: str | int) -> int:
     """A top-up amount: a whole number of currency units ("500"), or AmountError."""
     if isinstance(text, bool):

@@ -12,7 +12,7 @@ from billing_app.components.layout import card, page_frame
 from billing_app.errors import BillingAppError
 from billing_app.ist import display_ist
 from billing_app.models import ApiKey, RoutingMode
-from billing_app.money import AmountError, format_money, micros_to_decimal, parse_micros
+from billing_app.money import AmountError, format_money, parse_typed_amount, plain_amount
 from billing_app.services import api_keys, pricing
 from billing_app.state.session import call_service, current_principal
 
@@ -27,7 +27,7 @@ def key_row(key: ApiKey, currency: str) -> dict[str, str]:
         "last_used": display_ist(key.last_used_at) if key.last_used_at else "Never",
         "spend": format_money(api_keys.month_spend(key), currency),
         "budget": "No limit" if budget is None else format_money(budget, currency),
-        "budget_input": "" if budget is None else format(micros_to_decimal(budget).normalize(), "f"),
+        "budget_input": "" if budget is None else plain_amount(budget),
         "revoked": "1" if key.revoked_at else "",
     }
 
@@ -36,8 +36,8 @@ BUDGET_HELP = "Enter the monthly budget as an amount, e.g. 500, or leave it empt
 
 
 def budget_micros(text: str) -> int | None:
-    """A budget typed in rupees; empty: no budget. Raises AmountError."""
-    return parse_micros(text) if text.strip() else None
+    """A budget as typed ("500", "₹1,000"); empty: no budget. Raises AmountError."""
+    return parse_typed_amount(text) if text.strip() else None
 
 
 class KeysState(rx.State):

@@ -11,22 +11,16 @@ from billing_app.components.layout import card, page_frame
 from billing_app.config import get_settings
 from billing_app.errors import BillingAppError
 from billing_app.ist import display_ist
-from billing_app.money import AmountError, format_money, micros_to_decimal, parse_micros
+from billing_app.money import AmountError, format_money, parse_typed_amount, plain_amount
 from billing_app.services import alerts
 from billing_app.state.session import SessionState, call_service, current_principal
 
 AMOUNT_HELP = "Enter the threshold as an amount, e.g. 500 or 250.50."
 
 
-def plain_amount(micros: int) -> str:
-    """500000000 → "500", 250500000 → "250.5": what goes back into the input."""
-    return format(micros_to_decimal(micros).normalize(), "f")
-
-
 def parse_threshold(text: str) -> int:
     """What a person types ("₹1,000", "250.50") → micros. Raises AmountError."""
-    plain = text.strip().lstrip("₹$").strip()
-    micros = parse_micros(plain)
+    micros = parse_typed_amount(text)
     if micros < 0:
         raise AmountError("The threshold cannot be negative.")
     if micros > alerts.MAX_THRESHOLD_MICROS:

@@ -91,14 +91,17 @@ def set_budget(*, org_id: int, key_id: int, monthly_budget_micros: int | None) -
         key = session.execute(select(ApiKey).where(col(ApiKey.id) == key_id)).scalar_one_or_none()
         if key is None or key.org_id != org_id:
             raise NotFound("No such API key.")
-        if key.revoked_at is not None:
+        # Only this column (the metering hot path updates the key's spend and last use meanwhile),
+        # and only while the key is active (a revoke may land between the read and this).
+        changed = session.execute(
+            update(ApiKey)
+            .where(col(ApiKey.id) == key_id, col(ApiKey.revoked_at).is_(None))
+            .values(monthly_budget_micros=monthly_budget_micros)
+        ).rowcount  # type: ignore[attr-defined]
+        if not changed:
             raise InvalidRequest(
                 "This key is revoked: its budget can no longer be changed.", field="monthly_budget_micros"
             )
-        # Only this column: the metering hot path updates the key's spend and last use meanwhile.
-        session.execute(
-            update(ApiKey).where(col(ApiKey.id) == key_id).values(monthly_budget_micros=monthly_budget_micros)
-        )
         session.refresh(key)
     return key
 

@@ -10,7 +10,9 @@ from billing_app.money import (
     format_money,
     format_units,
     parse_micros,
+    parse_typed_amount,
     parse_whole_units,
+    plain_amount,
     request_cost_micros,
     topup_paise,
 )
@@ -135,3 +137,17 @@ def test_markup_examples():
         )
         == 11
     )
+
+
+def test_typed_amounts_may_carry_the_currency_sign_and_go_back_into_inputs_plain():
+    assert parse_typed_amount(" ₹1,000 ") == 1_000 * MICROS_PER_UNIT
+    assert parse_typed_amount("250.50") == 250_500_000
+    with pytest.raises(AmountError):
+        parse_typed_amount("lots")
+    assert plain_amount(500 * MICROS_PER_UNIT) == "500"
+    assert plain_amount(250_500_000) == "250.5"
+
+
+@given(st.integers(min_value=0, max_value=10**15))
+def test_a_plain_amount_reads_back_as_the_same_micros(micros):
+    assert parse_typed_amount(plain_amount(micros)) == micros

@@ -23,7 +23,7 @@ MAX_UNITS = 10**15
 
 _LOCALE = {"INR": "en_IN", "USD": "en_US"}
 _TWO_PLACES = Decimal("0.01")
-_PLAIN_DECIMAL = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_PLAIN_DECIMAL = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")  # ASCII digits only
 
 
 class AmountError(ValueError):
@@ -39,7 +39,8 @@ def micros_to_decimal(micros: int) -> Decimal:
 
 
 def parse_micros(text: str | int | Decimal) -> int:
-    """Plain decimal text ("12.5", "1,000", "-3") → micros. More than 6 decimals is refused."""
+    """Plain decimal text ("12.5", "1,000", "-3") → micros. More than 6 decimals is refused,
+    and so are other scripts' digits ("٥٠٠")."""
     plain = str(text).replace(",", "").strip()
     if not _PLAIN_DECIMAL.match(plain):  # no exponents, NaN or Infinity
         raise AmountError(f"{text!r} is not an amount")

@@ -10,21 +10,35 @@ from pydantic import BaseModel, Field
 from billing_app import gst
 from billing_app.api.deps import CurrentPrincipal
 from billing_app.api.inputs import RequestBody
+from billing_app.api.schema import GSTIN_PATTERN, PIN_PATTERN, enforced_by_service, errors
 from billing_app.errors import NotFound
 from billing_app.models import BillingAddress
 from billing_app.services import addresses
 
-router = APIRouter(prefix="/me", tags=["billing address"])
+router = APIRouter(prefix="/me", tags=["billing address"], responses=errors(401, 404, 422))
+
+
+_REQUIRED_TEXT = enforced_by_service(pattern=r"\S")  # anything but blank; whitespace runs are folded
 
 
 class AddressIn(RequestBody):
-    name: str = Field(max_length=addresses.NAME_MAX)
-    line1: str = Field(max_length=addresses.LINE_MAX)
+    name: str = Field(max_length=addresses.NAME_MAX, json_schema_extra=_REQUIRED_TEXT)
+    line1: str = Field(max_length=addresses.LINE_MAX, json_schema_extra=_REQUIRED_TEXT)
     line2: str | None = Field(default="", max_length=addresses.LINE_MAX)
-    city: str = Field(max_length=addresses.CITY_MAX)
-    state_code: str = Field(max_length=4)
-    pin: str = Field(max_length=12)  # "560 001" is accepted and stored as "560001"
-    gstin: str | None = Field(default=None, max_length=20)
+    city: str = Field(max_length=addresses.CITY_MAX, json_schema_extra=_REQUIRED_TEXT)
+    state_code: str = Field(
+        max_length=4,
+        description="GST state code, e.g. 29 (Karnataka)",
+        json_schema_extra=enforced_by_service(pattern=rf"^\s*({'|'.join(sorted(gst.GST_STATE_NAMES))})\s*$"),
+    )
+    pin: str = Field(
+        max_length=12,
+        description='"560 001" is stored as "560001"',
+        json_schema_extra=enforced_by_service(pattern=PIN_PATTERN),
+    )
+    gstin: str | None = Field(
+        default=None, max_length=20, json_schema_extra=enforced_by_service(pattern=rf"{GSTIN_PATTERN}|^\s*$")
+    )
 
 
 class AddressOut(BaseModel):
@@ -72,6 +86,9 @@ def put_address(body: AddressIn, principal: CurrentPrincipal) -> AddressOut:
 
 
 @router.get("/pincodes/{pin}")
-def get_pincode(pin: Annotated[str, Path(max_length=12)], principal: CurrentPrincipal) -> PincodeOut:
+def get_pincode(
+    pin: Annotated[str, Path(max_length=12, json_schema_extra=enforced_by_service(pattern=PIN_PATTERN))],
+    principal: CurrentPrincipal,
+) -> PincodeOut:
     found = addresses.lookup_pin(pin=pin)
     return PincodeOut(pin=found.pin, state=found.state, state_code=found.state_code, districts=list(found.districts))

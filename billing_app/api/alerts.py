@@ -9,10 +9,11 @@ from pydantic import BaseModel, Field, StrictInt
 
 from billing_app.api.deps import CurrentPrincipal
 from billing_app.api.inputs import RequestBody
+from billing_app.api.schema import errors
 from billing_app.ist import iso_ist
 from billing_app.services import alerts
 
-router = APIRouter(prefix="/me", tags=["alerts"])
+router = APIRouter(prefix="/me", tags=["alerts"], responses=errors(401, 422))
 
 
 class AlertIn(RequestBody):

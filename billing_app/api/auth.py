@@ -10,16 +10,20 @@ from pydantic import BaseModel, Field
 
 from billing_app.api.deps import ClientIp, require_token
 from billing_app.api.inputs import RequestBody
+from billing_app.api.schema import enforced_by_service, errors
 from billing_app.services import accounts
+from billing_app.services.accounts import EMAIL_PATTERN, MIN_PASSWORD_LENGTH
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], responses=errors(422, 429))
 
 
 class SignupIn(RequestBody):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=1024)
-    name: str = Field(max_length=120)
-    org_name: str = Field(max_length=120)
+    email: str = Field(
+        max_length=254, examples=["asha@example.com"], json_schema_extra=enforced_by_service(pattern=EMAIL_PATTERN)
+    )
+    password: str = Field(max_length=1024, json_schema_extra=enforced_by_service(minLength=MIN_PASSWORD_LENGTH))
+    name: str = Field(min_length=1, max_length=120)
+    org_name: str = Field(min_length=1, max_length=120)
 
 
 class LoginIn(RequestBody):
@@ -41,17 +45,17 @@ def _session_out(signed_in: accounts.SignedIn) -> SessionOut:
     return SessionOut(token=signed_in.token, **asdict(signed_in.principal))
 
 
-@router.post("/signup", status_code=201)
+@router.post("/signup", status_code=201, responses=errors(409))
 def signup(body: SignupIn, ip: ClientIp) -> SessionOut:
     return _session_out(accounts.signup(**body.model_dump(), client_ip=ip))
 
 
-@router.post("/login")
+@router.post("/login", responses=errors(401))
 def login(body: LoginIn, ip: ClientIp) -> SessionOut:
     return _session_out(accounts.login(email=body.email, password=body.password, client_ip=ip))
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, responses=errors(401))
 def logout(token: Annotated[str, Depends(require_token)]) -> Response:
     accounts.logout(token=token)
     return Response(status_code=204)

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from billing_app.api.deps import CurrentPrincipal
+from billing_app.api.inputs import Cursor
+from billing_app.api.schema import errors
 from billing_app.ist import iso_ist
 from billing_app.models import LedgerEntry
 from billing_app.services import ledger
 
-router = APIRouter(prefix="/me", tags=["billing"])
+router = APIRouter(prefix="/me", tags=["billing"], responses=errors(401, 422))
 
 
 class EntryOut(BaseModel):
@@ -49,7 +51,7 @@ def entry_out(entry: LedgerEntry) -> EntryOut:
 def get_billing(
     principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=ledger.MAX_PAGE_SIZE)] = 20,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> BillingOut:
     page = ledger.list_entries(org_id=principal.org_id, limit=limit, cursor=cursor)
     return BillingOut(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPBearer
 from starlette.types import Scope
 
 from billing_app.errors import Unauthenticated
@@ -30,7 +31,16 @@ def _bearer(header: str) -> str | None:
     return token.strip()
 
 
-def require_token(request: Request) -> str:
+# Declared in /openapi.json as the two bearer schemes; the header is parsed by _bearer below.
+session_scheme = HTTPBearer(
+    scheme_name="session", description="a session token from /auth/signup or /auth/login", auto_error=False
+)
+api_key_scheme = HTTPBearer(
+    scheme_name="apiKey", description="an API key (`sk-live-…`) from /me/keys", auto_error=False
+)
+
+
+def require_token(request: Request, _: Annotated[object, Security(session_scheme)] = None) -> str:
     token = bearer_token(request)
     if token is None:
         raise Unauthenticated("Send Authorization: Bearer <session token>.")

@@ -14,8 +14,11 @@ from billing_app.errors import BillingAppError, InvalidRequest, NotFound
 
 log = logging.getLogger(__name__)
 
-_HTTP_CODES = {
-    404: NotFound,
+# FastAPI's own HTTP errors, in the envelope: 400 is its "error parsing the body" (not UTF-8,
+# say), which DESIGN.md's table calls a malformed request.
+_HTTP_ERRORS: dict[int, BillingAppError] = {
+    400: InvalidRequest("The request body is not valid JSON."),
+    404: NotFound(),
 }
 
 
@@ -36,6 +39,12 @@ def invalid_request(errors: list[dict[str, Any]]) -> InvalidRequest:
     return InvalidRequest(f"{'.'.join(loc)}: {message}", field=loc[0])
 
 
+def _is_id_out_of_range(error: dict[str, Any]) -> bool:
+    """An integer in the path (a row id: api/inputs.PathId) that no BIGINT can hold names
+    no row, so it is answered like an id that does not exist."""
+    return error.get("loc", ("",))[0] == "path" and error.get("type") in ("greater_than_equal", "less_than_equal")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BillingAppError)
     async def _domain(_: Request, exc: BillingAppError) -> JSONResponse:
@@ -43,13 +52,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(invalid_request(list(exc.errors())))
+        errors = list(exc.errors())
+        if errors and _is_id_out_of_range(errors[0]):
+            return error_response(NotFound())
+        return error_response(invalid_request(errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        error_class = _HTTP_CODES.get(exc.status_code)
-        if error_class is not None:
-            return error_response(error_class())
+        error = _HTTP_ERRORS.get(exc.status_code)
+        if error is not None:
+            return error_response(error)
         body = {"error": {"code": "http_error", "message": str(exc.detail), "type": "invalid_request_error"}}
         return JSONResponse(body, status_code=exc.status_code)
 

@@ -3,29 +3,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, Field
 
 from billing_app.api.deps import CurrentPrincipal
-from billing_app.api.inputs import RequestBody
+from billing_app.api.inputs import Micros, PathId, RequestBody
+from billing_app.api.schema import errors
 from billing_app.ist import iso_ist
 from billing_app.models import ApiKey, RoutingMode, RoutingProfile
 from billing_app.services import api_keys, pricing
 
-router = APIRouter(prefix="/me", tags=["keys"])
+router = APIRouter(prefix="/me", tags=["keys"], responses=errors(401, 404, 409, 422))
 
 
 class KeyIn(RequestBody):
-    name: str = Field(max_length=80)
+    name: str = Field(min_length=1, max_length=80, pattern=r"\S")
     # Per IST calendar month; null or absent: no budget; 0: nothing may be spent.
-    monthly_budget_micros: Annotated[StrictInt, Field(ge=0)] | None = None
+    monthly_budget_micros: Micros | None = None
 
 
 class BudgetIn(RequestBody):
     # Required: null removes the budget. Holds from the key's next request; the spend is kept.
-    monthly_budget_micros: Annotated[StrictInt, Field(ge=0)] | None
+    monthly_budget_micros: Micros | None
 
 
 class KeyOut(BaseModel):
@@ -82,13 +83,13 @@ def create_key(body: KeyIn, principal: CurrentPrincipal) -> CreatedKeyOut:
 
 
 @router.patch("/keys/{key_id}")
-def change_budget(key_id: int, body: BudgetIn, principal: CurrentPrincipal) -> KeyOut:
+def change_budget(key_id: PathId, body: BudgetIn, principal: CurrentPrincipal) -> KeyOut:
     key = api_keys.set_budget(org_id=principal.org_id, key_id=key_id, monthly_budget_micros=body.monthly_budget_micros)
     return key_out(key)
 
 
 @router.delete("/keys/{key_id}", status_code=204)
-def revoke_key(key_id: int, principal: CurrentPrincipal) -> Response:
+def revoke_key(key_id: PathId, principal: CurrentPrincipal) -> Response:
     api_keys.revoke_key(org_id=principal.org_id, key_id=key_id)
     return Response(status_code=204)
 

@@ -15,21 +15,22 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, get_type_hints
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, Security
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from billing_app.api.deps import bearer_token, bearer_token_of
+from billing_app.api.deps import api_key_scheme, bearer_token, bearer_token_of
 from billing_app.api.inputs import RequestBody
+from billing_app.api.schema import errors
 from billing_app.config import get_settings
 from billing_app.errors import InvalidApiKey, InvalidRequest
 from billing_app.ist import iso_ist
 from billing_app.services import metering, pricing, sandbox_llm
 from billing_app.services.metering_sql import run_batched
 
-router = APIRouter(prefix="/v1", tags=["metering"])
+router = APIRouter(prefix="/v1", tags=["metering"], responses=errors(401, 402, 404, 422, 429))
 TokenCount = Annotated[StrictInt, Field(ge=0, le=metering.MAX_TOKENS)]
 RequestId = Annotated[str, Field(min_length=1, max_length=metering.MAX_REQUEST_ID)]
 ModelName = Annotated[str, Field(min_length=1, max_length=100)]
@@ -41,7 +42,7 @@ def _require_key(token: str | None) -> str:
     return token
 
 
-async def api_key(request: Request) -> str:
+async def api_key(request: Request, _: Annotated[object, Security(api_key_scheme)] = None) -> str:
     return _require_key(bearer_token(request))
 
 

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from billing_app.api.deps import CurrentPrincipal
-from billing_app.api.inputs import PathText, RequestBody
+from billing_app.api.inputs import PathText, RequestBody, TopupAmount
+from billing_app.api.schema import errors
 from billing_app.errors import SignatureInvalid
 from billing_app.services import settlement, topups
 
-router = APIRouter(prefix="/me/billing/orders", tags=["top-ups"])
+router = APIRouter(prefix="/me/billing/orders", tags=["top-ups"], responses=errors(400, 401, 404, 422, 502))
 
 
 class OrderIn(RequestBody):
-    amount: int | str = Field(description="whole units of the credit currency, e.g. 500")
+    amount: TopupAmount
     promo_code: str | None = Field(default=None, max_length=40)
 
 
@@ -31,9 +32,9 @@ class OrderOut(BaseModel):
 
 
 class VerifyIn(RequestBody):
-    razorpay_payment_id: str = Field(max_length=40)
-    razorpay_order_id: str = Field(max_length=40)
-    razorpay_signature: str = Field(max_length=128)
+    razorpay_payment_id: str = Field(max_length=40, json_schema_extra={"examples": ["pay_29QQoUBi66xm2f"]})
+    razorpay_order_id: str = Field(max_length=40, json_schema_extra={"examples": ["order_9A33XWu170gUtm"]})
+    razorpay_signature: str = Field(max_length=128, description="hex HMAC-SHA256 of `order_id|payment_id`")
 
 
 class VerifyOut(BaseModel):
@@ -59,7 +60,9 @@ def create_order(body: OrderIn, principal: CurrentPrincipal) -> OrderOut:
 
 
 @router.post("/{order_id}/verify")
-def verify(order_id: PathText, body: VerifyIn, principal: CurrentPrincipal) -> VerifyOut:
+def verify(
+    order_id: Annotated[PathText, Path(max_length=40)], body: VerifyIn, principal: CurrentPrincipal
+) -> VerifyOut:
     if body.razorpay_order_id != order_id:
         raise SignatureInvalid("razorpay_order_id does not match the order in the path.")
     result = settlement.verify_checkout(

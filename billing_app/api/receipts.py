@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from billing_app.api.deps import CurrentPrincipal
-from billing_app.api.inputs import PathText, RequestBody
+from billing_app.api.inputs import PathText, RequestBody, TopupAmount
+from billing_app.api.schema import errors
 from billing_app.ist import iso_ist
 from billing_app.services import promos, receipts
 
-router = APIRouter(prefix="/me/billing", tags=["promo codes and receipts"])
+router = APIRouter(prefix="/me/billing", tags=["promo codes and receipts"], responses=errors(400, 401, 404, 422, 429))
 
 
 class PromoCheckIn(RequestBody):
     code: str = Field(max_length=100)
-    amount: int | str
+    amount: TopupAmount
 
 
 class PromoCheckOut(BaseModel):
@@ -50,7 +53,7 @@ def check_promo(body: PromoCheckIn, principal: CurrentPrincipal) -> PromoCheckOu
 
 
 @router.get("/receipts/{payment_id}")
-def get_receipt(payment_id: PathText, principal: CurrentPrincipal) -> ReceiptOut:
+def get_receipt(payment_id: Annotated[PathText, Path(max_length=40)], principal: CurrentPrincipal) -> ReceiptOut:
     receipt = receipts.get_receipt(org_id=principal.org_id, payment_id=payment_id)
     fields = {name: getattr(receipt, name) for name in ReceiptOut.model_fields if hasattr(receipt, name)}
     return ReceiptOut(**fields | {"paid_at": iso_ist(receipt.paid_at)})

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from billing_app.api.deps import CurrentPrincipal
+from billing_app.api.inputs import IsoDay
+from billing_app.api.schema import errors
 from billing_app.services import usage
 
-router = APIRouter(prefix="/me/usage", tags=["usage"])
-From = Annotated[date | None, Query(alias="from", description="first IST day (default: 29 days before `to`)")]
-To = Annotated[date | None, Query(alias="to", description="last IST day (default: today in IST)")]
+router = APIRouter(prefix="/me/usage", tags=["usage"], responses=errors(401, 422))
+From = Annotated[IsoDay | None, Query(alias="from", description="first IST day (default: 29 days before `to`)")]
+To = Annotated[IsoDay | None, Query(alias="to", description="last IST day (default: today in IST)")]
 
 
 class TotalsOut(BaseModel):

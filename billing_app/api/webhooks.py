@@ -7,10 +7,11 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from billing_app.api.schema import errors
 from billing_app.jobs import webhook_worker
 from billing_app.services import webhooks
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], responses=errors(400))
 
 
 class WebhookOut(BaseModel):

@@ -11,6 +11,7 @@ from sqlalchemy.types import TypeDecorator
 
 # BIGINT everywhere, but SQLite only auto-increments a column typed exactly INTEGER.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
+MAX_BIGINT = 2**63 - 1  # the largest value a BIGINT (and SQLite's INTEGER) column holds
 
 
 def utcnow() -> datetime:

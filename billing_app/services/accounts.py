@@ -25,7 +25,8 @@ from billing_app.services.ledger import post_entry
 from billing_app.services.rate_limit import check_rate
 
 _hasher = PasswordHasher()
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_EMAIL = re.compile(EMAIL_PATTERN)
 MIN_PASSWORD_LENGTH = 8
 # Verified against when the email is unknown, so both paths take the same time.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")

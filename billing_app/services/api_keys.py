@@ -19,7 +19,7 @@ from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
 from billing_app.ist import to_ist
 from billing_app.models import ApiKey
-from billing_app.models.types import utcnow
+from billing_app.models.types import MAX_BIGINT, utcnow
 
 KEY_PREFIX = "sk-live-"
 VISIBLE_CHARS = 12  # "sk-live-AbCd" is what lists and logs show
@@ -77,8 +77,14 @@ def create_key(
 
 
 def _check_budget(monthly_budget_micros: int | None) -> None:
-    if monthly_budget_micros is not None and (isinstance(monthly_budget_micros, bool) or monthly_budget_micros < 0):
+    if monthly_budget_micros is None:
+        return
+    if isinstance(monthly_budget_micros, bool) or monthly_budget_micros < 0:
         raise InvalidRequest("The monthly budget cannot be negative.", field="monthly_budget_micros")
+    if monthly_budget_micros > MAX_BIGINT:
+        raise InvalidRequest(
+            "The monthly budget is larger than any amount this app can hold.", field="monthly_budget_micros"
+        )
 
 
 def set_budget(*, org_id: int, key_id: int, monthly_budget_micros: int | None) -> ApiKey:

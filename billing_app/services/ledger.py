@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
 from billing_app.models import EntryKind, LedgerEntry, Org, UsageEvent
+from billing_app.models.types import MAX_BIGINT
 from billing_app.services.alerts import queue_low_balance_alert
 
 
@@ -128,7 +129,7 @@ def list_entries(*, org_id: int, limit: int = 20, cursor: str | None = None) -> 
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     query = select(LedgerEntry).where(col(LedgerEntry.org_id) == org_id)
     if cursor:
-        if not cursor.isdigit():
+        if not (cursor.isascii() and cursor.isdigit()) or int(cursor) > MAX_BIGINT:
             raise InvalidRequest("cursor is not one this API returned.", field="cursor")
         query = query.where(col(LedgerEntry.id) < int(cursor))
     with read_session() as session:

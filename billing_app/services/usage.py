@@ -95,14 +95,28 @@ def last_days(days: int, *, now: datetime | None = None) -> tuple[date, date]:
 
 def resolve_range(start: date | None, end: date | None, *, now: datetime | None = None) -> tuple[date, date]:
     """A requested range with its gaps filled: `end` defaults to today (IST), `start` to
-    29 days before `end`. Raises InvalidRequest for a reversed or over-long range."""
+    29 days before `end`. Raises InvalidRequest for a reversed or over-long range, or a day
+    outside FIRST_DAY..LAST_DAY."""
     end = end or today(now=now)
+    _check_day(end, "to")
     start = start or end - timedelta(days=29)
     check_range(start, end)
     return start, end
 
 
+# Usage can only have been recorded in this span, and day arithmetic stays far from the
+# calendar's ends (date(1, 1, 1) - 29 days was an OverflowError answered as a 500).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def _check_day(day: date, field: str) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidRequest(f"Choose a day from {FIRST_DAY} to {LAST_DAY}.", field=field)
+
+
 def check_range(start: date, end: date) -> None:
+    _check_day(start, "from")
+    _check_day(end, "to")
     if start > end:
         raise InvalidRequest("The range starts after it ends.", field="from")
     if (end - start).days >= MAX_RANGE_DAYS:

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from billing_app.api import addresses, alerts, auth, billing, keys, metering, payments, receipts, usage, webhooks
+from billing_app.api import (
+    addresses,
+    alerts,
+    auth,
+    billing,
+    health,
+    keys,
+    metering,
+    payments,
+    receipts,
+    usage,
+    webhooks,
+)
 from billing_app.api.errors import install_error_handlers
 from billing_app.config import get_settings
 
@@ -25,9 +37,10 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
         api.include_router(router)
     for router in (keys.router, usage.router, metering.router, alerts.router):
         api.include_router(router)
+    api.include_router(health.router)  # GET /ready, no auth
     settings = get_settings()
     if settings.sandbox_mode if mount_sandbox is None else mount_sandbox:
-        from billing_app.sandbox import create_sandbox_app
+        from billing_app.sandbox import create_sandbox_app, namespace_for
 
         api.mount(
             SANDBOX_PATH,
@@ -36,6 +49,9 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
                 key_secret=settings.key_secret,
                 webhook_secret=settings.webhook_secret,
                 webhook_url=f"{settings.base_url}/webhooks/razorpay",
+                # several workers (REDIS_URL) are one emulator: its records in Redis
+                shared_redis_url=settings.redis_url,
+                shared_namespace=namespace_for(settings.database_url),
             ),
         )
     return api

@@ -23,10 +23,11 @@ from .faults import Faults
 from .payments import payment_signature
 from .routes_api import ApiRoutes
 from .routes_control import ControlRoutes
+from .shared import SharedRecords, namespace_for
 from .store import Store
 from .webhooks import Dispatcher, sign
 
-__all__ = ["Faults", "Sandbox", "create_sandbox_app", "payment_signature", "sign"]
+__all__ = ["Faults", "Sandbox", "create_sandbox_app", "namespace_for", "payment_signature", "sign"]
 
 DEFAULT_KEY_ID = "rzp_test_sandbox"
 DEFAULT_KEY_SECRET = "sandbox_key_secret"
@@ -56,6 +57,8 @@ def create_sandbox_app(
     webhook_max_attempts: int = 8,
     webhook_timeout: float = 5.0,
     max_amount: int = 50_000_000,
+    shared_redis_url: str | None = None,
+    shared_namespace: str = "billing_app:sandbox",
 ) -> Starlette:
     """Build one emulator with its own in-memory state.
 
@@ -63,7 +66,9 @@ def create_sandbox_app(
     are retried after ``webhook_backoff_base`` × 1, 2, 4 … seconds, at most
     ``webhook_max_attempts`` times. ``checkout_callback_base``, when set, is the
     sandbox URL checkout.js calls instead of the one derived from its own src.
-    ``max_amount`` is the account's maximum order amount in paise.
+    ``max_amount`` is the account's maximum order amount in paise. With
+    ``shared_redis_url`` the records live in Redis under ``shared_namespace`` too, so every
+    worker and machine serving the app is one emulator (shared.py).
     """
     store = Store(key_secret=key_secret, max_amount=max_amount)
     dispatcher = Dispatcher(
@@ -75,6 +80,13 @@ def create_sandbox_app(
         max_attempts=webhook_max_attempts,
         timeout=webhook_timeout,
     )
+    shared = None
+    if shared_redis_url is not None:
+        shared = SharedRecords(
+            redis_url=shared_redis_url, namespace=shared_namespace, store=store, dispatcher=dispatcher
+        )
+        dispatcher.section = shared.section
+        dispatcher.shared_pending = shared.pending_deliveries
     api = ApiRoutes(store=store, dispatcher=dispatcher, key_id=key_id, key_secret=key_secret)
     control = ControlRoutes(store=store, dispatcher=dispatcher, key_id=key_id)
 
@@ -83,6 +95,8 @@ def create_sandbox_app(
         # Runs only when served standalone; when mounted the worker simply starts lazily.
         yield
         await dispatcher.aclose()
+        if shared is not None:
+            await shared.aclose()
 
     app = Starlette(
         routes=[

@@ -31,7 +31,7 @@ class RefundOps(State):
                         f"{IDEMPOTENCY_HEADER} must be at least 10 characters",
                         field=IDEMPOTENCY_HEADER,
                     )
-                seen = self._idempotency.get(idempotency_key)
+                seen = self.idempotency.get(idempotency_key)
                 if seen is not None:
                     if seen[0] != fingerprint:
                         raise ApiError(
@@ -62,7 +62,7 @@ class RefundOps(State):
                 receipt=receipt_field(body),
                 speed_requested=speed,
                 created_at=ids.now(),
-                seq=next(self._seq),
+                seq=self._tick(),
             )
             self.refunds[refund.id] = refund
             payment.refund_ids.append(refund.id)
@@ -76,7 +76,7 @@ class RefundOps(State):
             both = {"refund": refund.wire(), "payment": payment.wire(expand_card=True)}
             events.append(Event("refund.processed", both))
             if idempotency_key is not None:
-                self._idempotency[idempotency_key] = (fingerprint, refund.id)
+                self.idempotency[idempotency_key] = (fingerprint, refund.id)
             return refund.wire(), events
 
     def get_refund(self, refund_id: str) -> JSON:

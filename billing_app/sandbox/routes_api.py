@@ -24,6 +24,7 @@ Handler = Callable[[Request], Awaitable[JSON | tuple[JSON, list[Event]]]]
 
 class ApiRoutes:
     def __init__(self, *, store: Store, dispatcher: Dispatcher, key_id: str, key_secret: str) -> None:
+        self.section = dispatcher.section  # the records' section (shared.py); nothing in memory mode
         self.store = store
         self.dispatcher = dispatcher
         self.key_id = key_id
@@ -70,9 +71,15 @@ class ApiRoutes:
         """Slow answers and injected 5xx first (as a gateway would), then auth."""
 
         async def endpoint(request: Request) -> Response:
+            async with self.section():
+                slow = self.store.faults.api_slow_seconds
+            if slow > 0:
+                await asyncio.sleep(slow)  # outside the section: other requests go on meanwhile
+            async with self.section():
+                return await answer(request)
+
+        async def answer(request: Request) -> Response:
             faults = self.store.faults
-            if faults.api_slow_seconds > 0:
-                await asyncio.sleep(faults.api_slow_seconds)
             failure = faults.take_api_error()
             if failure is not None and not faults.api_error_after_commit:
                 return fault_response(failure)

@@ -6,6 +6,8 @@ webhooks, and reset everything between tests.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -15,6 +17,8 @@ from .parsing import read_body
 from .store import Store
 from .webhooks import Dispatcher
 
+Handler = Callable[[Request], Awaitable[JSONResponse]]
+
 
 class ControlRoutes:
     def __init__(self, *, store: Store, dispatcher: Dispatcher, key_id: str) -> None:
@@ -23,21 +27,33 @@ class ControlRoutes:
         self.key_id = key_id
 
     def routes(self) -> list[Route]:
+        def control(path: str, handler: Handler, method: str) -> Route:
+            return Route(path, self._in_section(handler), methods=[method])
+
         return [
-            Route("/", self.info, methods=["GET"]),
-            Route("/orders/{order_id}/pay", self.pay, methods=["POST"]),
-            Route("/orders/{order_id}", self.order, methods=["GET"]),
-            Route("/faults", self.get_faults, methods=["GET"]),
-            Route("/faults", self.set_faults, methods=["POST"]),
-            Route("/faults", self.clear_faults, methods=["DELETE"]),
-            Route("/reset", self.reset, methods=["POST"]),
-            Route("/webhooks", self.webhooks, methods=["GET"]),
+            control("/", self.info, "GET"),
+            control("/orders/{order_id}/pay", self.pay, "POST"),
+            control("/orders/{order_id}", self.order, "GET"),
+            control("/faults", self.get_faults, "GET"),
+            control("/faults", self.set_faults, "POST"),
+            control("/faults", self.clear_faults, "DELETE"),
+            control("/reset", self.reset, "POST"),
+            control("/webhooks", self.webhooks, "GET"),
+            # waits for deliveries, which take the section themselves
             Route("/webhooks/flush", self.flush, methods=["POST"]),
-            Route("/webhooks/{event_id}", self.webhook, methods=["GET"]),
-            Route("/webhooks/{event_id}/redeliver", self.redeliver, methods=["POST"]),
+            control("/webhooks/{event_id}", self.webhook, "GET"),
+            control("/webhooks/{event_id}/redeliver", self.redeliver, "POST"),
+            # per process: each worker delivers to its own URL
             Route("/webhook_url", self.get_webhook_url, methods=["GET"]),
             Route("/webhook_url", self.set_webhook_url, methods=["POST"]),
         ]
+
+    def _in_section(self, handler: Handler) -> Handler:
+        async def endpoint(request: Request) -> JSONResponse:
+            async with self.dispatcher.section():
+                return await handler(request)
+
+        return endpoint
 
     async def info(self, request: Request) -> JSONResponse:
         return JSONResponse(
@@ -107,8 +123,8 @@ class ControlRoutes:
         timeout = body.get("timeout", 10.0)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
             raise ApiError("timeout: must be a number of seconds >= 0", field="timeout")
-        flushed = await self.dispatcher.flush(float(timeout))
-        return JSONResponse({"flushed": flushed, "pending": self.dispatcher.pending})
+        flushed, pending = await self.dispatcher.flush(float(timeout))
+        return JSONResponse({"flushed": flushed, "pending": pending})
 
     async def get_webhook_url(self, request: Request) -> JSONResponse:
         return JSONResponse({"url": self.dispatcher.webhook_url})

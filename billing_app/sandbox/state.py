@@ -1,8 +1,9 @@
-"""The emulator's records, in memory behind one re-entrant lock, and their lookups."""
+"""The emulator's records, in memory behind one re-entrant lock, and their lookups.
+
+With several app workers the records are also kept in Redis between requests (shared.py)."""
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
@@ -28,22 +29,26 @@ class State:
         self.max_amount = max_amount
         self.faults = Faults()
         self._lock = threading.RLock()
-        self._seq = itertools.count(1)
+        self.next_seq = 1  # orders, payments and refunds are listed newest first by it
         self._clear()
 
     def _clear(self) -> None:
         self.orders: dict[str, Order] = {}
         self.payments: dict[str, Payment] = {}
         self.refunds: dict[str, Refund] = {}
-        self._receipts: set[str] = set()
+        self.receipts: set[str] = set()
         # X-Refund-Idempotency key -> (request fingerprint, refund id)
-        self._idempotency: dict[str, tuple[str, str]] = {}
+        self.idempotency: dict[str, tuple[str, str]] = {}
 
     def reset(self) -> None:
         """Forget every record and switch every fault off."""
         with self._lock:
             self._clear()
             self.faults.reset()
+
+    def _tick(self) -> int:
+        seq, self.next_seq = self.next_seq, self.next_seq + 1
+        return seq
 
     def _order(self, order_id: str) -> Order:
         order = self.orders.get(order_id)

@@ -30,7 +30,7 @@ class Store(RefundOps):
         data = order_input(body, max_amount=self.max_amount)
         with self._lock:
             unique = self.faults.receipt_unique
-            if unique and data.receipt is not None and data.receipt in self._receipts:
+            if unique and data.receipt is not None and data.receipt in self.receipts:
                 raise ApiError("Order receipt should be unique.", field="receipt")
             order = Order(
                 id=self._new_id("order_", self.orders),
@@ -40,11 +40,11 @@ class Store(RefundOps):
                 notes=data.notes,
                 capture=data.capture,
                 created_at=ids.now(),
-                seq=next(self._seq),
+                seq=self._tick(),
             )
             self.orders[order.id] = order
             if data.receipt is not None:
-                self._receipts.add(data.receipt)
+                self.receipts.add(data.receipt)
             return order.wire()
 
     def get_order(self, order_id: str) -> JSON:
@@ -114,7 +114,7 @@ class Store(RefundOps):
                 email=str(body.get("email") or "void@razorpay.com"),
                 contact=str(body.get("contact") or "+919000090000"),
                 created_at=ids.now(),
-                seq=next(self._seq),
+                seq=self._tick(),
                 description=body.get("description"),
                 notes=notes_field(body),
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import hmac
 import itertools
@@ -17,6 +18,8 @@ import json
 import logging
 import random
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +31,12 @@ from .errors import ApiError, not_found
 from .faults import Faults
 
 log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def no_section() -> AsyncIterator[None]:
+    """A section of one process's records: nothing to take or write back (see shared.py)."""
+    yield
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -95,7 +104,10 @@ class Dispatcher:
         self.max_attempts = max_attempts
         self.timeout = timeout
         self.deliveries: dict[str, Delivery] = {}
-        self._generation = 0
+        self.generation = 0  # bumped by reset(): jobs of an earlier generation are dropped
+        # Where delivery bookkeeping runs: shared.SharedRecords.section with several workers.
+        self.section: Callable[[], AbstractAsyncContextManager[None]] = no_section
+        self.shared_pending: Callable[[], Awaitable[int]] | None = None
         self._pending: set[_Job] = set()  # queued, scheduled or in flight
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -142,7 +154,7 @@ class Dispatcher:
         return Delivery(ids.new_id("evt_"), event.name, raw, body["created_at"], refs)
 
     def _job(self, event_id: str, attempt: int = 1, forced: bool = False) -> _Job:
-        job = _Job(event_id, attempt, forced, self._generation)
+        job = _Job(event_id, attempt, forced, self.generation)
         self._pending.add(job)
         return job
 
@@ -158,7 +170,7 @@ class Dispatcher:
 
     def reset(self) -> None:
         """Forget every delivery; queued, timed and interrupted jobs are dropped."""
-        self._generation += 1
+        self.generation += 1
         self.deliveries.clear()
         self._pending.clear()
         self._interrupted.clear()
@@ -167,11 +179,6 @@ class Dispatcher:
         self._timers.clear()
         while not self._queue.empty():
             self._queue.get_nowait()
-
-    @property
-    def pending(self) -> int:
-        """Jobs queued, scheduled for a retry or delay, or in flight."""
-        return len(self._pending)
 
     def summaries(self) -> list[JSON]:
         return [d.summary() for d in self.deliveries.values()]
@@ -196,7 +203,7 @@ class Dispatcher:
 
     def _enqueue(self, jobs: list[_Job]) -> None:
         for job in jobs:
-            if job.generation == self._generation:
+            if job.generation == self.generation:
                 self._queue.put_nowait(job)
 
     def _ensure_worker(self) -> asyncio.AbstractEventLoop:
@@ -214,17 +221,25 @@ class Dispatcher:
                 handle.cancel()
                 self._timers[key] = (due, jobs, loop.call_later(max(0.0, due - now), self._fire, key))
         self._loop = loop
-        self._task = loop.create_task(self._run(), name="razorpay-sandbox-webhooks")
+        # A context of its own: not the one of the request that happened to start it (which
+        # is inside a section, so its deliveries would skip taking theirs).
+        self._task = loop.create_task(self._run(), name="razorpay-sandbox-webhooks", context=contextvars.Context())
         return loop
 
-    async def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until nothing is queued, scheduled or in flight; False on timeout."""
+    async def flush(self, timeout: float = 10.0) -> tuple[bool, int]:
+        """Wait until nothing is queued, scheduled or in flight (with several workers: no
+        delivery any of them has yet to send); (flushed, pending) — False on timeout."""
         if self._pending:
             self._ensure_worker()
         deadline = time.monotonic() + timeout
-        while self._pending and time.monotonic() < deadline:
+        while (pending := await self._pending_anywhere()) and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
-        return not self._pending
+        return not pending, pending
+
+    async def _pending_anywhere(self) -> int:
+        if self.shared_pending is None:
+            return len(self._pending)
+        return max(len(self._pending), await self.shared_pending())
 
     async def settle(self, timeout: float = 2.0) -> None:
         """After ``reset()``: let a delivery already on the wire finish first."""
@@ -271,16 +286,11 @@ class Dispatcher:
         return headers
 
     async def _deliver(self, client: httpx.AsyncClient, job: _Job) -> None:
-        delivery = self.deliveries.get(job.event_id)
-        if job.generation != self._generation or delivery is None:
+        async with self.section():
+            request = self._request_for(job)
+        if request is None:
             return
-        url = self.webhook_url
-        if url is None:
-            delivery.status = "delivered" if delivery.delivered else "unsent"
-            return
-        if self.faults.webhook_drop and not job.forced:
-            delivery.status = "delivered" if delivery.delivered else "dropped"
-            return
+        url, body, headers = request
         attempt: dict[str, Any] = {
             "at": time.time(),
             "url": url,
@@ -288,11 +298,30 @@ class Dispatcher:
             "error": None,
         }
         try:
-            response = await client.post(url, content=delivery.body, headers=self._headers(delivery))
+            response = await client.post(url, content=body, headers=headers)
             attempt["status_code"] = response.status_code
         except httpx.HTTPError as exc:
             attempt["error"] = f"{type(exc).__name__}: {exc}"
-        if job.generation != self._generation:
+        async with self.section():
+            self._record_attempt(job, attempt)
+
+    def _request_for(self, job: _Job) -> tuple[str, bytes, dict[str, str]] | None:
+        """What to send for this job, or None when faults or a reset say not to send."""
+        delivery = self.deliveries.get(job.event_id)
+        if job.generation != self.generation or delivery is None:
+            return None
+        url = self.webhook_url
+        if url is None:
+            delivery.status = "delivered" if delivery.delivered else "unsent"
+            return None
+        if self.faults.webhook_drop and not job.forced:
+            delivery.status = "delivered" if delivery.delivered else "dropped"
+            return None
+        return url, delivery.body, self._headers(delivery)
+
+    def _record_attempt(self, job: _Job, attempt: dict[str, Any]) -> None:
+        delivery = self.deliveries.get(job.event_id)
+        if job.generation != self.generation or delivery is None:
             return
         delivery.attempts.append(attempt)
         code = attempt["status_code"]

@@ -25,7 +25,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def app_env(port: int, database_url: str, workdir: Path) -> dict[str, str]:
+def app_env(port: int, database_url: str, workdir: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         # A frontend build of its own: never one a concurrent `make run` or test run left behind.
@@ -42,6 +42,7 @@ def app_env(port: int, database_url: str, workdir: Path) -> dict[str, str]:
         REFLEX_DIR=str(ROOT / ".reflex"),
         REFLEX_TELEMETRY_ENABLED="false",
         PATH=f"{ROOT / '.tools/bun/node_modules/.bin'}{os.pathsep}{env.get('PATH', '')}",
+        **extra,
     )
     return env
 
@@ -64,11 +65,12 @@ def wait_until_serving(base_url: str, proc: subprocess.Popen, log_path: Path) ->
 
 
 @contextmanager
-def running_app(database_url: str, workdir: Path) -> Iterator[str]:
+def running_app(database_url: str, workdir: Path, **extra_env: str) -> Iterator[str]:
     """The app serving `database_url` (migrated first), building its production frontend in
-    `workdir` (a build left there is reused); yields its base URL. Its log: workdir/app.log."""
+    `workdir` (a build left there is reused); yields its base URL. Its log: workdir/app.log.
+    `extra_env` adds settings (REDIS_URL and WORKERS for several workers)."""
     port = free_port()
-    env = app_env(port, database_url, workdir)
+    env = app_env(port, database_url, workdir, **extra_env)
     subprocess.run([sys.executable, "-m", "billing_app.migrate"], cwd=ROOT, env=env, check=True)
     log_path = workdir / "app.log"
     with log_path.open("w") as log:

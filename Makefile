@@ -20,10 +20,12 @@ setup-test:
 migrate: setup
 	@$(VENV)/python -m billing_app.migrate
 
-## run: the app in production mode on http://$HOST:$PORT (SQLite + Razorpay sandbox by default)
+## run: the app in production mode on http://$HOST:$PORT (SQLite + Razorpay sandbox by default);
+## WORKERS=N app processes (default 1, or min(2*CPU+1, 8) with REDIS_URL; more than 1 needs REDIS_URL)
 run: migrate
-	@echo "==> billing_app will answer on http://$(HOST):$(PORT)"
-	exec $(VENV)/reflex run --env prod
+	@workers=$$($(VENV)/python -m billing_app.config workers) || exit 1; \
+	echo "==> billing_app will answer on http://$(HOST):$(PORT) ($$workers worker(s))"; \
+	GRANIAN_WORKERS=$$workers exec $(VENV)/reflex run --env prod
 
 ## dev: hot reload; the backend on PORT+1
 dev: migrate

@@ -6,6 +6,8 @@ promise to operators (DESIGN.md), so extend, never rename.
 
 from __future__ import annotations
 
+import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -20,6 +22,8 @@ SANDBOX_KEY_SECRET = "sandbox_key_secret"
 SANDBOX_WEBHOOK_SECRET = "sandbox_webhook_secret"
 RAZORPAY_API_URL = "https://api.razorpay.com"
 RAZORPAY_CHECKOUT_JS = "https://checkout.razorpay.com/v1/checkout.js"
+# Reflex 0.10.1's cap on its own worker count (reflex/utils/processes.py, MAX_BACKEND_WORKERS).
+REFLEX_MAX_WORKERS = 8
 
 
 class Settings(BaseSettings):
@@ -31,6 +35,10 @@ class Settings(BaseSettings):
     public_url: str = ""
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'billing.db'}"
     redis_url: str | None = None
+    # App processes `make run` starts (granian workers); unset: 1, or min(2·CPU+1, 8) with Redis.
+    workers: int | None = Field(default=None, ge=1)
+    # Every rate-limit key this app keeps in Redis starts with this (reset deletes only these).
+    rate_limit_key_prefix: str = Field(default="billing_app:rate", min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
     # "dev" allows the sandbox keys and placeholder secrets; "prod" refuses them.
     app_env: Literal["dev", "prod"] = "dev"
 
@@ -143,3 +151,28 @@ def get_settings() -> Settings:
 def reset_settings() -> None:
     """Forget the cached settings (tests change the environment)."""
     get_settings.cache_clear()
+
+
+def workers_for(settings: Settings, *, cpu_count: int | None = None) -> int:
+    """How many app processes (granian workers) `make run` starts: `WORKERS`, else what Reflex
+    0.10.1 itself picks (reflex/utils/processes.py get_num_workers): one without Redis,
+    min(2·CPU+1, 8) with it. Several need `REDIS_URL`: without Redis, Reflex keeps each
+    browser tab's state in the memory of the one worker that served it."""
+    if settings.workers is None:
+        if not settings.redis_url:
+            return 1
+        return min(2 * (cpu_count or os.cpu_count() or 1) + 1, REFLEX_MAX_WORKERS)
+    if settings.workers > 1 and not settings.redis_url:
+        raise ValueError(
+            f"WORKERS={settings.workers} needs REDIS_URL: without Redis each worker keeps the pages' "
+            "state (and the rate-limit counts) in its own memory. Set REDIS_URL, or WORKERS=1."
+        )
+    return settings.workers
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["workers"]:
+    # `python -m billing_app.config workers`: the worker count `make run` starts, or why not.
+    try:
+        print(workers_for(Settings()))
+    except ValueError as exc:  # pydantic's ValidationError is one too
+        sys.exit(f"error: {exc}")

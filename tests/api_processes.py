@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 import redis
+
+from tests.conftest import missing_service
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -28,7 +29,7 @@ def require_redis() -> str:
         client.ping()
         client.close()
     except redis.RedisError:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} (set TEST_REDIS_URL to run these tests)")
+        missing_service(f"Redis is not reachable at {REDIS_URL} (set TEST_REDIS_URL to run these tests)")
     return REDIS_URL
 
 

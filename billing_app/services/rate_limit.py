@@ -1,34 +1,139 @@
-"""Brute-force limits for sign-up, login and promo checks: a sliding window per key.
+"""Brute-force limits for sign-up, login and promo checks: a moving 60-second window per key.
 
-Kept in process memory: with several app workers each counts on its own, so the
-effective limit is per worker (documented in the README).
+With `REDIS_URL` set the attempts are counted in Redis (the `limits` library's moving-window
+strategy over redis-py: one list of timestamps per key, updated by a Lua script), so every
+worker on every machine shares one count and a limit is exactly the configured number. Keys
+are `RATE_LIMIT_KEY_PREFIX:…` with the key itself hashed (no email address or IP in Redis) and
+expire a minute after their last attempt. Without Redis the count lives in this process's
+memory, which is exact too because `make run` then runs one worker (config.workers_for).
+
+Redis unreachable at request time: fail open to this process's memory. Each worker counts on
+its own until Redis answers again (asked again every `REDIS_RETRY_SECONDS`), and one warning per
+outage is logged. A Redis outage thus neither locks everyone out of signing in nor removes the
+brute-force limit; it only multiplies it by the number of workers for that time.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 import time
-from collections import defaultdict, deque
+from functools import lru_cache
 
+from limits import RateLimitItemPerMinute
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, RedisStorage
+from limits.strategies import MovingWindowRateLimiter
+from redis import ConnectionPool, RedisError
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from billing_app.config import get_settings
 from billing_app.errors import RateLimited
 
-_WINDOW_SECONDS = 60.0
-_lock = threading.Lock()
-_hits: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+log = logging.getLogger(__name__)
+
+# A login must not wait long on a Redis that does not answer; one retry covers a pooled
+# connection that Redis closed (a restart) without counting as an outage.
+REDIS_TIMEOUT_SECONDS = 0.5
+# After a Redis error, count in memory this long before asking Redis again.
+REDIS_RETRY_SECONDS = 5.0
 
 
-def check_rate(*, action: str, key: str, per_minute: int, now: float | None = None) -> None:
-    """Count one attempt of `action` by `key`; raise RateLimited past `per_minute`."""
-    now = time.monotonic() if now is None else now
-    with _lock:
-        window = _hits[(action, key)]
-        while window and window[0] <= now - _WINDOW_SECONDS:
-            window.popleft()
-        if len(window) >= per_minute:
-            raise RateLimited()
-        window.append(now)
+def check_rate(*, action: str, key: str, per_minute: int) -> None:
+    """Count one attempt of `action` by `key`; raise RateLimited once `per_minute` attempts
+    were counted in the last 60 seconds (the refused attempt is not counted)."""
+    identity = (action, hashlib.sha256(key.encode()).hexdigest()[:32])
+    if not _hit(RateLimitItemPerMinute(per_minute), *identity):
+        raise RateLimited()
 
 
 def reset_rate_limits() -> None:
-    with _lock:
-        _hits.clear()
+    """Forget every count (tests): this process's memory and, with `REDIS_URL`, the keys under
+    `RATE_LIMIT_KEY_PREFIX` in Redis, nobody else's."""
+    settings = get_settings()
+    if settings.redis_url:
+        try:
+            _redis_limiter(settings.redis_url, settings.rate_limit_key_prefix).storage.reset()
+        except (StorageError, RedisError) as exc:
+            log.warning("rate limits: could not clear the counts in Redis (%s)", _describe(exc))
+    _memory_limiter.cache_clear()
+    _outage.clear()
+
+
+def _hit(limit: RateLimitItemPerMinute, *identity: str) -> bool:
+    settings = get_settings()
+    if settings.redis_url and _outage.should_ask():
+        shared = _redis_limiter(settings.redis_url, settings.rate_limit_key_prefix)
+        try:
+            allowed = shared.hit(limit, *identity)
+        except (StorageError, RedisError) as exc:
+            _outage.began(exc)
+        else:
+            _outage.ended()
+            return allowed
+    return _memory_limiter().hit(limit, *identity)
+
+
+class _Outage:
+    """Whether Redis stopped answering: while it does not, it is asked again only every
+    REDIS_RETRY_SECONDS (a request does not wait on it each time), and the outage is logged
+    once when it begins and once when it ends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._retry_at = 0.0
+        self._active = False
+
+    def should_ask(self) -> bool:
+        return time.monotonic() >= self._retry_at
+
+    def began(self, exc: BaseException) -> None:
+        with self._lock:
+            first, self._active = not self._active, True
+            self._retry_at = time.monotonic() + REDIS_RETRY_SECONDS
+        if first:
+            log.warning(
+                "rate limits: Redis is not answering (%s); counting in this worker's memory until it "
+                "does, so meanwhile each worker allows the limit on its own",
+                _describe(exc),
+            )
+
+    def ended(self) -> None:
+        if self._active:
+            with self._lock:
+                was, self._active, self._retry_at = self._active, False, 0.0
+            if was:
+                log.warning("rate limits: Redis answers again; counting there")
+
+    def clear(self) -> None:
+        with self._lock:
+            self._active, self._retry_at = False, 0.0
+
+
+_outage = _Outage()
+
+
+def _describe(exc: BaseException) -> str:
+    """The driver's error in one short line (StorageError wraps it)."""
+    cause = exc.__cause__ if isinstance(exc, StorageError) and exc.__cause__ else exc
+    return f"{type(cause).__name__}: {cause}".splitlines()[0][:200]
+
+
+@lru_cache(maxsize=1)
+def _memory_limiter() -> MovingWindowRateLimiter:
+    # Built on first use, so in a worker rather than in the supervisor that forks the workers:
+    # the memory storage runs a timer thread.
+    return MovingWindowRateLimiter(MemoryStorage())
+
+
+@lru_cache(maxsize=4)
+def _redis_limiter(url: str, prefix: str) -> MovingWindowRateLimiter:
+    pool = ConnectionPool.from_url(
+        url,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        retry=Retry(NoBackoff(), 1),
+    )
+    return MovingWindowRateLimiter(RedisStorage(url, connection_pool=pool, key_prefix=prefix, wrap_exceptions=True))

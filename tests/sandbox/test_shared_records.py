@@ -6,7 +6,6 @@ are all kept. Skipped (with the reason) where no Redis answers."""
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,19 +18,14 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
 from billing_app.sandbox import create_sandbox_app
+from tests.api_processes import REDIS_URL, require_redis
 
 from .helpers import ACCOUNT_ID, BACKOFF, KEY_ID, KEY_SECRET, MOUNT, WEBHOOK_SECRET, Receiver, Sandbox, ServerThread
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
 def namespace() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} (set TEST_REDIS_URL to run these tests)")
+    client = redis.Redis.from_url(require_redis())
     name = f"billing_app:test-sandbox:{uuid.uuid4().hex}"
     yield name
     client.delete(*client.keys(f"{name}:*") or [f"{name}:none"])

@@ -15,7 +15,7 @@ import pytest
 import razorpay
 import redis
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 
 from billing_app.sandbox import create_sandbox_app
 from tests.api_processes import REDIS_URL, require_redis
@@ -33,12 +33,9 @@ def namespace() -> Iterator[str]:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    app = Starlette(routes=[Route(Receiver.path, receiver.endpoint, methods=["POST"])])
-    with ServerThread(app) as server:
-        receiver.url = server.url + Receiver.path
-        yield receiver
+def receiver(webhook_receiver: Receiver) -> Receiver:
+    webhook_receiver.clear()
+    return webhook_receiver
 
 
 def _emulator(namespace: str, webhook_url: str) -> Starlette:

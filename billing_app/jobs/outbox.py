@@ -4,21 +4,26 @@ Each row is claimed with a conditional UPDATE before it is sent and marked sent 
 so any number of senders (threads, app processes) never send one email twice; a failed
 attempt is retried after an exponential backoff, and a claim left by a sender that died
 is taken over once its lease is stale (services/outbox.py). Runs as a lifespan task of
-the app (BACKGROUND_JOBS) and as `python -m billing_app.cli send-emails`.
+the app (BACKGROUND_JOBS), in one worker at a time (the `email_outbox` lease,
+jobs/leased.py), and as `python -m billing_app.cli send-emails`.
+
+SMTP has no exactly-once: a sender killed after the server accepted a message but before
+the row was marked sent leaves it to be sent again when its lease is taken over (with the
+same Message-ID, so mail systems can fold the two). Every other kill point sends it once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 
 from billing_app import routes
 from billing_app.config import Settings, get_settings
 from billing_app.integrations.mailer import Email, MailError, send_email
+from billing_app.jobs.leased import run_leased
 from billing_app.models import EmailKind, OutboxStatus
 from billing_app.models.types import utcnow
 from billing_app.money import format_money
@@ -28,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SEND_INTERVAL_SECONDS = 5.0  # the docs promise an alert "within a minute of the drop"
 BATCH = 50
+LEASE_NAME = "email_outbox"
 
 
 @dataclass
@@ -133,14 +139,15 @@ def _deliver(claimed: outbox.Claimed, clock: Callable[[], datetime], settings: S
     report.sent += 1
 
 
-def send_due(*, now: datetime | None = None, limit: int = BATCH) -> SendReport:
+def send_due(*, now: datetime | None = None, limit: int = BATCH, lease: timedelta = outbox.LEASE) -> SendReport:
     """One pass over up to `limit` due rows. Safe to run anywhere, any number of times, in
-    any number of processes at once. `now` freezes the clock (tests)."""
+    any number of processes at once. `now` freezes the clock (tests); a row claimed longer
+    than `lease` ago by a sender that never finished is taken over."""
     settings = get_settings()
     clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
     report = SendReport()
-    for outbox_id in outbox.due_email_ids(now=clock(), limit=limit):
-        claimed = outbox.claim_email(outbox_id=outbox_id, now=clock())
+    for outbox_id in outbox.due_email_ids(now=clock(), limit=limit, lease=lease):
+        claimed = outbox.claim_email(outbox_id=outbox_id, now=clock(), lease=lease)
         if claimed is None:
             continue  # another sender took it
         report.claimed += 1
@@ -155,23 +162,24 @@ def send_due(*, now: datetime | None = None, limit: int = BATCH) -> SendReport:
     return report
 
 
-def send_all_due(*, now: datetime | None = None) -> SendReport:
+def send_all_due(*, now: datetime | None = None, lease: timedelta = outbox.LEASE) -> SendReport:
     """Passes until nothing due is left (the CLI's `send-emails`)."""
     total = SendReport()
     while True:
-        report = send_due(now=now, limit=BATCH)
+        report = send_due(now=now, limit=BATCH, lease=lease)
         total.add(report)
         if report.claimed < BATCH:
             return total
 
 
-async def outbox_loop() -> None:
-    """Lifespan task: a pass every SEND_INTERVAL_SECONDS, off the event loop."""
-    while True:
-        try:
-            report = await asyncio.to_thread(send_due)
-            if report.claimed:
-                log.info("email outbox: %s", report)
-        except Exception:
-            log.exception("email outbox pass failed")
-        await asyncio.sleep(SEND_INTERVAL_SECONDS)
+def send_pass() -> SendReport:
+    report = send_due()
+    if report.claimed:
+        log.info("email outbox: %s", report)
+    return report
+
+
+async def outbox_loop(*, interval: float = SEND_INTERVAL_SECONDS, lease_seconds: float | None = None) -> None:
+    """Lifespan task: a pass every SEND_INTERVAL_SECONDS, off the event loop, in one worker
+    at a time."""
+    await run_leased(LEASE_NAME, send_pass, interval=interval, lease_seconds=lease_seconds)

@@ -1,6 +1,7 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from billing_app.models.account import AuthSession, Membership, Org, User
+from billing_app.models.job_lease import JobLease
 from billing_app.models.ledger import EntryKind, LedgerEntry
 from billing_app.models.metering import (
     ApiKey,
@@ -26,6 +27,7 @@ __all__ = [
     "EntryKind",
     "Hold",
     "HoldTotal",
+    "JobLease",
     "LedgerEntry",
     "Membership",
     "ModelPrice",

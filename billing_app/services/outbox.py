@@ -1,6 +1,12 @@
 """The email outbox, for the sender job (jobs/outbox.py): which rows are due, claiming
 one (a lease, so two sender processes never send the same row), and recording the
-outcome with backoff between attempts."""
+outcome with backoff between attempts.
+
+A claim is the row itself (status `sending`, claimed_at, a random claim_token), taken
+with one conditional UPDATE; a sender that dies holding one (kill -9, a lost machine)
+leaves it for another sender to take over once `claimed_at + lease` has passed, and the
+dead sender's token can no longer finish the row. The sender loop additionally runs in
+one worker at a time (the `email_outbox` job lease, jobs/leased.py)."""
 
 from __future__ import annotations
 
@@ -54,19 +60,20 @@ def _due() -> Any:
     )
 
 
-def due_email_ids(*, now: datetime, limit: int = 50) -> list[int]:
-    """Outbox rows a sender may claim now: pending and due, or with a stale lease."""
+def due_email_ids(*, now: datetime, limit: int = 50, lease: timedelta = LEASE) -> list[int]:
+    """Outbox rows a sender may claim now: pending and due, or with a lease older than `lease`."""
     with read_session() as session:
         rows = session.execute(
             select(col(EmailOutbox.id)).where(_due()).order_by(col(EmailOutbox.id)).limit(limit),
-            {"now": now, "stale_before": now - LEASE},
+            {"now": now, "stale_before": now - lease},
         )
         return [int(outbox_id) for (outbox_id,) in rows]
 
 
-def claim_email(*, outbox_id: int, now: datetime) -> Claimed | None:
+def claim_email(*, outbox_id: int, now: datetime, lease: timedelta = LEASE) -> Claimed | None:
     """Take the row for this sender with one conditional UPDATE (pending → sending, or a
-    stale lease taken over); None when another sender got it first or it is not due."""
+    lease older than `lease` taken over); None when another sender got it first or it is
+    not due."""
     token = uuid.uuid4().hex
     with write_session() as session:
         row = session.execute(
@@ -81,7 +88,7 @@ def claim_email(*, outbox_id: int, now: datetime) -> Claimed | None:
             .returning(
                 col(EmailOutbox.org_id), col(EmailOutbox.kind), col(EmailOutbox.attempts), col(EmailOutbox.payload)
             ),
-            {"now": now, "stale_before": now - LEASE},
+            {"now": now, "stale_before": now - lease},
         ).first()
         if row is None:
             return None

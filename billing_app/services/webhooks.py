@@ -1,8 +1,16 @@
 """Razorpay webhooks: verify the raw body, store the event once, process it later.
 
 `receive` is all the HTTP request waits for (verify + one insert), so Razorpay gets its
-2xx fast; `process` runs right after in the background and again from the reconciler
-for anything left unprocessed (a crash between the two loses nothing).
+2xx fast; `process` runs right after in the background (on the worker that received it)
+and again from the reconciler for anything left unprocessed (a crash between the two
+loses nothing).
+
+Whoever processes an event first claims it: a lease named `webhook_event:<row id>`
+(services/job_leases.py), so two workers never process one event at the same time. The
+claim is let go when processing ends; one left by a worker that died mid-way expires
+after EVENT_CLAIM_SECONDS and the reconciler takes the event over. Processing twice
+(a worker that died after crediting but before marking the event processed) is harmless:
+settlement credits each payment once, whoever asks.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from billing_app.errors import BillingAppError, SignatureInvalid
 from billing_app.integrations.razorpay_gateway import webhook_signature_ok
 from billing_app.models import WebhookEvent
 from billing_app.models.types import utcnow
+from billing_app.services import job_leases
 from billing_app.services.refunds import apply_refund
 from billing_app.services.settlement import settle_order
 
@@ -32,6 +41,9 @@ log = logging.getLogger(__name__)
 
 SETTLING_EVENTS = {"payment.captured", "order.paid", "payment.authorized"}
 REFUND_EVENTS = {"refund.processed"}
+# A claim outlives any one processing (a settle asks Razorpay a few times, each call with a
+# timeout); a claim left by a dead worker is taken over after this.
+EVENT_CLAIM_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -85,37 +97,72 @@ def _handle(event: dict[str, Any]) -> None:
         apply_refund(refund_id=refund["id"])
 
 
-def process(*, event_row_id: int) -> None:
-    """Process one stored event; the outcome (or the error) is written on its row.
-    Gateway failures leave it unprocessed for the reconciler to retry."""
-    with read_session() as session:
-        row = session.get(WebhookEvent, event_row_id)
-    if row is None or row.processed_at is not None or not row.signature_ok:
-        return
+@dataclass(frozen=True)
+class Claim:
+    """This worker's lease on one event: `webhook_event:<row id>`, held by a holder id of its own."""
+
+    name: str
+    holder: str
+
+
+def claim_name(event_row_id: int) -> str:
+    return f"webhook_event:{event_row_id}"
+
+
+def process(*, event_row_id: int, claim_seconds: float = EVENT_CLAIM_SECONDS) -> bool:
+    """Process one stored event under a claim; the outcome (or the error) is written on
+    its row, in the transaction that lets the claim go. Gateway failures leave it
+    unprocessed for the reconciler to retry. False (nothing done) when it is processed
+    already, or another worker holds its claim."""
+    claim = Claim(claim_name(event_row_id), job_leases.claim_holder())
+    if job_leases.acquire(claim.name, seconds=claim_seconds, holder=claim.holder) is None:
+        return False  # another worker is on it (or died on it: the claim expires)
+    released = False
+    try:
+        with read_session() as session:
+            row = session.get(WebhookEvent, event_row_id)
+        if row is None or row.processed_at is not None or not row.signature_ok:
+            return False
+        _process_claimed(row, claim)
+        released = True
+        return True
+    finally:
+        if not released:
+            job_leases.release(claim.name, holder=claim.holder)
+
+
+def _process_claimed(row: WebhookEvent, claim: Claim) -> None:
+    assert row.id is not None
     error: str | None = None
     try:
         _handle(json.loads(row.raw_body))
     except BillingAppError as exc:
         if exc.code == "payment_gateway_error":
             log.warning("webhook %s: gateway unavailable, will retry: %s", row.event_id, exc.message)
-            _record(event_row_id, error=exc.message, processed=False)
+            _record(row.id, claim, error=exc.message, processed=False)
             return
         error = f"{exc.code}: {exc.message}"
     except (ValueError, KeyError, TypeError) as exc:
         error = f"unreadable event: {exc}"
-    _record(event_row_id, error=error, processed=True)
+    _record(row.id, claim, error=error, processed=True)
 
 
-def _record(event_row_id: int, *, error: str | None, processed: bool) -> None:
+def _record(event_row_id: int, claim: Claim, *, error: str | None, processed: bool) -> None:
+    """Write the outcome and let the claim go, in one transaction. The outcome is not
+    written over an event finished meanwhile (a claim that expired while this worker was
+    still at it, taken over by another)."""
     with write_session() as session:
         session.execute(
             update(WebhookEvent)
-            .where(col(WebhookEvent.id) == event_row_id)
+            .where(col(WebhookEvent.id) == event_row_id, col(WebhookEvent.processed_at).is_(None))
             .values(error=error, processed_at=utcnow() if processed else None)
         )
+        job_leases.release_in(session, claim.name, holder=claim.holder)
 
 
-def unprocessed_event_ids(*, older_than_seconds: int, limit: int = 100) -> list[int]:
+def unprocessed_event_ids(*, older_than_seconds: float, limit: int = 100) -> list[int]:
+    """Events received at least `older_than_seconds` ago and not processed yet: for the
+    reconciler (the receiving worker normally finishes an event within a moment)."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     with read_session() as session:
         return [

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from billing_app.models import OrderStatus, PaymentOrder, WebhookEvent
 from billing_app.models.types import utcnow
 from billing_app.services import job_leases, webhooks
 from tests.factories import make_account
+from tests.servers import run_on_fresh_loop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -126,50 +128,54 @@ def test_a_leased_loop_runs_in_one_worker_and_moves_when_it_is_cancelled(any_db)
     def work(worker: str) -> None:
         passes[worker] += 1
 
+    async def until(condition: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + 15  # generous: a loaded machine is slow, not wrong
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            await asyncio.sleep(0.02)
+
     async def scenario() -> None:
         loops = {
             worker: asyncio.create_task(
-                run_leased("demo", lambda w=worker: work(w), interval=0.05, lease_seconds=5, holder=f"host:{worker}")
+                run_leased("demo", lambda w=worker: work(w), interval=0.05, lease_seconds=60, holder=f"host:{worker}")
             )
             for worker in ("w1", "w2")
         }
-        await asyncio.sleep(0.6)
-        assert sorted(passes.values())[0] == 0 and sum(passes.values()) >= 3  # one worker did every pass
+        await until(lambda: sum(passes.values()) >= 5, "five passes")
+        assert sorted(passes.values())[0] == 0  # one worker did every pass
         holder = job_leases.current("demo")
         assert holder is not None
         running = holder.holder.removeprefix("host:")
         idle = "w2" if running == "w1" else "w1"
         loops[running].cancel()  # SIGTERM: the lifespan tasks are cancelled
         await asyncio.gather(loops[running], return_exceptions=True)
-        # released at once, not after the 5 s lease: the other worker takes over within an interval or two
-        before = passes[idle]
-        await asyncio.sleep(0.4)
-        assert passes[idle] > before
+        # released at once: the other worker takes over long before the 60 s lease would expire
+        await until(lambda: passes[idle] > 0, "the other worker's first pass")
         loops[idle].cancel()
         await asyncio.gather(loops[idle], return_exceptions=True)
         assert job_leases.current("demo") is None
 
-    asyncio.run(scenario())
+    run_on_fresh_loop(scenario)  # not asyncio.run: the browser tests own this thread's loop
 
 
 def test_a_long_pass_keeps_its_lease(any_db):
-    started = threading.Event()
+    started, finish = threading.Event(), threading.Event()
 
     def slow_pass() -> None:
         started.set()
-        time.sleep(1.5)  # longer than the lease: the loop renews it meanwhile
+        finish.wait(30)  # a pass that outlasts its lease: the loop renews the lease meanwhile
 
     async def scenario() -> None:
-        loop = asyncio.create_task(run_leased("slow", slow_pass, interval=10, lease_seconds=0.6, holder="host:a"))
-        await asyncio.to_thread(started.wait, 5)
-        for _ in range(4):  # 1 s: past the first expiry, within the pass
-            await asyncio.sleep(0.25)
-            assert await asyncio.to_thread(job_leases.acquire, "slow", seconds=5, holder="host:b") is None
+        loop = asyncio.create_task(run_leased("slow", slow_pass, interval=10, lease_seconds=2, holder="host:a"))
+        await asyncio.to_thread(started.wait, 15)
+        await asyncio.sleep(4)  # twice the lease: without renewal it would have expired
+        assert await asyncio.to_thread(job_leases.acquire, "slow", seconds=5, holder="host:b") is None
+        finish.set()
         loop.cancel()
         await asyncio.gather(loop, return_exceptions=True)
         assert await asyncio.to_thread(job_leases.acquire, "slow", seconds=5, holder="host:b") is not None
 
-    asyncio.run(scenario())
+    run_on_fresh_loop(scenario)  # not asyncio.run: the browser tests own this thread's loop
 
 
 def stored_event(event: str = "payment.failed") -> int:

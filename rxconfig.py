@@ -19,6 +19,7 @@ config = rx.Config(
     api_url=f"http://{settings.host}:{backend_port}",
     deploy_url=settings.base_url,
     redis_url=settings.redis_url,
+    trusted_proxy_hops=settings.trusted_proxy_hops,
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium"))],

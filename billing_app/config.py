@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     workers: int | None = Field(default=None, ge=1)
     # Every rate-limit key this app keeps in Redis starts with this (reset deletes only these).
     rate_limit_key_prefix: str = Field(default="billing_app:rate", min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
+    # Proxies (load balancers) in front of the app that append to X-Forwarded-For: the client's
+    # address is the entry this many from the end. 0: the socket's peer is the client. Reflex's own
+    # REFLEX_TRUSTED_PROXY_HOPS is the same knob, for the pages (rxconfig.py passes this on).
+    trusted_proxy_hops: int = Field(
+        default=0, ge=0, validation_alias=AliasChoices("TRUSTED_PROXY_HOPS", "REFLEX_TRUSTED_PROXY_HOPS")
+    )
     # "dev" allows the sandbox keys and placeholder secrets; "prod" refuses them.
     app_env: Literal["dev", "prod"] = "dev"
 

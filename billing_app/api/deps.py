@@ -8,6 +8,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPBearer
 from starlette.types import Scope
 
+from billing_app.config import get_settings
 from billing_app.errors import Unauthenticated
 from billing_app.services.accounts import Principal, authenticate
 
@@ -52,7 +53,15 @@ def current_principal(token: Annotated[str, Depends(require_token)]) -> Principa
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The caller's address, for the per-IP rate limits. Behind TRUSTED_PROXY_HOPS proxies it is
+    the X-Forwarded-For entry that many from the end (what the outermost trusted proxy saw);
+    anything further left was written by the client and is not trusted."""
+    peer = request.client.host if request.client else ""
+    hops = get_settings().trusted_proxy_hops
+    if not hops:
+        return peer
+    forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
+    return forwarded[-hops] if len(forwarded) >= hops else peer
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

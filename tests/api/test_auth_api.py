@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from billing_app.config import reset_settings
 from tests.api.conftest import assert_error, auth, signup
 
 
@@ -70,3 +71,26 @@ def test_signup_brute_force_is_rate_limited(client):
 
 def test_logout_needs_a_token(client):
     assert_error(client.post("/auth/logout"), 401, "unauthenticated")
+
+
+def _signups(client, forwarded_for: list[str], who: str = "p") -> list[int]:
+    statuses = []
+    for i, chain in enumerate(forwarded_for):
+        body = {"email": f"{who}{i}@example.com", "password": "correct horse", "name": "A", "org_name": "B"}
+        statuses.append(client.post("/auth/signup", json=body, headers={"X-Forwarded-For": chain}).status_code)
+    return statuses
+
+
+def test_behind_a_trusted_proxy_each_caller_has_its_own_signup_limit(client, monkeypatch):
+    """Behind a load balancer every request comes from its address: with TRUSTED_PROXY_HOPS=1
+    the limit is per caller (the entry the proxy appended), as the README promises."""
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", "1")
+    reset_settings()
+    assert set(_signups(client, [f"203.0.113.{i}" for i in range(25)])) == {201}
+    # what a caller writes further left is not trusted: it cannot dodge its own limit
+    forged = _signups(client, [f"198.51.100.{i}, 192.0.2.7" for i in range(21)], who="forger")
+    assert forged == [201] * 20 + [429]
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(client):
+    assert _signups(client, [f"203.0.113.{i}" for i in range(21)]) == [201] * 20 + [429]

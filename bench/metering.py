@@ -201,6 +201,13 @@ class Connection:
             b"POST %s HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
             b"Authorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s" % (path.encode(), auth, len(body), body)
         )
+        return await self._response()
+
+    async def get(self, path: str, auth: bytes) -> tuple[int, bytes]:
+        self.writer.write(b"GET %s HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer %s\r\n\r\n" % (path.encode(), auth))
+        return await self._response()
+
+    async def _response(self) -> tuple[int, bytes]:
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         length = 0

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     reconcile_after_seconds: int = Field(default=120, ge=0)
     reconcile_interval_seconds: int = Field(default=60, gt=0)
     background_jobs: bool = True
+    # Connections each app process keeps open for pages and the dashboard API (as many again
+    # may open under a burst); the metering hot path has its own (METERING_PG_CONNECTIONS).
+    database_pool_size: int = Field(default=16, ge=1)
     # Metering: an authorize holds the estimated cost this long unless its usage arrives.
     hold_ttl_seconds: int = Field(default=600, gt=0)
     # The completion size assumed for a hold when the request names no max_tokens.

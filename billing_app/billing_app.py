@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import reflex as rx
+from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from billing_app import routes
 from billing_app.api.app import create_api
 from billing_app.config import get_settings
+from billing_app.front_door import ApiFirst
 from billing_app.jobs.holds import hold_expiry_loop, wal_checkpoint_loop
 from billing_app.jobs.outbox import outbox_loop
 from billing_app.jobs.reconciler import reconciler_loop
@@ -23,7 +26,17 @@ from billing_app.pages.usage import UsageState, usage_page
 from billing_app.services.pricing import load_catalog
 from billing_app.state.session import SessionState
 
-app = rx.App(api_transformer=create_api(), stylesheets=["/print.css"])
+
+class BillingApp(rx.App):
+    """Reflex's app, served behind front_door.ApiFirst (API requests skip Reflex's layers)."""
+
+    def __call__(self) -> ASGIApp:
+        reflex = super().__call__()  # also mounts Reflex's app inside the API (api_transformer)
+        assert isinstance(self.api_transformer, FastAPI)
+        return ApiFirst(api=self.api_transformer, reflex=reflex)
+
+
+app = BillingApp(api_transformer=create_api(), stylesheets=["/print.css"])
 app.register_lifespan_task(load_catalog)  # once at startup: the model catalog file → model_price
 if get_settings().background_jobs:
     app.register_lifespan_task(reconciler_loop)

@@ -1,0 +1,36 @@
+"""The ASGI app granian serves: API requests straight to the REST API, the rest to Reflex.
+
+Reflex wraps everything it serves in an app of its own: its pages, its websocket, `/ping`, and
+the REST API it mounts through `api_transformer`. That outer app adds the lifespan, Reflex's
+context middleware, CORS and a mount. Then the API walks its own routes, and a path that none
+of them takes falls through to Reflex's. An API request gains nothing from Reflex's layers, and
+they cost more than a whole hot-path route: `/ping` answered at 17 % of a bare no-op route
+(docs/benchmarks.md). So a request whose path is the API's goes to the API directly. The API's
+own stack still includes the CORS middleware Reflex gave it, and a path it does not know still
+falls through to Reflex. Everything else (pages, the websocket, `/ping`, the lifespan) reaches
+Reflex as before.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+# Every REST route lives under one of these (api/app.py and its routers).
+API_PREFIXES = ("/v1/", "/me/", "/auth/", "/webhooks/", "/sandbox/")
+API_PATHS = frozenset({"/ready", "/openapi.json", "/docs", "/redoc"})
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIXES) or path in API_PATHS
+
+
+class ApiFirst:
+    def __init__(self, *, api: ASGIApp, reflex: ASGIApp) -> None:
+        self.api = api
+        self.reflex = reflex
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and is_api_path(scope["path"]):
+            await self.api(scope, receive, send)
+        else:
+            await self.reflex(scope, receive, send)

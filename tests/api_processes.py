@@ -53,23 +53,32 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_api(*, database_url: str, redis_url: str, logdir: Path, **settings: str) -> ApiProcess:
+SERVERS = {
+    "uvicorn": ["uvicorn", "billing_app.api.app:create_api", "--factory", "--log-level", "warning"],
+    # the server `make run` uses (through Reflex)
+    "granian": ["granian", "--interface", "asgi", "--factory", "--workers", "1", "billing_app.api.app:create_api"],
+}
+
+
+def start_api(
+    *, database_url: str, redis_url: str | None, logdir: Path, server: str = "uvicorn", **settings: str
+) -> ApiProcess:
     port = _free_port()
     env = dict(os.environ)
+    env.pop("REDIS_URL", None)
     env.update(
         HOST="127.0.0.1",
         PORT=str(port),
         DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
         BACKGROUND_JOBS="false",
         SIGNUP_RATE_PER_MINUTE="1000",
+        **({"REDIS_URL": redis_url} if redis_url else {}),
         **settings,
     )
     log = logdir / f"api-{port}.log"
-    serve = ["uvicorn", "billing_app.api.app:create_api", "--factory", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", *serve, "--log-level", "warning"],
+            [sys.executable, "-m", *SERVERS[server], "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=out,

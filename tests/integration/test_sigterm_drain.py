@@ -6,51 +6,21 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.api_processes import start_api
+
 SANDBOX = "/sandbox/razorpay"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_sigterm_lets_the_request_in_flight_finish_and_takes_no_new_one(db: str, tmp_path: Path) -> None:
-    port = _free_port()
-    env = dict(os.environ, DATABASE_URL=db, HOST="127.0.0.1", PORT=str(port), BACKGROUND_JOBS="false")
-    serve = ["granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(port)]
-    log = tmp_path / "granian.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", *serve, "--workers", "1", "billing_app.api.app:create_api"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
+    api = start_api(database_url=db, redis_url=None, logdir=tmp_path, server="granian")
+    proc, url = api.proc, api.url
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{url}/v1/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, f"granian did not serve:\n{log.read_text()}"
-            time.sleep(0.1)
         httpx.post(f"{url}{SANDBOX}/_control/faults", json={"api_slow_seconds": 5}).raise_for_status()
 
         answer: dict[str, object] = {}
@@ -74,7 +44,7 @@ def test_sigterm_lets_the_request_in_flight_finish_and_takes_no_new_one(db: str,
         in_flight.join(timeout=20)
         assert answer == {"status": 401}, answer  # the emulator's answer (no credentials), not a cut connection
         assert refused, "a new connection was taken after SIGTERM"
-        assert proc.wait(timeout=20) == 0, log.read_text()
+        assert proc.wait(timeout=20) == 0, api.log.read_text()
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

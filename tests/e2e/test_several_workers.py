@@ -78,6 +78,8 @@ def test_top_up_fail_retry_pay_and_receipt_across_workers(page_on_workers: Page,
     signed_up_with_address(app, workers_app)  # the PIN filled in the city and state
     start_checkout(app, 250)
     app.get_by_test_id("rzp-fail").click()
+    # the modal says so once the emulator has answered (a close before that is a plain cancel)
+    expect(app.get_by_test_id("rzp-sandbox-modal")).to_contain_text("Payment failed")
     app.get_by_test_id("rzp-close").click()
     expect(app.get_by_test_id("form-error")).to_contain_text("You can try again")
     expect(app.get_by_test_id("header-balance")).to_have_text("₹100.00")

@@ -41,7 +41,8 @@ api_key_scheme = HTTPBearer(
 )
 
 
-def require_token(request: Request, _: Annotated[object, Security(session_scheme)] = None) -> str:
+# async (no I/O): FastAPI runs a sync dependency on the thread pool, one hop more per request.
+async def require_token(request: Request, _: Annotated[object, Security(session_scheme)] = None) -> str:
     token = bearer_token(request)
     if token is None:
         raise Unauthenticated("Send Authorization: Bearer <session token>.")
@@ -52,7 +53,7 @@ def current_principal(token: Annotated[str, Depends(require_token)]) -> Principa
     return authenticate(token=token)
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     """The caller's address, for the per-IP rate limits. Behind TRUSTED_PROXY_HOPS proxies it is
     the X-Forwarded-For entry that many from the end (what the outermost trusted proxy saw);
     anything further left was written by the client and is not trusted."""

@@ -31,8 +31,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from bench.metering import (
     DEFAULT_POSTGRES,
     START_BALANCE,
@@ -48,9 +46,9 @@ from bench.metering import (
     running_server,
     use_database,
 )
+from tests.e2e.app_process import wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
-STARTUP_SECONDS = 600
 READS = ["/me/billing", "/me/usage", "/me/usage/daily", "/me/keys", "/v1/models"]
 
 
@@ -87,18 +85,7 @@ def make_run(database_url: str, workers: int, redis_url: str | None, logdir: Pat
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"make run exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/ping", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"make run did not answer in {STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
+        wait_until_serving(base, proc, log, paths=("/ping",))
         yield base, port
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

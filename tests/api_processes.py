@@ -8,16 +8,15 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import redis
 
 from tests.conftest import missing_service
+from tests.e2e.app_process import wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -86,16 +85,8 @@ def start_api(
             start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the API exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/v1/models", timeout=2).status_code == 200:
-                return ApiProcess(url, proc, log)
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the API did not answer within 60 s:\n{log.read_text()[-3000:]}")
+    wait_until_serving(url, proc, log, paths=("/v1/models",), seconds=60)
+    return ApiProcess(url, proc, log)
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StrictInt, field_validator
 
-from billing_app.api.schema import TOPUP_AMOUNT
+from billing_app.api.schema import topup_amount_schema
 from billing_app.models.types import MAX_BIGINT
 
 
@@ -60,7 +60,7 @@ TopupAmount = Annotated[
     Field(
         description='whole units of the credit currency within the top-up limits, e.g. 500 or "500"; '
         "anything else is 400 amount_invalid",
-        json_schema_extra=TOPUP_AMOUNT,
+        json_schema_extra=topup_amount_schema,
     ),
 ]
 """A top-up amount as it comes in; the service checks it (services/topup_rules.quote_topup)."""

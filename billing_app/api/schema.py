@@ -56,7 +56,7 @@ def enforced_by_service(**constraints: Any) -> Callable[[dict[str, Any]], None]:
     return extend
 
 
-def _topup_amount(schema: dict[str, Any]) -> None:
+def topup_amount_schema(schema: dict[str, Any]) -> None:
     """Whole units within the deployment's limits, as a number or as plain decimal text
     ("500", "1,000"; the service answers 400 amount_invalid for anything else)."""
     rules = topup_rules()
@@ -66,8 +66,6 @@ def _topup_amount(schema: dict[str, Any]) -> None:
         {"type": "string", "maxLength": 40, "pattern": r"^\s*[+-]?[0-9,]+(\.[0-9,]*)?\s*$"},
     ]
 
-
-TOPUP_AMOUNT: Callable[[dict[str, Any]], None] = _topup_amount
 
 PIN_PATTERN = r"^\s*[1-9](\s*[0-9]){5}\s*$"
 """Six digits, not starting with 0; whitespace anywhere is dropped ("560 001")."""

@@ -13,29 +13,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
-
-from sqlalchemy import or_, update
-from sqlmodel import col, select
 
 from billing_app.config import get_settings
-from billing_app.db import read_session, write_session
 from billing_app.errors import BillingAppError
 from billing_app.jobs.leased import run_leased
-from billing_app.models import OrderStatus, PaymentOrder
-from billing_app.models.types import utcnow
-from billing_app.services import job_leases, webhooks
+from billing_app.services import job_leases, stale_orders, webhooks
 from billing_app.services.settlement import settle_order
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "reconciler"
-# Orders older than this are no longer polled (Razorpay auto-refunds uncaptured
-# payments after a few days; a late capture still arrives by webhook).
-GIVE_UP_AFTER = timedelta(days=7)
-# An order claimed (polled) this recently is not claimed again, even by `reconcile
-# --older-than 0`: longer than one poll of Razorpay takes (a few calls, each with a timeout).
-ORDER_CLAIM_SECONDS = 30
 # Events the receiving worker has not finished after this long are the reconciler's.
 EVENT_GRACE_SECONDS = 30
 # Leases expired this long ago are deleted (per-item claims whose holder died after the work).
@@ -48,45 +35,6 @@ class ReconcileReport:
     credited: int = 0
     events_processed: int = 0
     errors: int = 0
-
-
-def stale_order_ids(*, older_than_seconds: int, limit: int = 100) -> list[str]:
-    now = utcnow()
-    cutoff = now - timedelta(seconds=older_than_seconds)
-    with read_session() as session:
-        rows = session.exec(
-            select(PaymentOrder.razorpay_order_id)
-            .where(
-                col(PaymentOrder.status) == OrderStatus.PENDING,
-                col(PaymentOrder.razorpay_order_id).is_not(None),
-                col(PaymentOrder.created_at) <= cutoff,
-                col(PaymentOrder.created_at) > now - GIVE_UP_AFTER,
-                or_(col(PaymentOrder.last_checked_at).is_(None), col(PaymentOrder.last_checked_at) <= cutoff),
-            )
-            .order_by(col(PaymentOrder.created_at))
-            .limit(limit)
-        )
-        return [order_id for order_id in rows if order_id]
-
-
-def claim_order(*, razorpay_order_id: str, older_than_seconds: int) -> bool:
-    """Take a stale order for this pass: one conditional UPDATE moves its last_checked_at
-    to now, only while it is pending and was last checked before the cutoff (and at least
-    ORDER_CLAIM_SECONDS ago). Of two reconcilers at once, one gets it."""
-    with write_session() as session:
-        now = job_leases.db_now(session)
-        cutoff = now - timedelta(seconds=max(older_than_seconds, ORDER_CLAIM_SECONDS))
-        won = session.execute(
-            update(PaymentOrder)
-            .where(
-                col(PaymentOrder.razorpay_order_id) == razorpay_order_id,
-                col(PaymentOrder.status) == OrderStatus.PENDING,
-                or_(col(PaymentOrder.last_checked_at).is_(None), col(PaymentOrder.last_checked_at) <= cutoff),
-            )
-            .values(last_checked_at=now)
-            .returning(col(PaymentOrder.id))
-        ).first()
-    return won is not None
 
 
 def reconcile_once(
@@ -103,8 +51,8 @@ def reconcile_once(
         except Exception:
             report.errors += 1
             log.exception("reconcile: webhook event %d failed; retried next pass", event_row_id)
-    for order_id in stale_order_ids(older_than_seconds=age):
-        if not claim_order(razorpay_order_id=order_id, older_than_seconds=age):
+    for order_id in stale_orders.stale_order_ids(older_than_seconds=age):
+        if not stale_orders.claim_order(razorpay_order_id=order_id, older_than_seconds=age):
             continue  # another reconciler has it, or it was paid meanwhile
         report.checked += 1
         try:

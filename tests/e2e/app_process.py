@@ -47,21 +47,29 @@ def app_env(port: int, database_url: str, workdir: Path, **extra: str) -> dict[s
     return env
 
 
-def wait_until_serving(base_url: str, proc: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
+def wait_until_serving(
+    base_url: str,
+    proc: subprocess.Popen,
+    log_path: Path,
+    *,
+    paths: tuple[str, ...] = ("/ping", "/login"),
+    seconds: float = STARTUP_SECONDS,
+) -> None:
+    """Until every one of `paths` answers 200 (pages: served and built); raises with the
+    log's tail if the process exits or `seconds` pass first."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the app exited ({proc.returncode}):\n{log_path.read_text()[-4000:]}")
         try:
-            if (
-                httpx.get(f"{base_url}/ping", timeout=2).status_code == 200
-                and httpx.get(f"{base_url}/login", timeout=5, follow_redirects=True).status_code == 200
+            if all(
+                httpx.get(f"{base_url}{path}", timeout=5, follow_redirects=True).status_code == 200 for path in paths
             ):
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(1)
-    raise RuntimeError(f"the app did not answer within {STARTUP_SECONDS}s:\n{log_path.read_text()[-4000:]}")
+        time.sleep(0.2)
+    raise RuntimeError(f"the app did not answer within {seconds:g} s:\n{log_path.read_text()[-4000:]}")
 
 
 @contextmanager

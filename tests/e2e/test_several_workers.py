@@ -19,7 +19,7 @@ from tests.api_processes import require_redis
 from tests.conftest import require_postgres
 from tests.e2e.app_process import running_app
 from tests.e2e.conftest import ARTIFACTS, goto, screenshot
-from tests.e2e.test_topup_flow import signed_up_with_address, start_checkout
+from tests.e2e.test_topup_flow import fail_then_close, signed_up_with_address, start_checkout
 
 pytestmark = pytest.mark.e2e
 WORKERS = 2
@@ -77,11 +77,7 @@ def test_top_up_fail_retry_pay_and_receipt_across_workers(page_on_workers: Page,
     app = page_on_workers
     signed_up_with_address(app, workers_app)  # the PIN filled in the city and state
     start_checkout(app, 250)
-    app.get_by_test_id("rzp-fail").click()
-    # the modal says so once the emulator has answered (a close before that is a plain cancel)
-    expect(app.get_by_test_id("rzp-sandbox-modal")).to_contain_text("Payment failed")
-    app.get_by_test_id("rzp-close").click()
-    expect(app.get_by_test_id("form-error")).to_contain_text("You can try again")
+    fail_then_close(app)
     expect(app.get_by_test_id("header-balance")).to_have_text("₹100.00")
 
     start_checkout(app, 500)

@@ -26,6 +26,16 @@ def start_checkout(page: Page, units: int = 500) -> None:
     expect(page.get_by_test_id("rzp-sandbox-modal")).to_be_visible()
 
 
+def fail_then_close(page: Page) -> None:
+    """A failed payment, then the modal closed: the page offers a retry, nothing charged."""
+    page.get_by_test_id("rzp-fail").click()
+    # Razorpay keeps it open for a retry, saying so once the emulator has answered (a close
+    # before that is a plain cancel)
+    expect(page.get_by_test_id("rzp-sandbox-modal")).to_contain_text("Payment failed")
+    page.get_by_test_id("rzp-close").click()
+    expect(page.get_by_test_id("form-error")).to_contain_text("You can try again")
+
+
 def signed_up_with_address(page: Page, base_url: str) -> None:
     sign_up(page, base_url, unique_email())
     goto(page, base_url, "/billing/address?next=/billing")
@@ -57,11 +67,7 @@ def test_address_first_then_top_up_500(app: Page, app_server: str):
 def test_failed_payment_then_close_shows_error_and_allows_retry(app: Page, app_server: str):
     signed_up_with_address(app, app_server)
     start_checkout(app, 250)
-    app.get_by_test_id("rzp-fail").click()
-    # Razorpay keeps it open for a retry, saying so once the emulator has answered
-    expect(app.get_by_test_id("rzp-sandbox-modal")).to_contain_text("Payment failed")
-    app.get_by_test_id("rzp-close").click()
-    expect(app.get_by_test_id("form-error")).to_contain_text("You can try again")
+    fail_then_close(app)
     expect(app.get_by_test_id("header-balance")).to_have_text("₹100.00")
     screenshot(app, "topup-failed")
     # retry: the UPI retry succeeds and is credited once

@@ -24,7 +24,7 @@ from billing_app.jobs import reconciler
 from billing_app.jobs.leased import run_leased
 from billing_app.models import OrderStatus, PaymentOrder, WebhookEvent
 from billing_app.models.types import utcnow
-from billing_app.services import job_leases, webhooks
+from billing_app.services import job_leases, stale_orders, webhooks
 from tests.factories import make_account
 from tests.servers import run_on_fresh_loop
 
@@ -249,7 +249,7 @@ def test_a_stale_order_is_claimed_by_one_reconciler_per_interval(any_db):
 
     def contender() -> None:
         barrier.wait()
-        wins.append(reconciler.claim_order(razorpay_order_id=order_id, older_than_seconds=0))
+        wins.append(stale_orders.claim_order(razorpay_order_id=order_id, older_than_seconds=0))
 
     threads = [threading.Thread(target=contender) for _ in range(6)]
     for thread in threads:
@@ -258,19 +258,19 @@ def test_a_stale_order_is_claimed_by_one_reconciler_per_interval(any_db):
         thread.join(timeout=30)
     assert sorted(wins) == [False] * 5 + [True]
     # Even `reconcile --older-than 0` leaves an order just claimed alone for ORDER_CLAIM_SECONDS.
-    assert reconciler.claim_order(razorpay_order_id=order_id, older_than_seconds=0) is False
+    assert stale_orders.claim_order(razorpay_order_id=order_id, older_than_seconds=0) is False
     with write_engine().begin() as conn:
         conn.execute(
             sa.update(PaymentOrder)
             .where(PaymentOrder.razorpay_order_id == order_id)  # type: ignore[arg-type]
-            .values(last_checked_at=utcnow() - timedelta(seconds=reconciler.ORDER_CLAIM_SECONDS + 1))
+            .values(last_checked_at=utcnow() - timedelta(seconds=stale_orders.ORDER_CLAIM_SECONDS + 1))
         )
-    assert reconciler.claim_order(razorpay_order_id=order_id, older_than_seconds=0) is True
-    assert reconciler.claim_order(razorpay_order_id=order_id, older_than_seconds=0) is False
+    assert stale_orders.claim_order(razorpay_order_id=order_id, older_than_seconds=0) is True
+    assert stale_orders.claim_order(razorpay_order_id=order_id, older_than_seconds=0) is False
     with write_engine().begin() as conn:
         conn.execute(
             sa.update(PaymentOrder)
             .where(PaymentOrder.razorpay_order_id == order_id)  # type: ignore[arg-type]
             .values(status=OrderStatus.PAID, last_checked_at=None)
         )
-    assert reconciler.claim_order(razorpay_order_id=order_id, older_than_seconds=0) is False  # paid: never
+    assert stale_orders.claim_order(razorpay_order_id=order_id, older_than_seconds=0) is False  # paid: never

@@ -48,7 +48,7 @@ def entry_out(entry: LedgerEntry) -> EntryOut:
 
 
 @router.get("/billing")
-def get_billing(
+async def get_billing(
     principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=ledger.MAX_PAGE_SIZE)] = 20,
     cursor: Cursor = None,

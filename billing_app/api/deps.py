@@ -1,4 +1,10 @@
-"""Request dependencies: who is calling."""
+"""Request dependencies: who is calling.
+
+Where a route runs: a route whose work is a few indexed reads (the session lookup here, a
+ledger page, the key list, the price list) is `async def` and calls the sync service on the
+event loop, since a hop to the thread pool costs more than the query itself. A route that
+writes, aggregates usage or calls Razorpay stays `def` and runs on the thread pool, so a long
+one never stalls the worker's other requests. docs/benchmarks.md has the measurements."""
 
 from __future__ import annotations
 
@@ -49,8 +55,8 @@ async def require_token(request: Request, _: Annotated[object, Security(session_
     return token
 
 
-def current_principal(token: Annotated[str, Depends(require_token)]) -> Principal:
-    return authenticate(token=token)
+async def current_principal(token: Annotated[str, Depends(require_token)]) -> Principal:
+    return authenticate(token=token)  # one indexed lookup: on the loop (see the module's docstring)
 
 
 async def client_ip(request: Request) -> str:

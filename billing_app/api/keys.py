@@ -66,7 +66,7 @@ def key_out(key: ApiKey) -> KeyOut:
 
 
 @router.get("/keys")
-def list_keys(principal: CurrentPrincipal) -> KeysOut:
+async def list_keys(principal: CurrentPrincipal) -> KeysOut:
     keys = api_keys.list_keys(org_id=principal.org_id)
     return KeysOut(currency=principal.currency, keys=[key_out(k) for k in keys])
 

@@ -211,7 +211,7 @@ def chat_completions(
 
 
 @router.get("/models")
-def list_models() -> dict[str, Any]:
+async def list_models() -> dict[str, Any]:
     """The catalog in OpenAI's list shape, with our rates (per million tokens, before the
     routing markup) added. Public: prices are not a secret."""
     currency = get_settings().billing_currency

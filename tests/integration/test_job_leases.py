@@ -180,7 +180,7 @@ def test_a_long_pass_keeps_its_lease(any_db):
 
 def stored_event(event: str = "payment.failed") -> int:
     """A correctly signed event we do not act on (processing asks nobody)."""
-    body = json.dumps({"event": event, "payload": {}})
+    body = json.dumps({"event": event, "payload": {}}).encode()
     with write_session() as session:
         row = WebhookEvent(event_id=f"evt_{time.monotonic_ns()}", event_type=event, raw_body=body, signature_ok=True)
         session.add(row)

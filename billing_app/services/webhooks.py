@@ -57,7 +57,9 @@ def receive(*, raw_body: bytes, signature: str | None, event_id: str | None) -> 
     received and its signature beside it (so it can be verified again from the row). A
     wrong signature is kept for the record (under an id of its own, so it can never
     shadow the real event) and raises SignatureInvalid."""
-    ok = webhook_signature_ok(webhook_secret=get_settings().webhook_secret, raw_body=raw_body, signature=signature)
+    ok = webhook_signature_ok(
+        webhook_secret=get_settings().webhook_secret.get_secret_value(), raw_body=raw_body, signature=signature
+    )
     claimed_id = (event_id or "").strip()[:64] or "sha256:" + hashlib.sha256(raw_body).hexdigest()[:57]
     try:
         event_type = str(json.loads(raw_body).get("event", ""))[:64]

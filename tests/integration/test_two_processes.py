@@ -56,7 +56,7 @@ def test_one_payment_reported_to_both_processes_at_once_is_credited_once(any_db:
         _control(http, a, "/faults", {"webhook_drop": False})
         assert {d["event"] for d in deliveries} == {"payment.authorized", "payment.captured", "order.paid"}
         assert {d["payment_id"] for d in deliveries} == {paid["razorpay_payment_id"]}
-        secret = get_settings().webhook_secret
+        secret = get_settings().webhook_secret.get_secret_value()
 
         def webhook(api: ApiProcess, event_id: str) -> httpx.Response:
             body = http.get(f"{a.url}{SANDBOX}/webhooks/{event_id}").json()["body"].encode()

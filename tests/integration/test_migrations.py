@@ -27,14 +27,18 @@ def test_sqlite_upgrade_from_empty_matches_models(tmp_path):
     assert _diff_after_upgrade(f"sqlite:///{tmp_path / 'm.db'}") == []
 
 
-def test_postgres_upgrade_from_empty_matches_models():
+def empty_postgres() -> str:
     url = require_postgres()
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
-    assert _diff_after_upgrade(url) == []
+    return url
+
+
+def test_postgres_upgrade_from_empty_matches_models():
+    assert _diff_after_upgrade(empty_postgres()) == []
 
 
 def test_upgrade_is_idempotent(tmp_path):
@@ -73,10 +77,4 @@ def test_sqlite_webhook_bodies_become_bytes(tmp_path):
 
 
 def test_postgres_webhook_bodies_become_bytes():
-    url = require_postgres()
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    _webhook_body_carried_over(url)
+    _webhook_body_carried_over(empty_postgres())

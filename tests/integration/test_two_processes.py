@@ -20,7 +20,8 @@ from billing_app.models import UsageEvent
 from billing_app.sandbox import sign
 from billing_app.services import ledger, pricing
 from tests.api_processes import ApiProcess, api_processes
-from tests.payments_support import ADDRESS, credits_for, processed_events, wait_until
+from tests.factories import ADDRESS
+from tests.payments_support import credits_for, processed_events, wait_until
 
 SANDBOX = "/sandbox/razorpay/_control"
 

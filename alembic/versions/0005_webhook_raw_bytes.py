@@ -11,6 +11,7 @@ Create Date: 2026-12-03 18:20:00.000000
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 import sqlmodel
@@ -27,13 +28,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # SQLite: batch mode copies the table with CAST(raw_body AS BLOB), the text's UTF-8 bytes.
     with op.batch_alter_table('webhook_event', schema=None) as batch_op:
-        batch_op.alter_column(
-            'raw_body',
-            existing_type=sa.Text(),
-            type_=sa.LargeBinary(),
-            existing_nullable=False,
-            postgresql_using="convert_to(raw_body, 'UTF8')",
-        )
+        _retype_raw_body(batch_op, sa.Text(), sa.LargeBinary(), "convert_to(raw_body, 'UTF8')")
         batch_op.add_column(sa.Column('signature', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True))
 
 
@@ -42,10 +37,10 @@ def downgrade() -> None:
     # rather than lose its bytes; SQLite keeps the bytes in a TEXT column as they are.
     with op.batch_alter_table('webhook_event', schema=None) as batch_op:
         batch_op.drop_column('signature')
-        batch_op.alter_column(
-            'raw_body',
-            existing_type=sa.LargeBinary(),
-            type_=sa.Text(),
-            existing_nullable=False,
-            postgresql_using="convert_from(raw_body, 'UTF8')",
-        )
+        _retype_raw_body(batch_op, sa.LargeBinary(), sa.Text(), "convert_from(raw_body, 'UTF8')")
+
+
+def _retype_raw_body(batch_op: Any, old: sa.types.TypeEngine[Any], new: sa.types.TypeEngine[Any], using: str) -> None:
+    batch_op.alter_column(
+        'raw_body', existing_type=old, type_=new, existing_nullable=False, postgresql_using=using
+    )

@@ -27,7 +27,8 @@ REFLEX_MAX_WORKERS = 8
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # hide_input_in_errors: a refusal must not print the environment, secrets included.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     host: str = "127.0.0.1"
     port: int = 3000
@@ -114,10 +115,10 @@ class Settings(BaseSettings):
 
     def _prod_problems(self) -> list[str]:
         """What only suits a try-out, each named so the operator can fix all at once."""
-        if self.sandbox_mode:
-            return ["set RAZORPAY_KEY_ID and RAZORPAY_KEY_SECRET (without them the app uses its sandbox)"]
         problems = []
-        if self.razorpay_key_secret.get_secret_value() == SANDBOX_KEY_SECRET:
+        if self.sandbox_mode:
+            problems.append("set RAZORPAY_KEY_ID and RAZORPAY_KEY_SECRET (without them the app uses its sandbox)")
+        elif self.razorpay_key_secret.get_secret_value() == SANDBOX_KEY_SECRET:
             problems.append("RAZORPAY_KEY_SECRET is the sandbox's")
         webhook_secret = self.razorpay_webhook_secret.get_secret_value()
         if not webhook_secret:

@@ -49,6 +49,12 @@ def test_prod_refuses_the_sandbox(monkeypatch):
     assert "RAZORPAY_KEY_ID" in refusal(monkeypatch, RAZORPAY_KEY_ID=None, RAZORPAY_KEY_SECRET=None)
 
 
+def test_prod_with_nothing_set_names_every_missing_setting(monkeypatch):
+    message = refusal(monkeypatch, **{name: None for name in PROD if name != "APP_ENV"})
+    for name in ("RAZORPAY_KEY_ID", "RAZORPAY_WEBHOOK_SECRET", "SELLER_NAME", "SELLER_ADDRESS", "SELLER_STATE_CODE"):
+        assert name in message
+
+
 @pytest.mark.parametrize("secret", [None, ""])
 def test_prod_refuses_an_empty_webhook_secret(monkeypatch, secret):
     assert "RAZORPAY_WEBHOOK_SECRET is empty" in refusal(monkeypatch, RAZORPAY_WEBHOOK_SECRET=secret)
@@ -77,6 +83,11 @@ def test_prod_needs_the_seller_state_code_set(monkeypatch):
 def test_every_problem_is_named_at_once(monkeypatch):
     message = refusal(monkeypatch, RAZORPAY_WEBHOOK_SECRET=None, SELLER_NAME=None, SELLER_STATE_CODE=None)
     assert all(name in message for name in ("RAZORPAY_WEBHOOK_SECRET", "SELLER_NAME", "SELLER_STATE_CODE"))
+
+
+def test_a_refusal_does_not_print_the_secrets(monkeypatch):
+    message = refusal(monkeypatch, SELLER_NAME=None)
+    assert "live-key-secret" not in message and "live-webhook-secret" not in message
 
 
 def test_secrets_are_secret_str_and_never_printed(monkeypatch):

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +27,8 @@ REFLEX_MAX_WORKERS = 8
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # hide_input_in_errors: a refusal must not print the environment, secrets included.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     host: str = "127.0.0.1"
     port: int = 3000
@@ -45,12 +46,12 @@ class Settings(BaseSettings):
     trusted_proxy_hops: int = Field(
         default=0, ge=0, validation_alias=AliasChoices("TRUSTED_PROXY_HOPS", "REFLEX_TRUSTED_PROXY_HOPS")
     )
-    # "dev" allows the sandbox keys and placeholder secrets; "prod" refuses them.
+    # "dev" allows the sandbox keys and placeholder secrets; "prod" refuses them (`_prod_problems`).
     app_env: Literal["dev", "prod"] = "dev"
 
     razorpay_key_id: str = ""
-    razorpay_key_secret: str = ""
-    razorpay_webhook_secret: str = ""
+    razorpay_key_secret: SecretStr = SecretStr("")
+    razorpay_webhook_secret: SecretStr = SecretStr("")
     razorpay_base_url: str = ""
     razorpay_checkout_js_url: str = ""
     razorpay_timeout_seconds: float = 10.0
@@ -58,7 +59,7 @@ class Settings(BaseSettings):
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_user: str = ""
-    smtp_password: str = ""
+    smtp_password: SecretStr = SecretStr("")
     smtp_from: str = "billing@localhost"
     smtp_tls: bool = False
 
@@ -97,6 +98,8 @@ class Settings(BaseSettings):
     login_rate_per_minute: int = Field(default=20, gt=0)
     promo_check_rate_per_minute: int = Field(default=10, gt=0)
 
+    # Placeholders for a try-out (APP_ENV=prod refuses them); SELLER_GSTIN stays empty for a
+    # seller not registered for GST.
     seller_name: str = "BillingApp Technologies Pvt Ltd"
     seller_address: str = "1 MG Road, Bengaluru, Karnataka 560001"
     seller_gstin: str = ""
@@ -104,16 +107,41 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_prod(self) -> Settings:
-        if self.app_env == "prod" and self.sandbox_mode:
-            raise ValueError("APP_ENV=prod needs real RAZORPAY_KEY_ID/SECRET/WEBHOOK_SECRET")
+        if self.app_env == "prod" and (problems := self._prod_problems()):
+            raise ValueError("APP_ENV=prod refuses to start: " + "; ".join(problems))
         if self.topup_min_units > self.topup_max_units:
             raise ValueError("TOPUP_MIN_UNITS must not exceed TOPUP_MAX_UNITS")
         return self
 
+    def _prod_problems(self) -> list[str]:
+        """What only suits a try-out, each named so the operator can fix all at once."""
+        problems = []
+        if self.sandbox_mode:
+            problems.append("set RAZORPAY_KEY_ID and RAZORPAY_KEY_SECRET (without them the app uses its sandbox)")
+        elif self.razorpay_key_secret.get_secret_value() == SANDBOX_KEY_SECRET:
+            problems.append("RAZORPAY_KEY_SECRET is the sandbox's")
+        webhook_secret = self.razorpay_webhook_secret.get_secret_value()
+        if not webhook_secret:
+            problems.append(
+                "RAZORPAY_WEBHOOK_SECRET is empty (set the secret of the webhook on Razorpay's Dashboard; "
+                "without it every webhook is refused)"
+            )
+        elif webhook_secret == SANDBOX_WEBHOOK_SECRET:
+            problems.append("RAZORPAY_WEBHOOK_SECRET is the sandbox's")
+        for name in ("seller_name", "seller_address"):
+            value = getattr(self, name)
+            if not value.strip():
+                problems.append(f"{name.upper()} is empty")
+            elif value == type(self).model_fields[name].default:
+                problems.append(f"{name.upper()} is the placeholder {value!r} (it is printed on receipts)")
+        if "seller_state_code" not in self.model_fields_set:
+            problems.append("SELLER_STATE_CODE is not set (the GST state code of the seller, e.g. 29)")
+        return problems
+
     @property
     def sandbox_mode(self) -> bool:
         """No Razorpay keys configured: the app serves and uses its own emulator."""
-        return not (self.razorpay_key_id and self.razorpay_key_secret)
+        return not (self.razorpay_key_id and self.razorpay_key_secret.get_secret_value())
 
     @property
     def base_url(self) -> str:
@@ -128,13 +156,13 @@ class Settings(BaseSettings):
         return SANDBOX_KEY_ID if self.sandbox_mode else self.razorpay_key_id
 
     @property
-    def key_secret(self) -> str:
-        return SANDBOX_KEY_SECRET if self.sandbox_mode else self.razorpay_key_secret
+    def key_secret(self) -> SecretStr:
+        return SecretStr(SANDBOX_KEY_SECRET) if self.sandbox_mode else self.razorpay_key_secret
 
     @property
-    def webhook_secret(self) -> str:
-        if self.sandbox_mode:
-            return self.razorpay_webhook_secret or SANDBOX_WEBHOOK_SECRET
+    def webhook_secret(self) -> SecretStr:
+        if self.sandbox_mode and not self.razorpay_webhook_secret.get_secret_value():
+            return SecretStr(SANDBOX_WEBHOOK_SECRET)
         return self.razorpay_webhook_secret
 
     @property

@@ -1,13 +1,30 @@
-"""Factories for tests: people and orgs made through the real services."""
+"""Builders for tests, in one place: accounts, orgs with a set balance, funded API keys,
+billing addresses, and paid orders. Everything is made through the real services (or,
+for the HTTP builders, the real REST API with the sandbox), never by writing rows."""
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from billing_app.services import accounts
+from billing_app.services import accounts, alerts, api_keys, ledger, pricing
+
+if TYPE_CHECKING:
+    from tests.payments_support import LiveApp
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery"
+RUPEE = 1_000_000
+# A billing address in Karnataka, as the REST API and the address form take it.
+ADDRESS = {
+    "name": "Asha Rao",
+    "line1": "12 MG Road",
+    "line2": "",
+    "city": "Bengaluru Urban",
+    "state_code": "29",
+    "pin": "560001",
+}
 
 
 def make_account(*, email: str | None = None, name: str = "Asha Rao", org_name: str = "Acme Labs") -> accounts.SignedIn:
@@ -19,3 +36,67 @@ def make_account(*, email: str | None = None, name: str = "Asha Rao", org_name: 
         org_name=f"{org_name} {n}",
         client_ip=f"10.0.{n // 250}.{n % 250}",
     )
+
+
+def make_org(*, metered: bool = False) -> int:
+    """A fresh account's org id; `metered`: the price catalog is loaded, so its keys can spend."""
+    if metered:
+        pricing.load_catalog()
+    return make_account().principal.org_id
+
+
+def org_with_balance(rupees: int, *, threshold_rupees: int | None = None) -> tuple[int, str]:
+    """(org id, owner email): a fresh account whose balance is exactly `rupees`, with a
+    low-balance alert threshold if given."""
+    signed_in = make_account()
+    org_id = signed_in.principal.org_id
+    set_balance(org_id, rupees * RUPEE)
+    if threshold_rupees is not None:
+        alerts.set_threshold(org_id=org_id, threshold_micros=threshold_rupees * RUPEE)
+    return org_id, signed_in.principal.email
+
+
+def set_balance(org_id: int, micros: int) -> None:
+    """Bring the org's balance to exactly `micros` with one manual entry (none if it is already)."""
+    if change := micros - ledger.get_balance(org_id=org_id):
+        ledger.add_manual_entry(org_id=org_id, amount_micros=change, reason="test set-up")
+
+
+@dataclass(frozen=True)
+class FundedKey:
+    org_id: int
+    created: api_keys.CreatedKey
+
+    @property
+    def secret(self) -> str:
+        return self.created.secret
+
+
+def make_funded_key(
+    *, balance_micros: int | None = None, name: str = "test", monthly_budget_micros: int | None = None
+) -> FundedKey:
+    """A new org (sign-up credit, or exactly `balance_micros`) with one API key, the catalog loaded."""
+    org_id = make_org(metered=True)
+    if balance_micros is not None:
+        set_balance(org_id, balance_micros)
+    key = api_keys.create_key(org_id=org_id, name=name, monthly_budget_micros=monthly_budget_micros)
+    return FundedKey(org_id, key)
+
+
+# --- over HTTP, against a LiveApp (tests/payments_support.py) ----------------------------
+
+
+def paying_account(app: LiveApp, email: str | None = None) -> dict[str, Any]:
+    """A signed-up account with a billing address: ready to create orders."""
+    account = app.signup(email or f"payer{next(_counter)}@example.com")
+    app.add_address(account)
+    return account
+
+
+def paid_order(
+    app: LiveApp, account: dict[str, Any], amount: int = 500, *, promo_code: str | None = None, **pay: Any
+) -> tuple[str, dict[str, Any]]:
+    """(order id, the sandbox's checkout result): an order paid in the sandbox (`pay` goes to
+    the sandbox: method, outcome, ...). Nobody has told the app yet; webhooks may."""
+    order = app.new_order(account, amount, **({"promo_code": promo_code} if promo_code else {}))
+    return order["order_id"], app.pay(order["order_id"], **pay)

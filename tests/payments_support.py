@@ -1,5 +1,6 @@
 """The API with the Razorpay sandbox mounted, served over real HTTP on a loopback port,
-plus helpers to sign up, add an address, create orders and pay them in the sandbox."""
+plus helpers to sign up, add an address, create orders and pay them in the sandbox (the
+builders made of them are in tests/factories.py)."""
 
 from __future__ import annotations
 
@@ -19,17 +20,10 @@ from billing_app.db import read_session
 from billing_app.integrations.razorpay_gateway import reset_gateway
 from billing_app.models import LedgerEntry, WebhookEvent
 from billing_app.services import ledger
+from tests.factories import ADDRESS
 from tests.servers import LoopbackServer
 
 SANDBOX = "/sandbox/razorpay"
-ADDRESS = {
-    "name": "Asha Rao",
-    "line1": "12 MG Road",
-    "line2": "",
-    "city": "Bengaluru Urban",
-    "state_code": "29",
-    "pin": "560001",
-}
 
 
 @dataclass

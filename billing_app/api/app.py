@@ -46,8 +46,8 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
             SANDBOX_PATH,
             create_sandbox_app(
                 key_id=settings.key_id,
-                key_secret=settings.key_secret,
-                webhook_secret=settings.webhook_secret,
+                key_secret=settings.key_secret.get_secret_value(),
+                webhook_secret=settings.webhook_secret.get_secret_value(),
                 webhook_url=f"{settings.base_url}/webhooks/razorpay",
                 # several workers (REDIS_URL) are one emulator: its records in Redis
                 shared_redis_url=settings.redis_url,

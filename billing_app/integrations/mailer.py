@@ -88,7 +88,7 @@ def send_email(email: Email, *, settings: Settings | None = None) -> str:
     try:
         with _connect(settings) as smtp:
             if settings.smtp_user:
-                smtp.login(settings.smtp_user, settings.smtp_password)
+                smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
             smtp.send_message(message)
     # Only a 5xx about this message (its recipient, its content) is permanent; the rest
     # (unreachable, timed out, TLS, login, a refused sender: configuration) is retried.

@@ -125,7 +125,7 @@ def get_gateway() -> RazorpayGateway:
     settings = get_settings()
     return RazorpayGateway(
         key_id=settings.key_id,
-        key_secret=settings.key_secret,
+        key_secret=settings.key_secret.get_secret_value(),
         base_url=settings.razorpay_api_url,
         timeout=settings.razorpay_timeout_seconds,
     )

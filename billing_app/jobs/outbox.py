@@ -5,7 +5,7 @@ so any number of senders (threads, app processes) never send one email twice; a 
 attempt is retried after an exponential backoff, and a claim left by a sender that died
 is taken over once its lease is stale (services/outbox.py). Runs as a lifespan task of
 the app (BACKGROUND_JOBS), in one worker at a time (the `email_outbox` lease,
-jobs/leased.py), and as `python -m billing_app.cli send-emails`.
+jobs/every.py), and as `python -m billing_app.cli send-emails`.
 
 SMTP has no exactly-once: a sender killed after the server accepted a message but before
 the row was marked sent leaves it to be sent again when its lease is taken over (with the
@@ -23,7 +23,7 @@ from html import escape
 from billing_app import routes
 from billing_app.config import Settings, get_settings
 from billing_app.integrations.mailer import Email, MailError, send_email
-from billing_app.jobs.leased import run_leased
+from billing_app.jobs.every import every
 from billing_app.models import EmailKind, OutboxStatus
 from billing_app.models.types import utcnow
 from billing_app.money import format_money
@@ -182,4 +182,4 @@ def send_pass() -> SendReport:
 async def outbox_loop(*, interval: float = SEND_INTERVAL_SECONDS, lease_seconds: float | None = None) -> None:
     """Lifespan task: a pass every SEND_INTERVAL_SECONDS, off the event loop, in one worker
     at a time."""
-    await run_leased(LEASE_NAME, send_pass, interval=interval, lease_seconds=lease_seconds)
+    await every(interval, send_pass, lease=LEASE_NAME, lease_seconds=lease_seconds)

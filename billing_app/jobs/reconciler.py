@@ -2,7 +2,7 @@
 webhook events that were stored but not processed (crash, gateway outage).
 
 With several workers the loop runs in one of them at a time (the `reconciler` lease,
-jobs/leased.py), and inside a pass every item is claimed before it is touched, so two
+jobs/every.py), and inside a pass every item is claimed before it is touched, so two
 passes at once (a lost lease, the CLI next to the app) still never work on one item
 together: a webhook event through its `webhook_event:<id>` lease (services/webhooks.py),
 an order through one conditional UPDATE of its `last_checked_at` — the pass that moves it
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from billing_app.config import get_settings
 from billing_app.errors import BillingAppError
-from billing_app.jobs.leased import run_leased
+from billing_app.jobs.every import every
 from billing_app.services import job_leases, stale_orders, webhooks
 from billing_app.services.settlement import settle_order
 
@@ -75,5 +75,5 @@ def reconcile_pass() -> ReconcileReport:
 async def reconciler_loop(*, interval: float | None = None, lease_seconds: float | None = None) -> None:
     """Lifespan task: one pass every RECONCILE_INTERVAL_SECONDS, off the event loop, in
     one worker at a time."""
-    every = get_settings().reconcile_interval_seconds if interval is None else interval
-    await run_leased(LEASE_NAME, reconcile_pass, interval=every, lease_seconds=lease_seconds)
+    seconds = get_settings().reconcile_interval_seconds if interval is None else interval
+    await every(seconds, reconcile_pass, lease=LEASE_NAME, lease_seconds=lease_seconds)

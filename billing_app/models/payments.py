@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from billing_app.models.types import BigIntPK, UTCDateTime, utcnow
@@ -71,14 +71,17 @@ class Payment(SQLModel, table=True):
 
 
 class WebhookEvent(SQLModel, table=True):
-    """A Razorpay webhook delivery, stored raw before anything else is done with it."""
+    """A Razorpay webhook delivery, stored raw before anything else is done with it: `raw_body`
+    is the exact bytes received and `signature` the header, so it can be checked again from the row."""
 
     __tablename__ = "webhook_event"
 
     id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
     event_id: str = Field(max_length=64, unique=True)
     event_type: str = Field(default="", max_length=64)
-    raw_body: str = Field(sa_column=Column(Text, nullable=False))
+    raw_body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # The X-Razorpay-Signature header as received (a longer, forged one is cut: it fails anyway).
+    signature: str | None = Field(default=None, max_length=128)
     signature_ok: bool = False
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

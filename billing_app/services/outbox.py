@@ -6,7 +6,7 @@ A claim is the row itself (status `sending`, claimed_at, a random claim_token), 
 with one conditional UPDATE; a sender that dies holding one (kill -9, a lost machine)
 leaves it for another sender to take over once `claimed_at + lease` has passed, and the
 dead sender's token can no longer finish the row. The sender loop additionally runs in
-one worker at a time (the `email_outbox` job lease, jobs/leased.py)."""
+one worker at a time (the `email_outbox` job lease, jobs/every.py)."""
 
 from __future__ import annotations
 

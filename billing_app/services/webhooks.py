@@ -53,20 +53,23 @@ class Received:
 
 
 def receive(*, raw_body: bytes, signature: str | None, event_id: str | None) -> Received:
-    """Store a correctly signed delivery once per event id. A wrong signature is kept
-    for the record (under an id of its own, so it can never shadow the real event)
-    and raises SignatureInvalid."""
-    ok = webhook_signature_ok(webhook_secret=get_settings().webhook_secret, raw_body=raw_body, signature=signature)
+    """Store a correctly signed delivery once per event id, its body as the exact bytes
+    received and its signature beside it (so it can be verified again from the row). A
+    wrong signature is kept for the record (under an id of its own, so it can never
+    shadow the real event) and raises SignatureInvalid."""
+    ok = webhook_signature_ok(
+        webhook_secret=get_settings().webhook_secret.get_secret_value(), raw_body=raw_body, signature=signature
+    )
     claimed_id = (event_id or "").strip()[:64] or "sha256:" + hashlib.sha256(raw_body).hexdigest()[:57]
-    text = raw_body.decode("utf-8", errors="replace")
     try:
-        event_type = str(json.loads(text).get("event", ""))[:64]
-    except (ValueError, AttributeError):
+        event_type = str(json.loads(raw_body).get("event", ""))[:64]
+    except (ValueError, AttributeError):  # UnicodeDecodeError is a ValueError
         event_type = ""
     row = WebhookEvent(
         event_id=claimed_id if ok else f"invalid:{uuid.uuid4().hex}",
         event_type=event_type,
-        raw_body=text,
+        raw_body=raw_body,
+        signature=(signature or "")[:128] or None,
         signature_ok=ok,
         error=None if ok else f"bad signature (claimed event id {claimed_id})",
     )

@@ -27,6 +27,7 @@ from schemathesis.checks import (
 )
 
 from billing_app.api.app import create_api
+from tests.factories import paying_account
 from tests.payments_support import live_app
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
@@ -62,8 +63,7 @@ class Target:
 @pytest.fixture
 def target(any_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Target]:
     with live_app(monkeypatch) as app:
-        account = app.signup("fuzz@example.com")
-        app.add_address(account)
+        account = paying_account(app, "fuzz@example.com")
         key = app.http.post(f"{app.url}/me/keys", json={"name": "fuzz"}, headers=account["headers"]).json()
         yield Target(app.url, account["headers"], {"Authorization": f"Bearer {key['key']}"})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import assert_error, auth, signup
-from tests.payments_support import ADDRESS
+from tests.factories import ADDRESS
 
 
 @pytest.fixture

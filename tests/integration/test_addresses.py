@@ -6,7 +6,7 @@ import pytest
 
 from billing_app.errors import AddressRequired, InvalidRequest, NotFound
 from billing_app.services import addresses
-from tests.factories import make_account
+from tests.factories import make_org
 
 VALID = {
     "name": "Acme Labs Pvt Ltd",
@@ -20,7 +20,7 @@ GSTIN_KA = "29AAGCB7383J1Z4"  # a well-formed Karnataka GSTIN (check character i
 
 
 def _org() -> int:
-    return make_account().principal.org_id
+    return make_org()
 
 
 def test_no_address_yet(db):

@@ -24,10 +24,9 @@ from billing_app.errors import InvalidRequest, NotFound
 from billing_app.jobs.outbox import send_due
 from billing_app.models import EmailOutbox, EntryKind, Org, OutboxStatus
 from billing_app.services import alerts, api_keys, ledger, metering, pricing
-from tests.factories import make_account
+from tests.factories import RUPEE, org_with_balance
 
 T0 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
-RUPEE = 1_000_000
 
 
 def free_port() -> int:
@@ -90,17 +89,6 @@ def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
     yield box
     box.stop()
     reset_settings()
-
-
-def org_with_balance(rupees: int, *, threshold_rupees: int | None = None) -> tuple[int, str]:
-    """(org id, owner email): a fresh account whose balance is exactly `rupees`."""
-    signed_in = make_account()
-    org_id = signed_in.principal.org_id
-    if change := rupees * RUPEE - ledger.get_balance(org_id=org_id):
-        ledger.add_manual_entry(org_id=org_id, amount_micros=change, reason="test set-up")
-    if threshold_rupees is not None:
-        alerts.set_threshold(org_id=org_id, threshold_micros=threshold_rupees * RUPEE)
-    return org_id, signed_in.principal.email
 
 
 def post(org_id: int, micros: int, *, now: datetime, kind: EntryKind = EntryKind.MANUAL) -> None:

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from billing_app.db import read_session, write_engine, write_session
 from billing_app.jobs import reconciler
-from billing_app.jobs.leased import run_leased
+from billing_app.jobs.every import every
 from billing_app.models import OrderStatus, PaymentOrder, WebhookEvent
 from billing_app.models.types import utcnow
 from billing_app.services import job_leases, stale_orders, webhooks
@@ -137,7 +137,7 @@ def test_a_leased_loop_runs_in_one_worker_and_moves_when_it_is_cancelled(any_db)
     async def scenario() -> None:
         loops = {
             worker: asyncio.create_task(
-                run_leased("demo", lambda w=worker: work(w), interval=0.05, lease_seconds=60, holder=f"host:{worker}")
+                every(0.05, lambda w=worker: work(w), lease="demo", lease_seconds=60, holder=f"host:{worker}")
             )
             for worker in ("w1", "w2")
         }
@@ -166,7 +166,7 @@ def test_a_long_pass_keeps_its_lease(any_db):
         finish.wait(30)  # a pass that outlasts its lease: the loop renews the lease meanwhile
 
     async def scenario() -> None:
-        loop = asyncio.create_task(run_leased("slow", slow_pass, interval=10, lease_seconds=2, holder="host:a"))
+        loop = asyncio.create_task(every(10, slow_pass, lease="slow", lease_seconds=2, holder="host:a"))
         await asyncio.to_thread(started.wait, 15)
         await asyncio.sleep(4)  # twice the lease: without renewal it would have expired
         assert await asyncio.to_thread(job_leases.acquire, "slow", seconds=5, holder="host:b") is None
@@ -180,7 +180,7 @@ def test_a_long_pass_keeps_its_lease(any_db):
 
 def stored_event(event: str = "payment.failed") -> int:
     """A correctly signed event we do not act on (processing asks nobody)."""
-    body = json.dumps({"event": event, "payload": {}})
+    body = json.dumps({"event": event, "payload": {}}).encode()
     with write_session() as session:
         row = WebhookEvent(event_id=f"evt_{time.monotonic_ns()}", event_type=event, raw_body=body, signature_ok=True)
         session.add(row)

@@ -45,7 +45,8 @@ from billing_app.jobs.reconciler import reconcile_once
 from billing_app.models import EmailOutbox, OutboxStatus, WebhookEvent
 from billing_app.models.types import utcnow
 from billing_app.services import job_leases, ledger, webhooks
-from tests.integration.test_alerts import RUPEE, Mailbox, org_with_balance, post
+from tests.factories import RUPEE, org_with_balance, paid_order, paying_account
+from tests.integration.test_alerts import Mailbox, post
 from tests.payments_support import LiveApp, credits_for, live_app, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,11 +165,9 @@ def paid_orders(app: LiveApp, count: int) -> list[tuple[dict[str, Any], str]]:
     authorized: the job must capture them, exactly once). No webhook reaches us."""
     made = []
     for n in range(count):
-        account = app.signup(f"jobs{next(_emails)}@example.com")
-        app.add_address(account)
-        order = app.new_order(account, 500)
-        app.pay(order["order_id"], outcome="authorized" if n % 2 else "captured")
-        made.append((account, order["order_id"]))
+        account = paying_account(app, f"jobs{next(_emails)}@example.com")
+        order_id, _ = paid_order(app, account, 500, outcome="authorized" if n % 2 else "captured")
+        made.append((account, order_id))
     return made
 
 

@@ -15,7 +15,7 @@ from billing_app.errors import BudgetExceeded, InsufficientCredits, InvalidApiKe
 from billing_app.models.types import utcnow
 from billing_app.services import api_keys, ledger, metering, pricing, usage
 from billing_app.services.metering_sql import close_connections, connections
-from tests.factories import make_account
+from tests.factories import make_account, make_org
 
 SIGNUP = 100_000_000
 MODEL = "sandbox-echo"  # ₹12.75 / ₹51.00 per million tokens in, out
@@ -23,8 +23,7 @@ MODEL = "sandbox-echo"  # ₹12.75 / ₹51.00 per million tokens in, out
 
 @pytest.fixture
 def org(any_db) -> int:
-    pricing.load_catalog()
-    return make_account().principal.org_id
+    return make_org(metered=True)
 
 
 def new_key(org_id: int, budget: int | None = None) -> str:

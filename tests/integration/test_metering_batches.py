@@ -20,7 +20,7 @@ from billing_app.errors import InsufficientCredits
 from billing_app.services import api_keys, ledger, metering, metering_sql, pricing, usage
 from billing_app.services.metering import AuthorizeCall, UsageCall
 from billing_app.services.metering_sql import run_batched
-from tests.factories import make_account
+from tests.factories import make_account, set_balance
 from tests.servers import run_on_fresh_loop
 
 MODEL = "sandbox-echo"  # ₹12.75 / ₹51.00 per million tokens in, out
@@ -35,7 +35,7 @@ _emails = itertools.count()
 def funded_org() -> tuple[int, list[str]]:
     """An org with START and three keys: no budget, a small budget, revoked."""
     org_id = make_account(email=f"batch{next(_emails)}@example.com").principal.org_id
-    ledger.add_manual_entry(org_id=org_id, amount_micros=START - ledger.get_balance(org_id=org_id), reason="set up")
+    set_balance(org_id, START)
     with write_engine().begin() as conn:  # low-balance alerts fall due on the way down
         conn.execute(
             sa.text("update org set low_balance_threshold_micros = :t where id = :o"), {"t": THRESHOLD, "o": org_id}

@@ -10,8 +10,8 @@ import pytest
 from billing_app.config import get_settings
 from billing_app.errors import BudgetExceeded
 from billing_app.ist import ist_day
-from billing_app.services import api_keys, metering, pricing, usage
-from tests.factories import make_account
+from billing_app.services import api_keys, metering, usage
+from tests.factories import make_funded_key
 
 MODEL = "sandbox-echo"
 COST_1000_OUT = 56_100  # 1000 output tokens × ₹51/M × 1.10
@@ -32,9 +32,8 @@ MAR_1_0000_IST = utc(2028, 2, 29, 18, 30, 0)
 
 @pytest.fixture
 def org_key(any_db) -> tuple[int, api_keys.CreatedKey]:
-    pricing.load_catalog()
-    org_id = make_account().principal.org_id
-    return org_id, api_keys.create_key(org_id=org_id, name="clock", monthly_budget_micros=50_000)
+    funded = make_funded_key(name="clock", monthly_budget_micros=50_000)
+    return funded.org_id, funded.created
 
 
 def spend(key: str, request_id: str, now: datetime) -> None:

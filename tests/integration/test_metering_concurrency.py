@@ -10,7 +10,7 @@ import pytest
 
 from billing_app.errors import InsufficientCredits
 from billing_app.services import api_keys, ledger, metering, pricing, usage
-from tests.factories import make_account
+from tests.factories import make_account, make_funded_key
 
 REQUESTS = 64
 MODEL = "sandbox-echo"
@@ -21,10 +21,8 @@ START = 10 * HOLD - 1  # room for exactly 10 requests: the 10th starts with ₹0
 
 @pytest.fixture
 def funded(any_db) -> tuple[int, str]:
-    pricing.load_catalog()
-    org_id = make_account().principal.org_id
-    ledger.add_manual_entry(org_id=org_id, amount_micros=START - ledger.get_balance(org_id=org_id), reason="set up")
-    return org_id, api_keys.create_key(org_id=org_id, name="load").secret
+    funded = make_funded_key(balance_micros=START, name="load")
+    return funded.org_id, funded.secret
 
 
 def run_all(work: Callable[[int], None]) -> list[BaseException]:

@@ -17,7 +17,7 @@ from billing_app.errors import InvalidRequest, PromoInvalid, PromoRedeemed, Rate
 from billing_app.models import PromoCode, PromoRedemption
 from billing_app.models.types import utcnow
 from billing_app.services import promos
-from tests.factories import make_account
+from tests.factories import make_account, paying_account
 from tests.payments_support import LiveApp, assert_books_balance, credits_for, live_app
 
 RUPEE = 1_000_000
@@ -112,12 +112,6 @@ def app(any_db, monkeypatch) -> Iterator[LiveApp]:
     with live_app(monkeypatch) as running:
         running.faults(webhook_drop=True)  # settle only through the paths the test drives
         yield running
-
-
-def paying_account(app: LiveApp) -> dict:
-    account = app.signup(f"promo{next(_n)}@example.com")
-    app.add_address(account)
-    return account
 
 
 def redemptions() -> list[PromoRedemption]:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from billing_app.services import promos
+from tests.factories import paid_order, paying_account
 from tests.payments_support import LiveApp, live_app
 
 
@@ -18,11 +19,9 @@ def app(db, monkeypatch) -> Iterator[LiveApp]:
 
 
 def paid_top_up(app: LiveApp, **pay: str) -> tuple[dict, dict]:
-    account = app.signup("receipts@example.com")
-    app.add_address(account)
-    order = app.new_order(account, 500, promo_code="TEN")
-    paid = app.pay(order["order_id"], **pay)
-    app.verify(account, order["order_id"], paid)
+    account = paying_account(app, "receipts@example.com")
+    order_id, paid = paid_order(app, account, 500, promo_code="TEN", **pay)
+    app.verify(account, order_id, paid)
     return account, paid
 
 

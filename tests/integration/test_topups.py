@@ -4,7 +4,6 @@ credits a captured payment exactly once."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,6 +13,7 @@ import sqlalchemy as sa
 from billing_app.db import write_engine
 from billing_app.integrations.razorpay_gateway import get_gateway
 from billing_app.jobs.reconciler import reconcile_once
+from tests.factories import paying_account
 from tests.payments_support import (
     LiveApp,
     assert_books_balance,
@@ -23,7 +23,6 @@ from tests.payments_support import (
     wait_until,
 )
 
-_emails = itertools.count()
 START = 100_000_000
 FIVE_HUNDRED = 500_000_000
 
@@ -42,9 +41,7 @@ def app_any_db(any_db, monkeypatch) -> Iterator[LiveApp]:
 
 @pytest.fixture
 def account(app: LiveApp) -> dict:
-    account = app.signup(f"payer{next(_emails)}@example.com")
-    app.add_address(account)
-    return account
+    return paying_account(app)
 
 
 def balance(app: LiveApp, account: dict) -> int:

@@ -20,7 +20,8 @@ from billing_app.models import UsageEvent
 from billing_app.sandbox import sign
 from billing_app.services import ledger, pricing
 from tests.api_processes import ApiProcess, api_processes
-from tests.payments_support import ADDRESS, credits_for, processed_events, wait_until
+from tests.factories import ADDRESS
+from tests.payments_support import credits_for, processed_events, wait_until
 
 SANDBOX = "/sandbox/razorpay/_control"
 
@@ -56,7 +57,7 @@ def test_one_payment_reported_to_both_processes_at_once_is_credited_once(any_db:
         _control(http, a, "/faults", {"webhook_drop": False})
         assert {d["event"] for d in deliveries} == {"payment.authorized", "payment.captured", "order.paid"}
         assert {d["payment_id"] for d in deliveries} == {paid["razorpay_payment_id"]}
-        secret = get_settings().webhook_secret
+        secret = get_settings().webhook_secret.get_secret_value()
 
         def webhook(api: ApiProcess, event_id: str) -> httpx.Response:
             body = http.get(f"{a.url}{SANDBOX}/webhooks/{event_id}").json()["body"].encode()

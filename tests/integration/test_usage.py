@@ -14,14 +14,13 @@ from billing_app.db import write_engine
 from billing_app.errors import InvalidRequest
 from billing_app.models import LedgerEntry
 from billing_app.models.types import utcnow
-from billing_app.services import api_keys, ledger, metering, pricing, usage
-from tests.factories import make_account
+from billing_app.services import api_keys, ledger, metering, usage
+from tests.factories import make_org
 
 
 @pytest.fixture
 def org(any_db) -> int:
-    pricing.load_catalog()
-    return make_account().principal.org_id
+    return make_org(metered=True)
 
 
 def record(key: str, request_id: str, model: str, prompt: int, completion: int, **kw) -> int:
@@ -38,7 +37,7 @@ def test_window_breaks_down_by_key_and_model(org):
         record(web, "2", "openai/gpt-4o", 1000, 1000),
         record(batch, "3", "openai/gpt-4o", 10, 10),
     ]
-    record(api_keys.create_key(org_id=make_account().principal.org_id, name="x").secret, "9", "openai/gpt-4o", 5, 5)
+    record(api_keys.create_key(org_id=make_org(), name="x").secret, "9", "openai/gpt-4o", 5, 5)
     window = usage.window(org_id=org, start=usage.today(), end=usage.today())
     assert window.totals == usage.Totals(3, 1110, 1110, sum(costs))
     assert [(m.model, m.totals.requests) for m in window.by_model] == [("openai/gpt-4o", 2), ("sandbox-echo", 1)]

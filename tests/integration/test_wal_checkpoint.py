@@ -14,9 +14,9 @@ import pytest
 
 from billing_app.config import reset_settings
 from billing_app.db import SQLITE_WAL_SIZE_LIMIT, write_engine
-from billing_app.services import api_keys, ledger, metering, pricing
+from billing_app.services import ledger, metering
 from billing_app.services.metering_sql import checkpoint_wal
-from tests.factories import make_account
+from tests.factories import make_funded_key
 
 PASSES = 40
 MIN_DEBITS = 400
@@ -29,9 +29,8 @@ def funded_key(db, monkeypatch) -> tuple[int, int, str]:
     checkpoints, never a write."""
     monkeypatch.setenv("BACKGROUND_JOBS", "true")
     reset_settings()
-    pricing.load_catalog()
-    org_id = make_account().principal.org_id
-    return org_id, ledger.get_balance(org_id=org_id), api_keys.create_key(org_id=org_id, name="steady").secret
+    funded = make_funded_key(name="steady")
+    return funded.org_id, ledger.get_balance(org_id=funded.org_id), funded.secret
 
 
 def wal_bytes() -> int:

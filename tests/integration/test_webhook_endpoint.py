@@ -11,7 +11,9 @@ import pytest
 
 from billing_app.config import SANDBOX_WEBHOOK_SECRET
 from billing_app.db import read_session
+from billing_app.integrations.razorpay_gateway import webhook_signature_ok
 from billing_app.models import WebhookEvent
+from billing_app.services import webhooks
 from tests.payments_support import LiveApp, live_app, wait_until
 
 
@@ -82,3 +84,20 @@ def test_unknown_order_is_recorded_not_credited(app):
     assert post(app, body, sign(body)).status_code == 200
     row = wait_until(lambda: next((r for r in rows() if r.processed_at), None), what="processing")
     assert row.error and "not_found" in row.error
+
+
+def test_a_body_that_is_not_utf8_is_stored_as_received_and_verifies_again(app):
+    body = event("payment.failed")[:-1] + b', "note": "\xff\xfe caf\xe9"}'
+    assert post(app, body, sign(body), event_id="evt_Latin100000001").status_code == 200
+    [row] = rows()
+    assert row.raw_body == body and row.signature == sign(body)
+    assert webhook_signature_ok(webhook_secret=SANDBOX_WEBHOOK_SECRET, raw_body=row.raw_body, signature=row.signature)
+
+
+def test_the_stored_bytes_verify_again_on_either_database(any_db):
+    body = b'{"event": "payment.failed", "payload": {}, "note": "\x80\xc3("}'
+    received = webhooks.receive(raw_body=body, signature=sign(body), event_id="evt_Bytes000000001")
+    with read_session() as session:
+        row = session.get(WebhookEvent, received.event_row_id)
+    assert row is not None and row.raw_body == body and row.event_type == ""
+    assert webhook_signature_ok(webhook_secret=SANDBOX_WEBHOOK_SECRET, raw_body=row.raw_body, signature=row.signature)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 
-def labelled_input(label: str, name: str, *, type_: str = "text", **props: object) -> rx.Component:
+def field_label(text: str | rx.Var, html_for: str) -> rx.Component:
+    return rx.el.label(text, html_for=html_for, font_size="0.875rem", font_weight="500")
+
+
+def labelled_input(label: str | rx.Var, name: str, *, type_: str = "text", **props: object) -> rx.Component:
     field_id = f"field-{name}"
     return rx.vstack(
-        rx.el.label(label, html_for=field_id, font_size="0.875rem", font_weight="500"),
+        field_label(label, field_id),
         rx.input(id=field_id, name=name, type=type_, width="100%", size="3", **props),
         spacing="1",
         width="100%",

@@ -8,7 +8,7 @@ from billing_app import routes
 from billing_app.components.address_card import address_summary_card
 from billing_app.components.balance_card import balance_card
 from billing_app.components.empty_state import empty_state
-from billing_app.components.layout import card, page_frame
+from billing_app.components.layout import page_frame, section
 from billing_app.components.responsive_list import Column, RowVar, responsive_list, stacked_item
 from billing_app.components.topup_panel import topup_panel
 from billing_app.state.history import HistoryState
@@ -22,8 +22,8 @@ def _type(row: RowVar) -> rx.Component:
     return rx.badge(row.type, variant="soft", color_scheme="gray")
 
 
-def _description(row: RowVar, **props: object) -> rx.Component:
-    receipt = rx.cond(
+def _receipt_link(row: RowVar) -> rx.Component:
+    return rx.cond(
         row.receipt_url != "",
         rx.link(
             rx.icon("receipt", size=13),
@@ -35,14 +35,13 @@ def _description(row: RowVar, **props: object) -> rx.Component:
             data_testid="receipt-link",
         ),
     )
-    return rx.text(row.description, receipt, **props)
 
 
 COLUMNS = (
     Column("Date (IST)", lambda row: rx.text(row.date, white_space="nowrap")),
     Column("Type", _type),
     Column("Amount", lambda row: _amount(row, weight="medium"), numeric=True),
-    Column("Description", _description),
+    Column("Description", lambda row: rx.fragment(row.description, _receipt_link(row))),
     Column("Balance after", lambda row: row.balance_after, numeric=True),
 )
 
@@ -51,7 +50,7 @@ def _history_item(row: RowVar) -> rx.Component:
     muted = rx.color("gray", 11)
     return stacked_item(
         rx.hstack(_type(row), rx.spacer(), _amount(row, weight="bold"), width="100%", align="center"),
-        _description(row, size="2", margin_top="0.25em"),
+        rx.text(row.description, _receipt_link(row), size="2", margin_top="0.25em"),
         rx.hstack(
             rx.text(row.date, size="1", color=muted),
             rx.spacer(),
@@ -96,40 +95,37 @@ def _pager() -> rx.Component:
 
 
 def history_table() -> rx.Component:
-    return card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading("Transaction history", size="4"),
-                rx.spacer(),
-                _usage_switch(),
-                width="100%",
-                align="center",
-                wrap="wrap",
-            ),
+    return section(
+        rx.hstack(
+            rx.heading("Transaction history", size="4"),
+            rx.spacer(),
+            _usage_switch(),
+            width="100%",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.cond(
+            HistoryState.loading,
+            rx.vstack(*[rx.skeleton(height="2em") for _ in range(3)], width="100%"),
             rx.cond(
-                HistoryState.loading,
-                rx.vstack(*[rx.skeleton(height="2em") for _ in range(3)], width="100%"),
-                rx.cond(
-                    HistoryState.rows.length() > 0,  # type: ignore[attr-defined]
-                    responsive_list(
-                        HistoryState.rows,
-                        columns=COLUMNS,
-                        item=_history_item,
-                        table_test_id="history-table",
-                        row_test_id="history-row",
-                    ),
-                    empty_state(
-                        "receipt",
-                        "No transactions yet",
-                        "Top-ups, bonuses and refunds will appear here.",
-                        testid="history-empty",
-                    ),
+                HistoryState.rows.length() > 0,  # type: ignore[attr-defined]
+                responsive_list(
+                    HistoryState.rows,
+                    columns=COLUMNS,
+                    item=_history_item,
+                    table_test_id="history-table",
+                    row_test_id="history-row",
+                ),
+                empty_state(
+                    "receipt",
+                    "No transactions yet",
+                    "Top-ups, bonuses and refunds will appear here.",
+                    testid="history-empty",
                 ),
             ),
-            _pager(),
-            spacing="4",
-            width="100%",
-        )
+        ),
+        _pager(),
+        spacing="4",
     )
 
 

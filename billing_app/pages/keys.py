@@ -8,7 +8,7 @@ import reflex as rx
 from billing_app import routes
 from billing_app.components.empty_state import empty_state
 from billing_app.components.forms import form_error, labelled_input
-from billing_app.components.layout import card, page_frame
+from billing_app.components.layout import card, page_frame, section
 from billing_app.components.responsive_list import Column, RowVar, responsive_list, stacked_item
 from billing_app.models import RoutingMode
 from billing_app.state.keys import KeysState
@@ -200,58 +200,51 @@ def _key_item(row: RowVar) -> rx.Component:
 
 
 def _keys_list() -> rx.Component:
-    return card(
-        rx.vstack(
-            rx.heading("Your keys", size="4"),
+    return section(
+        "Your keys",
+        rx.cond(
+            KeysState.loading,
+            rx.vstack(rx.skeleton(height="2em"), rx.skeleton(height="2em"), width="100%"),
             rx.cond(
-                KeysState.loading,
-                rx.vstack(rx.skeleton(height="2em"), rx.skeleton(height="2em"), width="100%"),
-                rx.cond(
-                    KeysState.rows.length() > 0,  # type: ignore[attr-defined]
-                    responsive_list(
-                        KeysState.rows,
-                        columns=COLUMNS,
-                        item=_key_item,
-                        table_test_id="keys-table",
-                        row_test_id="key-row",
-                        dimmed=lambda row: row.revoked,
-                    ),
-                    empty_state(
-                        "key-round",
-                        "No API keys yet",
-                        "Create one above to start making requests.",
-                        testid="keys-empty",
-                    ),
+                KeysState.rows.length() > 0,  # type: ignore[attr-defined]
+                responsive_list(
+                    KeysState.rows,
+                    columns=COLUMNS,
+                    item=_key_item,
+                    table_test_id="keys-table",
+                    row_test_id="key-row",
+                    dimmed=lambda row: row.revoked,
+                ),
+                empty_state(
+                    "key-round",
+                    "No API keys yet",
+                    "Create one above to start making requests.",
+                    testid="keys-empty",
                 ),
             ),
-            spacing="4",
-            width="100%",
-        )
+        ),
+        spacing="4",
     )
 
 
 def _routing_card() -> rx.Component:
-    return card(
-        rx.vstack(
-            rx.heading("Routing mode", size="4"),
-            rx.text(
-                "Usage is billed at the model's provider rate plus the markup of your routing mode. ",
-                rx.link("See model rates", href=routes.MODELS),
-                ".",
-                size="2",
-                color=rx.color("gray", 11),
-            ),
-            rx.segmented_control.root(
-                rx.segmented_control.item(rx.text("Auto ", KeysState.auto_markup), value=RoutingMode.AUTO.value),
-                rx.segmented_control.item(rx.text("Tier ", KeysState.tier_markup), value=RoutingMode.TIER.value),
-                value=KeysState.mode,
-                on_change=KeysState.set_mode,
-                data_testid="routing-mode",
-            ),
-            spacing="3",
-            width="100%",
-            align="start",
-        )
+    return section(
+        "Routing mode",
+        rx.text(
+            "Usage is billed at the model's provider rate plus the markup of your routing mode. ",
+            rx.link("See model rates", href=routes.MODELS),
+            ".",
+            size="2",
+            color=rx.color("gray", 11),
+        ),
+        rx.segmented_control.root(
+            rx.segmented_control.item(rx.text("Auto ", KeysState.auto_markup), value=RoutingMode.AUTO.value),
+            rx.segmented_control.item(rx.text("Tier ", KeysState.tier_markup), value=RoutingMode.TIER.value),
+            value=KeysState.mode,
+            on_change=KeysState.set_mode,
+            data_testid="routing-mode",
+        ),
+        align="start",
     )
 
 

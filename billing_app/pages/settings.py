@@ -7,7 +7,7 @@ import reflex as rx
 
 from billing_app import routes
 from billing_app.components.forms import field_label, form_error
-from billing_app.components.layout import card, page_frame
+from billing_app.components.layout import page_frame, section
 from billing_app.components.money_input import money_input
 from billing_app.errors import BillingAppError
 from billing_app.ist import display_ist
@@ -215,20 +215,17 @@ def _below_notice() -> rx.Component:
 
 
 def _alert_card() -> rx.Component:
-    return card(
-        rx.vstack(
-            rx.heading("Low-balance alert", size="4"),
-            rx.cond(
-                SettingsState.loading,
-                rx.grid(rx.skeleton(height="5em"), rx.skeleton(height="5em"), columns="2", spacing="3", width="100%"),
-                _figures(),
-            ),
-            _below_notice(),
-            _form(),
-            _explanation(),
-            spacing="4",
-            width="100%",
-        )
+    return section(
+        "Low-balance alert",
+        rx.cond(
+            SettingsState.loading,
+            rx.grid(rx.skeleton(height="5em"), rx.skeleton(height="5em"), columns="2", spacing="3", width="100%"),
+            _figures(),
+        ),
+        _below_notice(),
+        _form(),
+        _explanation(),
+        spacing="4",
     )
 
 

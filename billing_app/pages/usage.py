@@ -12,7 +12,7 @@ import reflex as rx
 
 from billing_app import routes
 from billing_app.components.empty_state import empty_state
-from billing_app.components.layout import card, page_frame, stat_card
+from billing_app.components.layout import card, page_frame, section, stat_card
 from billing_app.components.responsive_list import Column, RowVar, responsive_list, stacked_item
 from billing_app.errors import BillingAppError
 from billing_app.money import format_money
@@ -137,33 +137,29 @@ def _range_bar() -> rx.Component:
 
 
 def _chart() -> rx.Component:
-    return card(
-        rx.vstack(
-            rx.heading(f"Daily spend ({SessionState.currency_symbol}, IST days)", size="4"),
-            rx.box(
-                rx.recharts.bar_chart(
-                    rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
-                    rx.recharts.x_axis(data_key="day", font_size=12),
-                    rx.recharts.y_axis(font_size=12, width=48),
-                    rx.recharts.graphing_tooltip(),
-                    # Drawn at once: a bar growing into place shows a wrong amount for a moment
-                    # (a screenshot at 390 px caught a ₹7.59 bar at ~₹1.6).
-                    rx.recharts.bar(
-                        data_key="spend",
-                        name=f"Spend ({SessionState.currency_symbol})",
-                        fill=rx.color("indigo", 9),
-                        radius=3,
-                        is_animation_active=False,
-                    ),
-                    data=UsageState.chart,
-                    height=260,
+    return section(
+        f"Daily spend ({SessionState.currency_symbol}, IST days)",
+        rx.box(
+            rx.recharts.bar_chart(
+                rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+                rx.recharts.x_axis(data_key="day", font_size=12),
+                rx.recharts.y_axis(font_size=12, width=48),
+                rx.recharts.graphing_tooltip(),
+                # Drawn at once: a bar growing into place shows a wrong amount for a moment
+                # (a screenshot at 390 px caught a ₹7.59 bar at ~₹1.6).
+                rx.recharts.bar(
+                    data_key="spend",
+                    name=f"Spend ({SessionState.currency_symbol})",
+                    fill=rx.color("indigo", 9),
+                    radius=3,
+                    is_animation_active=False,
                 ),
-                width="100%",
-                data_testid="usage-chart",
+                data=UsageState.chart,
+                height=260,
             ),
-            spacing="3",
             width="100%",
-        )
+            data_testid="usage-chart",
+        ),
     )
 
 
@@ -206,15 +202,11 @@ def _item(test_id: str) -> Callable[[RowVar], rx.Component]:
 
 def _table(title: str, first: str, rows: rx.Var | list[TotalsRow], test_id: str) -> rx.Component:
     columns = (replace(COLUMNS[0], header=first), *COLUMNS[1:])
-    return card(
-        rx.vstack(
-            rx.heading(title, size="4"),
-            responsive_list(
-                rows, columns=columns, item=_item(test_id), table_test_id=test_id, row_test_id=f"{test_id}-row"
-            ),
-            spacing="3",
-            width="100%",
-        )
+    return section(
+        title,
+        responsive_list(
+            rows, columns=columns, item=_item(test_id), table_test_id=test_id, row_test_id=f"{test_id}-row"
+        ),
     )
 
 

@@ -1,21 +1,16 @@
-"""An amount input: the org's currency symbol in front, a numeric keyboard on a phone."""
+"""An amount field: its label, the org's currency symbol in front, a numeric keyboard on a phone."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
+from billing_app.components.forms import labelled_input
 from billing_app.state.session import SessionState
 
 
-def money_input(input_id: str, name: str, *, whole: bool = False, **props: object) -> rx.Component:
+def money_input(label: str | rx.Var, name: str, *, whole: bool = False, **props: Any) -> rx.Component:
     """`whole`: whole amounts only (top-ups), so no decimal key on the phone's keyboard."""
-    return rx.input(
-        rx.input.slot(SessionState.currency_symbol),
-        id=input_id,
-        name=name,
-        input_mode="numeric" if whole else "decimal",
-        size="3",
-        width="100%",
-        max_width="16em",
-        **props,
-    )
+    keyboard = "numeric" if whole else "decimal"
+    return labelled_input(label, name, rx.input.slot(SessionState.currency_symbol), input_mode=keyboard, **props)

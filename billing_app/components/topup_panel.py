@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from billing_app.components.forms import field_label, form_error
+from billing_app.components.forms import field_label, form_error, hint, stacked_form
 from billing_app.components.layout import card
 from billing_app.components.money_input import money_input
 from billing_app.money import format_units, units_to_micros
@@ -89,16 +89,16 @@ def _amount_field() -> rx.Component:
     rules = topup_rules()
     lowest, highest = (format_units(units_to_micros(u), rules.currency) for u in (rules.min_units, rules.max_units))
     return rx.vstack(
-        field_label("Custom amount", "topup-amount"),
         money_input(
-            "topup-amount",
+            "Custom amount",
             "amount",
+            max_width="16em",
             whole=True,
             value=TopupState.amount,
             on_change=TopupState.set_amount,
             placeholder=str(rules.presets[len(rules.presets) // 2]),
         ),
-        rx.text(f"Whole amounts from {lowest} to {highest}.", size="1", color=rx.color("gray", 11)),
+        hint(f"Whole amounts from {lowest} to {highest}."),
         rx.cond(
             TopupState.rupee_price != "",
             rx.text("You pay ", TopupState.rupee_price, " via Razorpay", size="2", data_testid="inr-price"),
@@ -141,29 +141,24 @@ def _outcome() -> rx.Component:
 def topup_panel() -> rx.Component:
     rules = topup_rules()
     return card(
-        rx.form(
-            rx.vstack(
-                rx.heading("Add credits", size="4"),
-                rx.hstack(*[_chip(units, rules.currency) for units in rules.presets], wrap="wrap", spacing="2"),
-                _amount_field(),
-                _promo_field(),
-                _outcome(),
-                rx.button(
-                    rx.icon("credit-card", size=16),
-                    "Add credits",
-                    type="submit",
-                    loading=TopupState.busy,
-                    disabled=TopupState.amount == "",
-                    size="3",
-                    data_testid="add-credits",
-                ),
-                rx.text(
-                    "Payments are processed by Razorpay (UPI, cards, netbanking).", size="1", color=rx.color("gray", 10)
-                ),
-                spacing="3",
-                width="100%",
+        stacked_form(
+            rx.heading("Add credits", size="4"),
+            rx.hstack(*[_chip(units, rules.currency) for units in rules.presets], wrap="wrap", spacing="2"),
+            _amount_field(),
+            _promo_field(),
+            _outcome(),
+            rx.button(
+                rx.icon("credit-card", size=16),
+                "Add credits",
+                type="submit",
+                loading=TopupState.busy,
+                disabled=TopupState.amount == "",
+                size="3",
+                data_testid="add-credits",
+            ),
+            rx.text(
+                "Payments are processed by Razorpay (UPI, cards, netbanking).", size="1", color=rx.color("gray", 10)
             ),
             on_submit=TopupState.pay,
-            reset_on_submit=False,
         )
     )

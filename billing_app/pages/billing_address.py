@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from billing_app import routes
-from billing_app.components.forms import field_label, form_error, labelled_input
+from billing_app.components.forms import field_label, form_error, labelled_input, stacked_form
 from billing_app.components.layout import card, page_frame
 from billing_app.gst import GST_STATES
 from billing_app.integrations.pincodes import DATA_CREDIT
@@ -150,43 +150,37 @@ def _pin_field() -> rx.Component:
 
 
 def address_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.grid(
-                _text_field("Name (person or company)", "name", wide=True, auto_complete="organization"),
-                _text_field("Address line 1", "line1", wide=True, auto_complete="address-line1"),
-                _text_field("Address line 2 (optional)", "line2", wide=True, auto_complete="address-line2"),
-                _pin_field(),
-                _city_field(),
-                _state_select(),
-                _text_field(
-                    "GSTIN (optional)",
-                    "gstin",
-                    placeholder="29AAGCB7383J1Z4",
-                    max_length=15,
-                    auto_complete="off",
-                    text_transform="uppercase",
-                ),
-                columns=rx.breakpoints(initial="1", sm="2"),
-                spacing="4",
-                width="100%",
-                align_items="start",
+    return stacked_form(
+        rx.grid(
+            _text_field("Name (person or company)", "name", wide=True, auto_complete="organization"),
+            _text_field("Address line 1", "line1", wide=True, auto_complete="address-line1"),
+            _text_field("Address line 2 (optional)", "line2", wide=True, auto_complete="address-line2"),
+            _pin_field(),
+            _city_field(),
+            _state_select(),
+            _text_field(
+                "GSTIN (optional)",
+                "gstin",
+                placeholder="29AAGCB7383J1Z4",
+                max_length=15,
+                auto_complete="off",
+                text_transform="uppercase",
             ),
-            form_error(AddressState.form_error_message),
-            rx.hstack(
-                rx.button(
-                    "Save address", type="submit", size="3", loading=AddressState.saving, data_testid="save-address"
-                ),
-                rx.button(rx.link("Cancel", href=AddressState.next_path), as_child=True, size="3", variant="soft"),
-                spacing="3",
-                wrap="wrap",
-            ),
-            rx.text(DATA_CREDIT, size="1", color=rx.color("gray", 10), data_testid="pin-data-credit"),
-            spacing="5",
+            columns=rx.breakpoints(initial="1", sm="2"),
+            spacing="4",
             width="100%",
+            align_items="start",
         ),
+        form_error(AddressState.form_error_message),
+        rx.hstack(
+            rx.button("Save address", type="submit", size="3", loading=AddressState.saving, data_testid="save-address"),
+            rx.button(rx.link("Cancel", href=AddressState.next_path), as_child=True, size="3", variant="soft"),
+            spacing="3",
+            wrap="wrap",
+        ),
+        rx.text(DATA_CREDIT, size="1", color=rx.color("gray", 10), data_testid="pin-data-credit"),
+        spacing="5",
         on_submit=AddressState.save,
-        width="100%",
     )
 
 

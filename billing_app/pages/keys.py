@@ -7,8 +7,9 @@ import reflex as rx
 
 from billing_app import routes
 from billing_app.components.empty_state import empty_state
-from billing_app.components.forms import form_error, labelled_input
+from billing_app.components.forms import form_error, hint, labelled_input, stacked_form
 from billing_app.components.layout import card, page_frame, section
+from billing_app.components.money_input import money_input
 from billing_app.components.responsive_list import Column, RowVar, responsive_list, stacked_item
 from billing_app.models import RoutingMode
 from billing_app.state.keys import KeysState
@@ -17,45 +18,35 @@ from billing_app.state.session import SessionState
 
 def _create_form() -> rx.Component:
     return card(
-        rx.form(
-            rx.vstack(
-                rx.heading("Create a key", size="4"),
-                rx.grid(
-                    labelled_input(
-                        "Key name", "name", value=KeysState.name, on_change=KeysState.set_name, placeholder="production"
-                    ),
-                    labelled_input(
-                        f"Monthly budget ({SessionState.currency_symbol}, optional)",
-                        "budget",
-                        value=KeysState.budget,
-                        on_change=KeysState.set_budget,
-                        placeholder="No limit",
-                        input_mode="decimal",
-                    ),
-                    columns=rx.breakpoints(initial="1", sm="2"),
-                    spacing="3",
-                    width="100%",
+        stacked_form(
+            rx.heading("Create a key", size="4"),
+            rx.grid(
+                labelled_input(
+                    "Key name", "name", value=KeysState.name, on_change=KeysState.set_name, placeholder="production"
                 ),
-                rx.text(
-                    "The budget is per IST calendar month; once spent, requests get 429 budget_exceeded.",
-                    size="1",
-                    color=rx.color("gray", 11),
+                labelled_input(
+                    f"Monthly budget ({SessionState.currency_symbol}, optional)",
+                    "budget",
+                    value=KeysState.budget,
+                    on_change=KeysState.set_budget,
+                    placeholder="No limit",
                 ),
-                form_error(KeysState.error),
-                rx.button(
-                    rx.icon("plus", size=16),
-                    "Create key",
-                    type="submit",
-                    loading=KeysState.creating,
-                    disabled=KeysState.name.strip() == "",  # type: ignore[attr-defined]
-                    data_testid="create-key",
-                ),
+                columns=rx.breakpoints(initial="1", sm="2"),
                 spacing="3",
                 width="100%",
-                align="start",
             ),
+            hint("The budget is per IST calendar month; once spent, requests get 429 budget_exceeded."),
+            form_error(KeysState.error),
+            rx.button(
+                rx.icon("plus", size=16),
+                "Create key",
+                type="submit",
+                loading=KeysState.creating,
+                disabled=KeysState.name.strip() == "",  # type: ignore[attr-defined]
+                data_testid="create-key",
+            ),
+            align="start",
             on_submit=KeysState.create,
-            width="100%",
         )
     )
 
@@ -130,31 +121,25 @@ def _budget_dialog() -> rx.Component:
                 "or below it refuses requests with 429 budget_exceeded.",
                 size="2",
             ),
-            rx.form(
-                rx.vstack(
-                    labelled_input(
-                        f"Monthly budget ({SessionState.currency_symbol})",
-                        "edit_budget",
-                        value=KeysState.editing_budget,
-                        on_change=KeysState.set_editing_budget,
-                        placeholder="No limit",
-                        input_mode="decimal",
-                        auto_focus=True,
-                    ),
-                    form_error(KeysState.editing_error),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Save budget", type="submit", loading=KeysState.saving_budget),
-                        justify="end",
-                        spacing="3",
-                        width="100%",
-                    ),
+            stacked_form(
+                money_input(
+                    f"Monthly budget ({SessionState.currency_symbol})",
+                    "edit_budget",
+                    value=KeysState.editing_budget,
+                    on_change=KeysState.set_editing_budget,
+                    placeholder="No limit",
+                    auto_focus=True,
+                ),
+                form_error(KeysState.editing_error),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                    rx.button("Save budget", type="submit", loading=KeysState.saving_budget),
+                    justify="end",
                     spacing="3",
                     width="100%",
-                    margin_top="1em",
                 ),
+                margin_top="1em",
                 on_submit=KeysState.save_budget,
-                width="100%",
             ),
             data_testid="budget-dialog",
         ),

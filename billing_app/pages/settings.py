@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from billing_app import routes
-from billing_app.components.forms import field_label, form_error
+from billing_app.components.forms import form_error, stacked_form
 from billing_app.components.layout import page_frame, section
 from billing_app.components.money_input import money_input
 from billing_app.errors import BillingAppError
@@ -126,45 +126,41 @@ def _figures() -> rx.Component:
 
 
 def _form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            field_label("Email me when the balance drops below", "alert-threshold"),
-            money_input(
-                "alert-threshold",
-                "threshold",
-                value=SettingsState.amount,
-                on_change=SettingsState.set_amount,
-                placeholder="500",
-            ),
-            form_error(SettingsState.error),
-            rx.hstack(
-                rx.button(
-                    rx.cond(SettingsState.threshold != "", "Update threshold", "Set alert"),
-                    type="submit",
-                    loading=SettingsState.saving,
-                    disabled=SettingsState.amount.strip() == "",  # type: ignore[attr-defined]
-                    data_testid="alert-save",
-                ),
-                rx.cond(
-                    SettingsState.threshold != "",
-                    rx.button(
-                        "Turn off alert",
-                        type="button",
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=SettingsState.clear,
-                        data_testid="alert-clear",
-                    ),
-                ),
-                spacing="3",
-                wrap="wrap",
-            ),
-            spacing="2",
-            width="100%",
-            align="start",
+    return stacked_form(
+        money_input(
+            "Email me when the balance drops below",
+            "threshold",
+            max_width="16em",
+            value=SettingsState.amount,
+            on_change=SettingsState.set_amount,
+            placeholder="500",
         ),
+        form_error(SettingsState.error),
+        rx.hstack(
+            rx.button(
+                rx.cond(SettingsState.threshold != "", "Update threshold", "Set alert"),
+                type="submit",
+                loading=SettingsState.saving,
+                disabled=SettingsState.amount.strip() == "",  # type: ignore[attr-defined]
+                data_testid="alert-save",
+            ),
+            rx.cond(
+                SettingsState.threshold != "",
+                rx.button(
+                    "Turn off alert",
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=SettingsState.clear,
+                    data_testid="alert-clear",
+                ),
+            ),
+            spacing="3",
+            wrap="wrap",
+        ),
+        spacing="2",
+        align="start",
         on_submit=SettingsState.save,
-        width="100%",
     )
 
 

@@ -9,8 +9,10 @@ from billing_app.models import ApiKey, LedgerEntry, ModelPrice
 from billing_app.rows.history import deduction_row, entry_row, history_rows
 from billing_app.rows.keys import key_row
 from billing_app.rows.models import model_row
+from billing_app.rows.receipt import ReceiptView, receipt_view
 from billing_app.rows.usage import chart_point, totals_row
 from billing_app.services.history import Deduction
+from billing_app.services.receipts import Receipt
 from billing_app.services.usage import DayUsage, Totals
 
 NOON_IST = datetime(2026, 3, 2, 6, 30, tzinfo=UTC)
@@ -108,3 +110,43 @@ def test_a_model_row_shows_rates_and_context():
     assert (row.context, row.input, row.output) == ("1,28,000 tokens", "₹12.75", "₹51.00")
     price.context_window = 0
     assert model_row(price, "INR").context == "—"
+
+
+def test_a_receipt_leaves_out_what_it_does_not_have():
+    paid = Receipt(
+        receipt_number="RCPT-1",
+        payment_id="pay_1",
+        order_id="order_1",
+        amount_paise=50_000,
+        currency="INR",
+        credit_currency="INR",
+        credits_micros=500_000_000,
+        bonus_micros=0,
+        method="upi",
+        method_detail="asha@upi",
+        paid_at=NOON_IST,
+        payer={"name": "Asha", "email": "asha@example.com", "contact": "+91 98765 43210"},
+        billing_address={
+            "name": "Acme",
+            "line1": "1 MG Road",
+            "line2": "",
+            "city": "Bengaluru Urban",
+            "state": "Karnataka",
+            "state_code": "29",
+            "pin": "560001",
+            "gstin": None,
+        },
+        seller={"name": "Router Ltd", "address": "Pune", "gstin": ""},
+        refunded_paise=0,
+    )
+    view = receipt_view(paid)
+    assert (view.amount, view.credits, view.total_credits, view.method) == (
+        "₹500.00",
+        "₹500.00",
+        "₹500.00",
+        "UPI · asha@upi",
+    )
+    assert (view.bonus, view.gstin, view.refunded, view.seller_gstin) == ("", "", "", "")
+    assert view.address_place == "Bengaluru Urban, Karnataka 560001"
+    assert view.state == "Karnataka (GST state code 29)"
+    assert ReceiptView().number == ""

@@ -9,6 +9,7 @@ from billing_app.components.address_card import address_summary_card
 from billing_app.components.balance_card import balance_card
 from billing_app.components.empty_state import empty_state
 from billing_app.components.layout import page_frame, section
+from billing_app.components.links import icon_link
 from billing_app.components.responsive_list import Column, RowVar, responsive_list, stacked_item
 from billing_app.components.topup_panel import topup_panel
 from billing_app.state.history import HistoryState
@@ -25,13 +26,13 @@ def _type(row: RowVar) -> rx.Component:
 def _receipt_link(row: RowVar) -> rx.Component:
     return rx.cond(
         row.receipt_url != "",
-        rx.link(
-            rx.icon("receipt", size=13),
-            " Receipt",
-            href=row.receipt_url,
+        icon_link(
+            "receipt",
+            "Receipt",
+            row.receipt_url,
+            icon_size=13,
             size="1",
             margin_left="0.5em",
-            white_space="nowrap",
             data_testid="receipt-link",
         ),
     )

@@ -6,6 +6,7 @@ import reflex as rx
 
 from billing_app import routes
 from billing_app.components.layout import page_frame
+from billing_app.components.links import icon_link
 from billing_app.errors import NotFound
 from billing_app.rows.receipt import ReceiptView, receipt_view
 from billing_app.services import receipts
@@ -136,7 +137,7 @@ def receipt_page() -> rx.Component:
         routes.BILLING,
         "Receipt",
         rx.hstack(
-            rx.link(rx.icon("arrow-left", size=14), " Back to billing", href=routes.BILLING, size="2"),
+            icon_link("arrow-left", "Back to billing", routes.BILLING, size="2"),
             rx.spacer(),
             rx.button(
                 rx.icon("printer", size=16),

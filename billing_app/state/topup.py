@@ -83,6 +83,10 @@ class TopupState(rx.State):
 
     @rx.event
     async def set_amount(self, value: str) -> None:
+        """Typed text arrives debounced, possibly after `pay` already read the same value from
+        the form: only a change clears the error that `pay` showed for it."""
+        if value.strip() == self.amount:
+            return
         self.amount = value.strip()
         self.error = ""
         await self._requote_promo()

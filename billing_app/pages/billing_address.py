@@ -31,7 +31,8 @@ def _cell(*children: rx.Component, wide: bool = False) -> rx.Component:
     )
 
 
-def _text_field(label: str, field: str, *, wide: bool = False, **props: Any) -> rx.Component:
+def _text_field(label: str, field: str, *below: rx.Component, wide: bool = False, **props: Any) -> rx.Component:
+    """The input, its error, then `below` (what the field explains about itself)."""
     return _cell(
         labelled_input(
             label,
@@ -42,6 +43,7 @@ def _text_field(label: str, field: str, *, wide: bool = False, **props: Any) -> 
             **props,
         ),
         _field_error(field),
+        *below,
         wide=wide,
     )
 
@@ -117,35 +119,18 @@ def _pin_feedback() -> rx.Component:
 
 def _city_field() -> rx.Component:
     """City, and under it the district choice when the PIN spans several (it fills City)."""
-    return _cell(
-        labelled_input(
-            "City",
-            "city",
-            value=AddressState.city,
-            on_change=AddressState.set_city,
-            auto_complete="address-level2",
-            aria_invalid=rx.cond(AddressState.error_field == "city", "true", "false"),
-        ),
-        _field_error("city"),
-        _district_choice(),
-    )
+    return _text_field("City", "city", _district_choice(), auto_complete="address-level2")
 
 
 def _pin_field() -> rx.Component:
-    return _cell(
-        labelled_input(
-            "PIN code",
-            "pin",
-            value=AddressState.pin,
-            on_change=AddressState.set_pin,
-            input_mode="numeric",
-            auto_complete="postal-code",
-            max_length=7,
-            placeholder="e.g. 560001",
-            aria_invalid=rx.cond(AddressState.error_field == "pin", "true", "false"),
-        ),
-        _field_error("pin"),
+    return _text_field(
+        "PIN code",
+        "pin",
         _pin_feedback(),
+        input_mode="numeric",
+        auto_complete="postal-code",
+        max_length=7,
+        placeholder="e.g. 560001",
     )
 
 

@@ -24,7 +24,7 @@ def _create_form() -> rx.Component:
                 labelled_input(
                     "Key name", "name", value=KeysState.name, on_change=KeysState.set_name, placeholder="production"
                 ),
-                labelled_input(
+                money_input(
                     f"Monthly budget ({SessionState.currency_symbol}, optional)",
                     "budget",
                     value=KeysState.budget,

@@ -13,10 +13,10 @@ from billing_app.front_door import ApiFirst
 from billing_app.jobs.holds import hold_expiry_loop, wal_checkpoint_loop
 from billing_app.jobs.outbox import outbox_loop
 from billing_app.jobs.reconciler import reconciler_loop
-from billing_app.pages.billing import BillingState, billing_page
-from billing_app.pages.billing_address import AddressState, AddressSummaryState, billing_address_page
+from billing_app.pages.billing import billing_page
+from billing_app.pages.billing_address import billing_address_page
 from billing_app.pages.dashboard import DashboardState, dashboard_page
-from billing_app.pages.keys import KeysState, keys_page
+from billing_app.pages.keys import keys_page
 from billing_app.pages.login import login_page
 from billing_app.pages.models import ModelsState, models_page
 from billing_app.pages.receipt import ReceiptState, receipt_page
@@ -24,6 +24,10 @@ from billing_app.pages.settings import SettingsState, settings_page
 from billing_app.pages.signup import signup_page
 from billing_app.pages.usage import UsageState, usage_page
 from billing_app.services.pricing import load_catalog
+from billing_app.state.address_form import AddressState
+from billing_app.state.address_summary import AddressSummaryState
+from billing_app.state.history import HistoryState
+from billing_app.state.keys import KeysState
 from billing_app.state.session import SessionState
 
 
@@ -36,7 +40,11 @@ class BillingApp(rx.App):
         return ApiFirst(api=self.api_transformer, reflex=reflex)
 
 
-app = BillingApp(api_transformer=create_api(), stylesheets=["/print.css"])
+app = BillingApp(
+    api_transformer=create_api(),
+    stylesheets=["/print.css"],
+    head_components=[rx.el.script(src="/checkout.js")],  # the Razorpay Checkout bridge (state/topup.py)
+)
 app.register_lifespan_task(load_catalog)  # once at startup: the model catalog file → model_price
 if get_settings().background_jobs:
     app.register_lifespan_task(reconciler_loop)
@@ -56,7 +64,7 @@ app.add_page(
     billing_page,
     route=routes.BILLING,
     title="Billing · billing_app",
-    on_load=[_signed_in, BillingState.load, AddressSummaryState.load],
+    on_load=[_signed_in, HistoryState.load, AddressSummaryState.load],
 )
 app.add_page(
     billing_address_page,

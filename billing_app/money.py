@@ -10,7 +10,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_symbol
 
 Currency = Literal["INR", "USD"]
 
@@ -79,6 +79,11 @@ def format_money(micros: int, currency: Currency | str = "INR") -> str:
     if value == 0:
         value = abs(value)  # never "-₹0.00"
     return format_currency(value, currency, locale=_LOCALE.get(currency, "en_IN"))
+
+
+def currency_symbol(currency: Currency | str) -> str:
+    """₹ / $: the symbol Babel writes in `format_money`, for labels and input prefixes."""
+    return get_currency_symbol(currency, locale=_LOCALE.get(currency, "en_IN"))
 
 
 def format_paise(paise: int) -> str:

@@ -144,6 +144,15 @@ def card(*children: rx.Component, **props: object) -> rx.Component:
     return rx.card(*children, size="3", width="100%", **props)
 
 
+def section(
+    heading: str | rx.Var | rx.Component, *children: rx.Component, test_id: str | None = None, **stack: object
+) -> rx.Component:
+    """A card of a page: its heading (text, or a row holding it), then its content, stacked
+    (`stack`: the stack's props; spacing 3 unless given)."""
+    title = heading if isinstance(heading, rx.Component) else rx.heading(heading, size="4")
+    return card(rx.vstack(title, *children, **{"spacing": "3", "width": "100%", **stack}), data_testid=test_id)
+
+
 def stat_card(
     label: str, value: rx.Var | str, detail: rx.Component | rx.Var | str = "", test_id: str = ""
 ) -> rx.Component:

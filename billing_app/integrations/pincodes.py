@@ -10,6 +10,7 @@ later lookups are a dict get (well under a microsecond or two).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import indian_pincode
 
 from billing_app.gst import GST_STATE_NAMES, code_for_state_name
 
-__all__ = ["DATA_CREDIT", "PinLookup", "lookup_pin", "preload"]
+__all__ = ["DATA_CREDIT", "PinLookup", "lookup_pin", "pin_digits", "preload"]
 
 DATA_CREDIT = (
     "PIN code data: India Post All India Pincode Directory, data.gov.in (GODL-India), via the indian-pincode package."
@@ -103,13 +104,16 @@ def preload() -> None:
     _load()
 
 
-def _normalise_pin(pin: str) -> str | None:
+_PIN = re.compile(r"[1-9][0-9]{5}")  # Indian PINs: six digits, the first never 0
+
+
+def pin_digits(pin: str) -> str | None:
+    """The PIN without whitespace (" 560 001" -> "560001"), or None unless that is six
+    ASCII digits not starting with 0. The one rule for a PIN's shape, everywhere."""
     if not isinstance(pin, str):
         return None
-    s = "".join(pin.split())  # " 560001 " and "560 001" -> "560001"
-    if len(s) != 6 or not s.isascii() or not s.isdigit():
-        return None
-    return s
+    digits = "".join(pin.split())
+    return digits if _PIN.fullmatch(digits) else None
 
 
 def lookup_pin(pin: str) -> PinLookup | None:
@@ -119,7 +123,7 @@ def lookup_pin(pin: str) -> PinLookup | None:
     span two states use the package's primary state (most post offices) and list all
     of them in ``states``.
     """
-    key = _normalise_pin(pin)
+    key = pin_digits(pin)
     if key is None:
         return None
     return _load().get(key)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import reflex as rx
 
 from billing_app import routes
+from billing_app.components.balance_card import balance_card
 from billing_app.components.layout import card, page_frame, stat_card
 from billing_app.errors import BillingAppError
 from billing_app.money import format_money
-from billing_app.pages.billing import balance_card
-from billing_app.pages.usage import requests_text
+from billing_app.rows.counts import requests_text
 from billing_app.services import usage
 from billing_app.state.session import call_service, current_principal
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from billing_app import routes
-from billing_app.components.forms import form_error, labelled_input
-from billing_app.pages.auth_frame import auth_frame
+from billing_app.components.auth_frame import auth_frame
+from billing_app.components.forms import form_error, labelled_input, stacked_form
 from billing_app.services import accounts
 from billing_app.state.session import AuthFormState
 
@@ -24,19 +24,12 @@ def login_page() -> rx.Component:
     return auth_frame(
         "Sign in",
         "Your credits, top-ups and usage.",
-        rx.form(
-            rx.vstack(
-                labelled_input("Email", "email", type_="email", required=True, auto_complete="email"),
-                labelled_input(
-                    "Password", "password", type_="password", required=True, auto_complete="current-password"
-                ),
-                form_error(LoginState.error),
-                rx.button("Sign in", type="submit", size="3", width="100%", loading=LoginState.busy),
-                spacing="3",
-                width="100%",
-            ),
+        stacked_form(
+            labelled_input("Email", "email", type_="email", required=True, auto_complete="email"),
+            labelled_input("Password", "password", type_="password", required=True, auto_complete="current-password"),
+            form_error(LoginState.error),
+            rx.button("Sign in", type="submit", size="3", width="100%", loading=LoginState.busy),
             on_submit=LoginState.submit,
-            width="100%",
         ),
         rx.text("New here? ", rx.link("Create an account", href=routes.SIGNUP), size="2"),
     )

@@ -6,47 +6,15 @@ import reflex as rx
 
 from billing_app import routes
 from billing_app.components.layout import page_frame
+from billing_app.components.links import icon_link
 from billing_app.errors import NotFound
-from billing_app.ist import display_ist
-from billing_app.money import format_money, format_paise
+from billing_app.rows.receipt import ReceiptView, receipt_view
 from billing_app.services import receipts
 from billing_app.state.session import call_service, current_principal
 
-METHOD_LABELS = {"upi": "UPI", "card": "Card", "netbanking": "Netbanking", "wallet": "Wallet", "emi": "EMI"}
-
-
-def receipt_view(receipt: receipts.Receipt) -> dict[str, str]:
-    """Everything the page shows, preformatted."""
-    address = receipt.billing_address
-    place = ", ".join(part for part in (address["city"], f"{address['state']} {address['pin']}".strip()) if part)
-    method = METHOD_LABELS.get(receipt.method, receipt.method.title())
-    return {
-        "number": receipt.receipt_number,
-        "payment_id": receipt.payment_id,
-        "order_id": receipt.order_id,
-        "amount": format_paise(receipt.amount_paise),
-        "credits": format_money(receipt.credits_micros, receipt.credit_currency),
-        "bonus": format_money(receipt.bonus_micros, receipt.credit_currency) if receipt.bonus_micros else "",
-        "total_credits": format_money(receipt.credits_micros + receipt.bonus_micros, receipt.credit_currency),
-        "method": f"{method} · {receipt.method_detail}" if receipt.method_detail else method,
-        "paid_at": display_ist(receipt.paid_at),
-        "payer_name": receipt.payer["name"],
-        "payer_email": receipt.payer["email"],
-        "payer_contact": receipt.payer["contact"],
-        "address_name": address["name"] or "",
-        "address_lines": ", ".join(line for line in (address["line1"], address["line2"]) if line),
-        "address_place": place,
-        "state": f"{address['state']} (GST state code {address['state_code']})" if address["state_code"] else "",
-        "gstin": address["gstin"] or "",
-        "seller_name": receipt.seller["name"],
-        "seller_address": receipt.seller["address"],
-        "seller_gstin": receipt.seller["gstin"],
-        "refunded": format_paise(receipt.refunded_paise) if receipt.refunded_paise else "",
-    }
-
 
 class ReceiptState(rx.State):
-    view: dict[str, str] = {}
+    view: ReceiptView = ReceiptView()
     missing: bool = False
     loading: bool = True
 
@@ -61,7 +29,7 @@ class ReceiptState(rx.State):
         try:
             receipt = await call_service(receipts.get_receipt, org_id=principal.org_id, payment_id=payment_id)
         except NotFound:
-            self.view = {}
+            self.view = ReceiptView()
             self.missing = True
         else:
             self.view = receipt_view(receipt)
@@ -70,10 +38,10 @@ class ReceiptState(rx.State):
 
 def _row(label: str, key: str, testid: str | None = None) -> rx.Component:
     return rx.cond(
-        ReceiptState.view[key] != "",
+        getattr(ReceiptState.view, key) != "",
         rx.hstack(
             rx.text(label, size="2", color=rx.color("gray", 11), min_width="10em"),
-            rx.text(ReceiptState.view[key], size="2", weight="medium", data_testid=testid or f"receipt-{key}"),
+            rx.text(getattr(ReceiptState.view, key), size="2", weight="medium", data_testid=testid or f"receipt-{key}"),
             align="baseline",
             width="100%",
             wrap="wrap",
@@ -96,16 +64,16 @@ def _receipt() -> rx.Component:
             rx.hstack(
                 rx.vstack(
                     rx.heading("Payment receipt", size="6"),
-                    rx.text("Receipt ", ReceiptState.view["number"], size="2", data_testid="receipt-number"),
+                    rx.text("Receipt ", ReceiptState.view.number, size="2", data_testid="receipt-number"),
                     spacing="1",
                 ),
                 rx.spacer(),
                 rx.vstack(
-                    rx.text(ReceiptState.view["seller_name"], weight="bold", size="2"),
-                    rx.text(ReceiptState.view["seller_address"], size="1", color=rx.color("gray", 11)),
+                    rx.text(ReceiptState.view.seller_name, weight="bold", size="2"),
+                    rx.text(ReceiptState.view.seller_address, size="1", color=rx.color("gray", 11)),
                     rx.cond(
-                        ReceiptState.view["seller_gstin"] != "",
-                        rx.text("GSTIN ", ReceiptState.view["seller_gstin"], size="1"),
+                        ReceiptState.view.seller_gstin != "",
+                        rx.text("GSTIN ", ReceiptState.view.seller_gstin, size="1"),
                     ),
                     align="end",
                     spacing="0",
@@ -119,7 +87,7 @@ def _receipt() -> rx.Component:
             rx.hstack(
                 rx.vstack(
                     rx.text("Amount paid", size="2", color=rx.color("gray", 11)),
-                    rx.text(ReceiptState.view["amount"], size="7", weight="bold", data_testid="receipt-amount"),
+                    rx.text(ReceiptState.view.amount, size="7", weight="bold", data_testid="receipt-amount"),
                     spacing="0",
                 ),
                 rx.spacer(),
@@ -169,7 +137,7 @@ def receipt_page() -> rx.Component:
         routes.BILLING,
         "Receipt",
         rx.hstack(
-            rx.link(rx.icon("arrow-left", size=14), " Back to billing", href=routes.BILLING, size="2"),
+            icon_link("arrow-left", "Back to billing", routes.BILLING, size="2"),
             rx.spacer(),
             rx.button(
                 rx.icon("printer", size=16),

@@ -6,26 +6,16 @@ from __future__ import annotations
 import reflex as rx
 
 from billing_app import routes
-from billing_app.components.forms import form_error
-from billing_app.components.layout import card, page_frame
-from billing_app.config import get_settings
+from billing_app.components.forms import form_error, stacked_form
+from billing_app.components.layout import page_frame, section
+from billing_app.components.money_input import money_input
 from billing_app.errors import BillingAppError
 from billing_app.ist import display_ist
-from billing_app.money import AmountError, format_money, parse_typed_amount, plain_amount
+from billing_app.money import AmountError, format_money, plain_amount
 from billing_app.services import alerts
 from billing_app.state.session import SessionState, call_service, current_principal
 
 AMOUNT_HELP = "Enter the threshold as an amount, e.g. 500 or 250.50."
-
-
-def parse_threshold(text: str) -> int:
-    """What a person types ("₹1,000", "250.50") → micros. Raises AmountError."""
-    micros = parse_typed_amount(text)
-    if micros < 0:
-        raise AmountError("The threshold cannot be negative.")
-    if micros > alerts.MAX_THRESHOLD_MICROS:
-        raise AmountError("That threshold is larger than any balance.")
-    return micros
 
 
 class SettingsState(rx.State):
@@ -69,7 +59,7 @@ class SettingsState(rx.State):
         if principal is None or self.saving:
             return
         try:
-            micros = parse_threshold(self.amount)
+            micros = alerts.parse_threshold(self.amount)
         except AmountError:
             self.error = AMOUNT_HELP
             return
@@ -135,56 +125,42 @@ def _figures() -> rx.Component:
     )
 
 
-def _form(symbol: str) -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.el.label(
-                "Email me when the balance drops below",
-                html_for="alert-threshold",
-                font_size="0.875rem",
-                font_weight="500",
-            ),
-            rx.input(
-                rx.input.slot(symbol),
-                id="alert-threshold",
-                name="threshold",
-                value=SettingsState.amount,
-                on_change=SettingsState.set_amount,
-                placeholder="500",
-                input_mode="decimal",
-                size="3",
-                width="100%",
-                max_width="16em",
-            ),
-            form_error(SettingsState.error),
-            rx.hstack(
-                rx.button(
-                    rx.cond(SettingsState.threshold != "", "Update threshold", "Set alert"),
-                    type="submit",
-                    loading=SettingsState.saving,
-                    disabled=SettingsState.amount.strip() == "",  # type: ignore[attr-defined]
-                    data_testid="alert-save",
-                ),
-                rx.cond(
-                    SettingsState.threshold != "",
-                    rx.button(
-                        "Turn off alert",
-                        type="button",
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=SettingsState.clear,
-                        data_testid="alert-clear",
-                    ),
-                ),
-                spacing="3",
-                wrap="wrap",
-            ),
-            spacing="2",
-            width="100%",
-            align="start",
+def _form() -> rx.Component:
+    return stacked_form(
+        money_input(
+            "Email me when the balance drops below",
+            "threshold",
+            max_width="16em",
+            value=SettingsState.amount,
+            on_change=SettingsState.set_amount,
+            placeholder="500",
         ),
+        form_error(SettingsState.error),
+        rx.hstack(
+            rx.button(
+                rx.cond(SettingsState.threshold != "", "Update threshold", "Set alert"),
+                type="submit",
+                loading=SettingsState.saving,
+                disabled=SettingsState.amount.strip() == "",  # type: ignore[attr-defined]
+                data_testid="alert-save",
+            ),
+            rx.cond(
+                SettingsState.threshold != "",
+                rx.button(
+                    "Turn off alert",
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=SettingsState.clear,
+                    data_testid="alert-clear",
+                ),
+            ),
+            spacing="3",
+            wrap="wrap",
+        ),
+        spacing="2",
+        align="start",
         on_submit=SettingsState.save,
-        width="100%",
     )
 
 
@@ -235,21 +211,17 @@ def _below_notice() -> rx.Component:
 
 
 def _alert_card() -> rx.Component:
-    symbol = "₹" if get_settings().billing_currency == "INR" else "$"
-    return card(
-        rx.vstack(
-            rx.heading("Low-balance alert", size="4"),
-            rx.cond(
-                SettingsState.loading,
-                rx.grid(rx.skeleton(height="5em"), rx.skeleton(height="5em"), columns="2", spacing="3", width="100%"),
-                _figures(),
-            ),
-            _below_notice(),
-            _form(symbol),
-            _explanation(),
-            spacing="4",
-            width="100%",
-        )
+    return section(
+        "Low-balance alert",
+        rx.cond(
+            SettingsState.loading,
+            rx.grid(rx.skeleton(height="5em"), rx.skeleton(height="5em"), columns="2", spacing="3", width="100%"),
+            _figures(),
+        ),
+        _below_notice(),
+        _form(),
+        _explanation(),
+        spacing="4",
     )
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from billing_app import routes
-from billing_app.components.forms import form_error, labelled_input
+from billing_app.components.auth_frame import auth_frame
+from billing_app.components.forms import form_error, labelled_input, stacked_form
 from billing_app.config import get_settings
 from billing_app.money import format_units
-from billing_app.pages.auth_frame import auth_frame
 from billing_app.services import accounts
 from billing_app.state.session import AuthFormState
 
@@ -34,26 +34,21 @@ def signup_page() -> rx.Component:
     return auth_frame(
         "Create your account",
         _signup_pitch(),
-        rx.form(
-            rx.vstack(
-                labelled_input("Your name", "name", required=True, auto_complete="name"),
-                labelled_input("Organisation name", "org_name", required=True, auto_complete="organization"),
-                labelled_input("Email", "email", type_="email", required=True, auto_complete="email"),
-                labelled_input(
-                    f"Password (at least {accounts.MIN_PASSWORD_LENGTH} characters)",
-                    "password",
-                    type_="password",
-                    required=True,
-                    min_length=accounts.MIN_PASSWORD_LENGTH,
-                    auto_complete="new-password",
-                ),
-                form_error(SignupState.error),
-                rx.button("Create account", type="submit", size="3", width="100%", loading=SignupState.busy),
-                spacing="3",
-                width="100%",
+        stacked_form(
+            labelled_input("Your name", "name", required=True, auto_complete="name"),
+            labelled_input("Organisation name", "org_name", required=True, auto_complete="organization"),
+            labelled_input("Email", "email", type_="email", required=True, auto_complete="email"),
+            labelled_input(
+                f"Password (at least {accounts.MIN_PASSWORD_LENGTH} characters)",
+                "password",
+                type_="password",
+                required=True,
+                min_length=accounts.MIN_PASSWORD_LENGTH,
+                auto_complete="new-password",
             ),
+            form_error(SignupState.error),
+            rx.button("Create account", type="submit", size="3", width="100%", loading=SignupState.busy),
             on_submit=SignupState.submit,
-            width="100%",
         ),
         rx.text("Already have an account? ", rx.link("Sign in", href=routes.LOGIN), size="2"),
     )

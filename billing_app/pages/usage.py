@@ -3,47 +3,25 @@ Everything comes from the daily rollups (services/usage.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import asdict, replace
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import reflex as rx
-from babel.numbers import format_decimal
 
 from billing_app import routes
 from billing_app.components.empty_state import empty_state
-from billing_app.components.layout import card, page_frame, stat_card
+from billing_app.components.layout import card, page_frame, section, stat_card
+from billing_app.components.responsive_list import Column, RowVar, responsive_list, stacked_item
 from billing_app.errors import BillingAppError
-from billing_app.money import format_money, micros_to_decimal
+from billing_app.money import format_money
+from billing_app.rows.counts import count, requests_text
+from billing_app.rows.usage import TotalsRow, chart_point, totals_row
 from billing_app.services import usage
-from billing_app.state.session import call_service, current_principal
+from billing_app.state.session import SessionState, call_service, current_principal
 
 PRESETS = (("7", "7 days"), ("30", "30 days"), ("90", "90 days"))
-
-
-def count(n: int) -> str:
-    return format_decimal(n, locale="en_IN")
-
-
-def requests_text(n: int) -> str:
-    return f"{count(n)} request" if n == 1 else f"{count(n)} requests"
-
-
-def totals_row(label: str, t: usage.Totals, currency: str, **extra: str) -> dict[str, str]:
-    return {
-        "label": label,
-        "requests": count(t.requests),
-        "prompt": count(t.prompt_tokens),
-        "completion": count(t.completion_tokens),
-        "cost": format_money(t.cost_micros, currency),
-        **extra,
-    }
-
-
-def chart_point(day: usage.DayUsage) -> dict[str, Any]:
-    """A bar of the chart. Recharts needs a number: rupees to 2 decimals, for drawing only."""
-    spend = float(micros_to_decimal(day.totals.cost_micros).quantize(Decimal("0.01")))
-    return {"day": day.day.strftime("%d %b"), "spend": spend, "requests": day.totals.requests}
 
 
 class UsageState(rx.State):
@@ -59,9 +37,9 @@ class UsageState(rx.State):
     today_spend: str = ""
     today_requests: str = ""
     has_usage: bool = False
-    chart: list[dict[str, Any]] = []
-    model_rows: list[dict[str, str]] = []
-    key_rows: list[dict[str, str]] = []
+    chart: list[dict[str, Any]] = []  # ChartPoints as Recharts takes them
+    model_rows: list[TotalsRow] = []
+    key_rows: list[TotalsRow] = []
 
     async def _refresh(self) -> None:
         principal = await current_principal(self)
@@ -86,11 +64,10 @@ class UsageState(rx.State):
         self.today_spend = format_money(now.totals.cost_micros, currency)
         self.today_requests = requests_text(now.totals.requests)
         self.has_usage = window.totals.requests > 0
-        self.chart = [chart_point(d) for d in days]
+        self.chart = [asdict(chart_point(d)) for d in days]
         self.model_rows = [totals_row(m.model, m.totals, currency) for m in window.by_model]
         self.key_rows = [
-            totals_row(k.name, k.totals, currency, prefix=f"{k.prefix}…", revoked="1" if k.revoked else "")
-            for k in window.by_key
+            totals_row(k.name, k.totals, currency, prefix=f"{k.prefix}…", revoked=k.revoked) for k in window.by_key
         ]
         self.loading = False
 
@@ -160,77 +137,76 @@ def _range_bar() -> rx.Component:
 
 
 def _chart() -> rx.Component:
-    return card(
-        rx.vstack(
-            rx.heading("Daily spend (₹, IST days)", size="4"),
-            rx.box(
-                rx.recharts.bar_chart(
-                    rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
-                    rx.recharts.x_axis(data_key="day", font_size=12),
-                    rx.recharts.y_axis(font_size=12, width=48),
-                    rx.recharts.graphing_tooltip(),
-                    # Drawn at once: a bar growing into place shows a wrong amount for a moment
-                    # (a screenshot at 390 px caught a ₹7.59 bar at ~₹1.6).
-                    rx.recharts.bar(
-                        data_key="spend",
-                        name="Spend (₹)",
-                        fill=rx.color("indigo", 9),
-                        radius=3,
-                        is_animation_active=False,
-                    ),
-                    data=UsageState.chart,
-                    height=260,
+    return section(
+        f"Daily spend ({SessionState.currency_symbol}, IST days)",
+        rx.box(
+            rx.recharts.bar_chart(
+                rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+                rx.recharts.x_axis(data_key="day", font_size=12),
+                rx.recharts.y_axis(font_size=12, width=48),
+                rx.recharts.graphing_tooltip(),
+                # Drawn at once: a bar growing into place shows a wrong amount for a moment
+                # (a screenshot at 390 px caught a ₹7.59 bar at ~₹1.6).
+                rx.recharts.bar(
+                    data_key="spend",
+                    name=f"Spend ({SessionState.currency_symbol})",
+                    fill=rx.color("indigo", 9),
+                    radius=3,
+                    is_animation_active=False,
                 ),
-                width="100%",
-                data_testid="usage-chart",
+                data=UsageState.chart,
+                height=260,
             ),
-            spacing="3",
             width="100%",
-        )
+            data_testid="usage-chart",
+        ),
     )
 
 
-def _table(
-    title: str, first: str, rows: rx.Var | list[dict[str, str]], test_id: str, *, with_prefix: bool = False
-) -> rx.Component:
-    def row(r: rx.Var) -> rx.Component:
-        name = rx.vstack(
-            rx.text(r["label"], weight="medium"),
-            rx.code(r["prefix"], size="1") if with_prefix else rx.fragment(),
-            spacing="0",
-        )
-        return rx.table.row(
-            rx.table.cell(name),
-            rx.table.cell(r["requests"], text_align="right"),
-            rx.table.cell(r["prompt"], text_align="right", display=["none", "table-cell"]),
-            rx.table.cell(r["completion"], text_align="right", display=["none", "table-cell"]),
-            rx.table.cell(rx.text(r["cost"], weight="medium"), text_align="right", white_space="nowrap"),
-            data_testid=f"{test_id}-row",
+def _name(row: RowVar) -> rx.Component:
+    return rx.vstack(
+        rx.text(row.label, weight="medium"),
+        rx.cond(row.prefix != "", rx.code(row.prefix, size="1")),
+        spacing="0",
+    )
+
+
+COLUMNS = (
+    Column("", _name),  # "Model" or "Key": see _table
+    Column("Requests", lambda row: row.requests, numeric=True),
+    Column("Input tokens", lambda row: row.prompt, numeric=True),
+    Column("Output tokens", lambda row: row.completion, numeric=True),
+    Column("Cost", lambda row: rx.text(row.cost, weight="medium"), numeric=True),
+)
+
+
+def _item(test_id: str) -> Callable[[RowVar], rx.Component]:
+    def item(row: RowVar) -> rx.Component:
+        return stacked_item(
+            rx.hstack(_name(row), rx.spacer(), rx.text(row.cost, weight="bold"), width="100%", align="start"),
+            rx.text(
+                "Requests ",
+                row.requests,
+                " · tokens in ",
+                row.prompt,
+                ", out ",
+                row.completion,
+                size="1",
+                color=rx.color("gray", 11),
+            ),
+            test_id=f"{test_id}-item",
         )
 
-    return card(
-        rx.vstack(
-            rx.heading(title, size="4"),
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell(first),
-                        rx.table.column_header_cell("Requests", text_align="right"),
-                        rx.table.column_header_cell("Input tokens", text_align="right", display=["none", "table-cell"]),
-                        rx.table.column_header_cell(
-                            "Output tokens", text_align="right", display=["none", "table-cell"]
-                        ),
-                        rx.table.column_header_cell("Cost", text_align="right"),
-                    )
-                ),
-                rx.table.body(rx.foreach(rows, row)),
-                width="100%",
-                variant="surface",
-                data_testid=test_id,
-            ),
-            spacing="3",
-            width="100%",
-        )
+    return item
+
+
+def _table(title: str, first: str, rows: rx.Var | list[TotalsRow], test_id: str) -> rx.Component:
+    columns = (replace(COLUMNS[0], header=first), *COLUMNS[1:])
+    return section(
+        title,
+        responsive_list(
+            rows, columns=columns, item=_item(test_id), table_test_id=test_id, row_test_id=f"{test_id}-row"
+        ),
     )
 
 
@@ -264,7 +240,7 @@ def _content() -> rx.Component:
                 _chart(),
                 rx.grid(
                     _table("By model", "Model", UsageState.model_rows, "usage-models"),
-                    _table("By key", "Key", UsageState.key_rows, "usage-keys", with_prefix=True),
+                    _table("By key", "Key", UsageState.key_rows, "usage-keys"),
                     columns="1",
                     spacing="4",
                     width="100%",

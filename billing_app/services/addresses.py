@@ -23,6 +23,7 @@ from billing_app.models.types import utcnow
 __all__ = [
     "PinLookup",
     "city_from_district",
+    "complete_pin",
     "format_address",
     "get_address",
     "lookup_pin",
@@ -36,7 +37,6 @@ NAME_MAX = 120
 LINE_MAX = 200
 CITY_MAX = 100
 
-_PIN = re.compile(r"[1-9][0-9]{5}")
 _SMALL_WORDS = frozenset({"AND", "OF"})
 _LETTERS = re.compile(r"[A-Za-z]+")
 
@@ -44,10 +44,15 @@ _LETTERS = re.compile(r"[A-Za-z]+")
 def normalise_pin(pin: str) -> str:
     """The PIN without whitespace (" 560 001" -> "560001"). Raises InvalidRequest(field="pin")
     unless that is exactly six ASCII digits not starting with 0."""
-    value = "".join((pin or "").split())
-    if not _PIN.fullmatch(value):
+    value = pincodes.pin_digits(pin)
+    if value is None:
         raise InvalidRequest("A PIN code is 6 digits and does not start with 0.", field="pin")
     return value
+
+
+def complete_pin(text: str) -> str | None:
+    """The PIN once `text` is a whole one (the form looks it up as soon as it is), else None."""
+    return pincodes.pin_digits(text)
 
 
 def city_from_district(district: str) -> str:

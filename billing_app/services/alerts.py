@@ -27,6 +27,7 @@ from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
 from billing_app.models import EmailKind, Membership, Org, OutboxStatus, User
 from billing_app.models.types import utcnow
+from billing_app.money import AmountError, parse_typed_amount
 
 ALERT_INTERVAL = timedelta(hours=24)  # at most one low-balance email per org in this window
 MAX_THRESHOLD_MICROS = 10**15  # ₹1,000,000,000: far above any balance, far inside BIGINT
@@ -214,3 +215,14 @@ def queue_low_balance_alert(conn: Session | Connection, *, org_id: int, now: dat
     if decided is None:
         return None
     return int(conn.execute(_QUEUE, _queue_params(org_id, decided, now)).scalar_one())
+
+
+def parse_threshold(text: str) -> int:
+    """A threshold as a person types it ("₹1,000", "250.50") → micros, within the bounds
+    `set_threshold` accepts (0 to MAX_THRESHOLD_MICROS). Raises AmountError."""
+    micros = parse_typed_amount(text)
+    if micros < 0:
+        raise AmountError("The threshold cannot be negative.")
+    if micros > MAX_THRESHOLD_MICROS:
+        raise AmountError("That threshold is larger than any balance.")
+    return micros

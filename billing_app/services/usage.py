@@ -14,16 +14,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from babel.numbers import format_decimal
 from sqlmodel import col
 
 from billing_app.db import read_session
 from billing_app.errors import InvalidRequest
-from billing_app.ist import ist_day, ist_day_start
-from billing_app.models import ApiKey, LedgerEntry, UsageDaily, UsageEvent
+from billing_app.ist import ist_day
+from billing_app.models import ApiKey, UsageDaily, UsageEvent
 from billing_app.models.types import utcnow
 from billing_app.money import micros_to_decimal
-from billing_app.services.ledger import Page
 
 MAX_RANGE_DAYS = 366
 _SUMS = (
@@ -226,70 +224,6 @@ def export_csv(*, org_id: int, start: date, end: date, currency: str) -> str:
         amount = micros_to_decimal(cost).quantize(Decimal("0.000001"))
         writer.writerow([day.isoformat(), name, prefix, model, requests, prompt, completion, amount, cost, currency])
     return out.getvalue()
-
-
-@dataclass(frozen=True)
-class Deduction:
-    """A day of usage shown as one `deduction` line beside the money ledger."""
-
-    day: date
-    at: datetime  # where it sorts among ledger entries: the end of the IST day, or now
-    requests: int
-    tokens: int
-    cost_micros: int
-
-    @property
-    def description(self) -> str:
-        plural = "" if self.requests == 1 else "s"
-        return f"API usage: {format_decimal(self.requests, locale='en_IN')} request{plural}, " + (
-            f"{format_decimal(self.tokens, locale='en_IN')} tokens"
-        )
-
-
-def with_daily_deductions(
-    *, org_id: int, page: Page, cursor: str | None, now: datetime | None = None
-) -> list[LedgerEntry | Deduction]:
-    """One page of the ledger with the usage days that sort into it, newest first."""
-    oldest = page.entries[-1] if page.next_cursor and page.entries else None
-    days = deductions_for_ledger_page(org_id=org_id, oldest=oldest, before_entry_id=cursor, now=now)
-    items: list[LedgerEntry | Deduction] = [*page.entries, *days]
-    return sorted(items, key=lambda item: item.created_at if isinstance(item, LedgerEntry) else item.at, reverse=True)
-
-
-def deductions_for_ledger_page(
-    *, org_id: int, oldest: LedgerEntry | None, before_entry_id: str | None, now: datetime | None = None
-) -> list[Deduction]:
-    """The usage days that sort into one page of the ledger (newest first, keyset-paged):
-    after `oldest` (the page's last entry when more pages follow, else None: no lower
-    bound) and not after the entry that ends the previous page (`before_entry_id`, the
-    page's cursor; None on the first page). Each day lands on exactly one page."""
-    now = now or utcnow()
-    with read_session() as session:
-        before = None
-        if before_entry_id and before_entry_id.isdigit():
-            before = session.execute(
-                sa.select(col(LedgerEntry.created_at)).where(
-                    col(LedgerEntry.id) == int(before_entry_id), col(LedgerEntry.org_id) == org_id
-                )
-            ).scalar_one_or_none()
-        query = sa.select(
-            col(UsageDaily.day),
-            sa.func.sum(col(UsageDaily.requests)),
-            sa.func.sum(col(UsageDaily.prompt_tokens) + col(UsageDaily.completion_tokens)),
-            sa.func.sum(col(UsageDaily.cost_micros)),
-        ).where(col(UsageDaily.org_id) == org_id)
-        # A day sorts at its end, so it can only land at or after its own date.
-        if oldest is not None:
-            query = query.where(col(UsageDaily.day) >= ist_day(oldest.created_at))
-        if before is not None:
-            query = query.where(col(UsageDaily.day) <= ist_day(before))
-        rows = session.execute(query.group_by(col(UsageDaily.day)).order_by(col(UsageDaily.day).desc())).all()
-    result = []
-    for day, requests, tokens, cost in rows:
-        at = min(ist_day_start(day + timedelta(days=1)) - timedelta(microseconds=1), now)
-        if (oldest is None or at > oldest.created_at) and (before is None or at <= before):
-            result.append(Deduction(day=day, at=at, requests=int(requests), tokens=int(tokens), cost_micros=int(cost)))
-    return result
 
 
 def rollup_mismatches() -> list[tuple[int, int, int]]:

@@ -10,6 +10,7 @@ import reflex as rx
 
 from billing_app import routes
 from billing_app.errors import BillingAppError, Unauthenticated
+from billing_app.money import currency_symbol as symbol_of
 from billing_app.money import format_money
 from billing_app.services import accounts, ledger
 from billing_app.services.accounts import Principal
@@ -34,6 +35,11 @@ class SessionState(rx.State):
     @rx.var
     def balance_display(self) -> str:
         return format_money(self.balance_micros, self.currency)
+
+    @rx.var
+    def currency_symbol(self) -> str:
+        """₹ or $, from the org's currency: for labels and amount inputs."""
+        return symbol_of(self.currency)
 
     @rx.var
     def initials(self) -> str:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from billing_app.services import ledger
+from billing_app.services import ledger, pricing, usage
 from tests.api.conftest import assert_error, auth, signup
 
 
@@ -52,3 +52,25 @@ def test_openapi_document_is_published(client):
     spec = client.get("/openapi.json").json()
     assert "/me/billing" in spec["paths"]
     assert "/auth/signup" in spec["paths"]
+
+
+def test_daily_usage_lines_only_when_asked_for(client):
+    pricing.load_catalog()
+    me = signup(client)
+    key = client.post("/me/keys", json={"name": "web"}, headers=auth(me["token"])).json()["key"]
+    body = {"request_id": "r1", "model": "sandbox-echo", "prompt_tokens": 0, "completion_tokens": 1000}
+    assert client.post("/v1/billing/usage", json=body, headers=auth(key)).status_code == 200
+
+    plain = client.get("/me/billing", headers=auth(me["token"])).json()
+    assert [e["type"] for e in plain["entries"]] == ["signup_credit"]
+
+    daily = client.get("/me/billing?include_usage=daily", headers=auth(me["token"])).json()
+    assert [e["type"] for e in daily["entries"]] == ["deduction", "signup_credit"]
+    day = daily["entries"][0]
+    assert day["amount_micros"] == -56_100 and daily["balance_micros"] == 100_000_000 - 56_100
+    assert (day["id"], day["balance_after_micros"], day["payment_id"]) == (None, None, None)
+    assert (day["requests"], day["tokens"]) == (1, 1000)
+    assert day["description"] == "API usage: 1 request, 1,000 tokens"
+    assert day["date_ist"] == usage.today().isoformat() and day["created_at"].endswith("+05:30")
+    assert daily["entries"][1] == plain["entries"][0]
+    assert_error(client.get("/me/billing?include_usage=hourly", headers=auth(me["token"])), 422, "invalid_request")

@@ -235,6 +235,6 @@ def test_format_address(db):
     ],
 )
 def test_after_saving_only_local_paths_are_followed(value, expected):
-    from billing_app.pages.billing_address import safe_next
+    from billing_app.services.navigation import safe_local_path
 
-    assert safe_next(value) == expected
+    assert safe_local_path(value, "/billing") == expected

@@ -10,8 +10,13 @@ import pytest
 from billing_app.config import get_settings
 from billing_app.errors import BudgetExceeded
 from billing_app.ist import ist_day
+<<<<<<< HEAD
 from billing_app.services import api_keys, metering, usage
 from tests.factories import make_funded_key
+=======
+from billing_app.services import api_keys, history, metering, pricing, usage
+from tests.factories import make_account
+>>>>>>> h-ui
 
 MODEL = "sandbox-echo"
 COST_1000_OUT = 56_100  # 1000 output tokens × ₹51/M × 1.10
@@ -108,9 +113,9 @@ def test_module_clock_can_be_frozen(org_key, monkeypatch):
 def test_a_usage_day_sorts_at_its_ist_end_in_the_ledger(org_key):
     org_id, created = org_key
     spend(created.secret, "nov30", NOV_30_2359_IST)
-    [day] = usage.deductions_for_ledger_page(org_id=org_id, oldest=None, before_entry_id=None, now=JAN_1_0000_IST)
+    [day] = history.deductions_for_ledger_page(org_id=org_id, oldest=None, before_entry_id=None, now=JAN_1_0000_IST)
     assert day.day == date(2026, 11, 30)
     assert day.at == utc(2026, 11, 30, 18, 29, 59, 999_999)  # 23:59:59.999999 IST
     assert (day.requests, day.tokens, day.cost_micros) == (1, 1000, COST_1000_OUT)
-    [today] = usage.deductions_for_ledger_page(org_id=org_id, oldest=None, before_entry_id=None, now=NOV_30_2359_IST)
+    [today] = history.deductions_for_ledger_page(org_id=org_id, oldest=None, before_entry_id=None, now=NOV_30_2359_IST)
     assert today.at == NOV_30_2359_IST  # today's row sorts at "now"

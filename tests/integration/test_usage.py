@@ -14,7 +14,7 @@ from billing_app.db import write_engine
 from billing_app.errors import InvalidRequest
 from billing_app.models import LedgerEntry
 from billing_app.models.types import utcnow
-from billing_app.services import api_keys, ledger, metering, usage
+from billing_app.services import api_keys, history, ledger, metering, usage
 from tests.factories import make_org
 
 
@@ -109,7 +109,7 @@ def test_daily_deductions_land_on_exactly_one_ledger_page(org):
     cursor: str | None = None
     while True:
         page = ledger.list_entries(org_id=org, limit=1, cursor=cursor)
-        items = usage.with_daily_deductions(org_id=org, page=page, cursor=cursor)
+        items = history.with_daily_deductions(org_id=org, page=page, cursor=cursor)
         times = [i.created_at if isinstance(i, LedgerEntry) else i.at for i in items]
         assert times == sorted(times, reverse=True)
         seen += [("entry", i.id) if isinstance(i, LedgerEntry) else ("day", i.day) for i in items]
@@ -119,5 +119,5 @@ def test_daily_deductions_land_on_exactly_one_ledger_page(org):
     days = [what for kind, what in seen if kind == "day"]
     assert len(days) == len(set(days)) == 4  # every usage day once, across all pages
     assert sum(1 for kind, _ in seen if kind == "entry") == 3
-    newest = usage.deductions_for_ledger_page(org_id=org, oldest=None, before_entry_id=None)[0]
+    newest = history.deductions_for_ledger_page(org_id=org, oldest=None, before_entry_id=None)[0]
     assert (newest.cost_micros, newest.description) == (56_100, "API usage: 1 request, 1,000 tokens")

@@ -1,4 +1,4 @@
-from billing_app.pages.usage import requests_text
+from billing_app.rows.counts import requests_text
 
 
 def test_request_counts_read_as_a_person_would_say_them():

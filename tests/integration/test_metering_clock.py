@@ -10,13 +10,8 @@ import pytest
 from billing_app.config import get_settings
 from billing_app.errors import BudgetExceeded
 from billing_app.ist import ist_day
-<<<<<<< HEAD
-from billing_app.services import api_keys, metering, usage
+from billing_app.services import api_keys, history, metering, usage
 from tests.factories import make_funded_key
-=======
-from billing_app.services import api_keys, history, metering, pricing, usage
-from tests.factories import make_account
->>>>>>> h-ui
 
 MODEL = "sandbox-echo"
 COST_1000_OUT = 56_100  # 1000 output tokens × ₹51/M × 1.10

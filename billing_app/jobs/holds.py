@@ -16,9 +16,9 @@ import asyncio
 import logging
 
 from billing_app.config import get_settings
+from billing_app.db import checkpoint_wal
 from billing_app.jobs.leased import run_leased
 from billing_app.services.metering import expire_holds
-from billing_app.services.metering_sql import checkpoint_wal
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from billing_app.config import reset_settings
-from billing_app.db import write_engine
+from billing_app.db import close_connections, connections, write_engine
 from billing_app.errors import BudgetExceeded, InsufficientCredits, InvalidApiKey, InvalidRequest, NotFound
 from billing_app.models.types import utcnow
 from billing_app.services import api_keys, ledger, metering, pricing, usage
-from billing_app.services.metering_sql import close_connections, connections
+from billing_app.services.metering.postgres import LockHoldsArgs, PlaceHoldsArgs
+from billing_app.services.metering.statements import postgres_statements
 from tests.factories import make_account
 
 SIGNUP = 100_000_000
@@ -292,10 +293,11 @@ def test_a_postgres_step_that_fails_half_way_leaves_nothing_behind(pg_one_connec
     assert held_before > 0
     db = connections()
     now = utcnow()
-    hold = {"n": [0], "org_id": [org_id], "key_id": [created.key.id], "request_id": ["r2"], "model": [MODEL],
-            "amount": [2**63 - 1], "created_at": [now], "expires_at": [now + timedelta(minutes=10)]}  # fmt: skip
+    hold = PlaceHoldsArgs(n=[0], org_id=[org_id], key_id=[created.key.id or 0], request_id=["r2"], model=[MODEL],
+                          amount=[2**63 - 1], created_at=[now], expires_at=[now + timedelta(minutes=10)])  # fmt: skip
+    sql = postgres_statements()
     with pytest.raises(psycopg.errors.NumericValueOutOfRange), db.autocommit() as tx:
-        tx.atomically(("lock_holds", {"org_id": [org_id], "created_at": [now]}), ("place_holds", hold))
+        tx.atomically((sql.lock_holds, LockHoldsArgs([org_id], [now])), (sql.place_holds, hold))
     assert open_holds(org_id) == held_before  # r1 not swept, no hold r2, nothing reserved
     assert metering.hold_mismatches() == []
     again = metering.authorize(api_key=created.secret, request_id="r3", model=MODEL, max_tokens=100)

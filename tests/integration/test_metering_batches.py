@@ -17,9 +17,8 @@ from hypothesis import strategies as st
 
 from billing_app.db import write_engine
 from billing_app.errors import InsufficientCredits
-from billing_app.services import api_keys, ledger, metering, metering_sql, pricing, usage
-from billing_app.services.metering import AuthorizeCall, UsageCall
-from billing_app.services.metering_sql import run_batched
+from billing_app.services import api_keys, ledger, metering, pricing, usage
+from billing_app.services.metering import AuthorizeCall, UsageCall, batcher, run_batched
 from tests.factories import make_account
 from tests.servers import run_on_fresh_loop
 
@@ -204,7 +203,7 @@ def test_sqlite_calls_arriving_a_few_loop_turns_apart_share_one_transaction(sqli
     that arrive within the batch window go as one batch, each still answered as its own.
     (The window is widened here so that a loaded machine's slow loop turns still fit in it;
     what is tested is that the batch waits for it, not how long it is.)"""
-    monkeypatch.setattr(metering_sql, "SQLITE_BATCH_WINDOW_SECONDS", 0.5)
+    monkeypatch.setattr(batcher, "SQLITE_BATCH_WINDOW_SECONDS", 0.5)
     pricing.load_catalog()
     org_id, keys = funded_org()
     sizes: list[int] = []

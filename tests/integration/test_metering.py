@@ -9,6 +9,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from billing_app.cli import main as cli_main
 from billing_app.config import reset_settings
 from billing_app.db import close_connections, connections, write_engine
 from billing_app.errors import BudgetExceeded, InsufficientCredits, InvalidApiKey, InvalidRequest, NotFound
@@ -352,3 +353,21 @@ def test_postgres_hot_path_reads_by_index_even_before_the_tables_have_statistics
     assert [any(statement in plan for plan in plans) for statement in statements] == [True] * 4
     scans = [plan for plan in plans if "Seq Scan" in plan]
     assert scans == [], scans[0]
+
+
+def test_the_cli_audit_checks_hold_totals_and_rollups_too(org, capsys):
+    """`python -m billing_app.cli audit` fails on a hold total that is not the sum of its
+    holds, and on a daily rollup that is not the sum of its events, as on a balance."""
+    key = new_key(org)
+    metering.authorize(api_key=key, request_id="held", model=MODEL, max_tokens=100)
+    metering.record_usage(api_key=key, request_id="used", model=MODEL, prompt_tokens=1, completion_tokens=1)
+    assert cli_main(["audit"]) == 0
+    with write_engine().begin() as conn:
+        conn.execute(sa.text("update hold_total set held_micros = held_micros + 1 where org_id = :o"), {"o": org})
+    assert cli_main(["audit"]) == 1
+    assert f"org {org}: hold total" in capsys.readouterr().err
+    with write_engine().begin() as conn:
+        conn.execute(sa.text("update hold_total set held_micros = held_micros - 1 where org_id = :o"), {"o": org})
+        conn.execute(sa.text("update usage_daily set cost_micros = cost_micros + 1 where org_id = :o"), {"o": org})
+    assert cli_main(["audit"]) == 1
+    assert f"org {org}: daily rollups" in capsys.readouterr().err

@@ -253,7 +253,7 @@ def sqlite_statements() -> SqliteStatements:
     )
 
 
-_SQL_FILES = Path(__file__).parent / "sql"
+SQL_FILES = Path(__file__).parent / "sql"
 
 
 @dataclass(frozen=True)
@@ -268,5 +268,5 @@ class PostgresStatements(CommonStatements):
 
 @cache
 def postgres_statements() -> PostgresStatements:
-    files = {name: Statement.read(_SQL_FILES / f"{name}.sql") for name in ("usage_batch", "lock_holds", "place_holds")}
+    files = {name: Statement.read(SQL_FILES / f"{name}.sql") for name in ("usage_batch", "lock_holds", "place_holds")}
     return PostgresStatements(**_common("postgresql"), **files)

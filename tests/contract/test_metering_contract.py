@@ -84,22 +84,30 @@ def db_books(org_id: int) -> dict[str, Any]:
     }
 
 
-calls = st.lists(
-    st.tuples(
-        st.sampled_from(["authorize", "usage"]),
-        st.integers(0, 3),  # which key: plain, budget, revoked, unknown
-        st.sampled_from(["r1", "r2", "r3", "r4", "r5"]),  # repeats and replays
-        st.sampled_from([MODEL, MODEL, "no-such-model"]),
-        st.integers(0, 3000),  # tokens
-        st.booleans(),  # a minute later (past IST midnight)
-        st.booleans(),  # the end of a batch
-    ),
-    min_size=1,
-    max_size=30,
+KEY = st.integers(0, 3)  # which key: plain, budget, revoked, unknown
+REQUEST_ID = st.sampled_from(["r1", "r2", "r3", "r4", "r5"])  # repeats and replays
+MODEL_NAME = st.sampled_from([MODEL, MODEL, "no-such-model"])
+TOKENS = st.integers(0, 3000)
+ENDS_BATCH = st.booleans()  # the end of a batch
+PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def scripts(*step: st.SearchStrategy[Any]) -> st.SearchStrategy[list[tuple[Any, ...]]]:
+    return st.lists(st.tuples(*step), min_size=1, max_size=30)
+
+
+calls = scripts(
+    st.sampled_from(["authorize", "usage"]),
+    KEY,
+    REQUEST_ID,
+    MODEL_NAME,
+    TOKENS,
+    st.booleans(),  # a minute later (past IST midnight)
+    ENDS_BATCH,
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@PROPERTY
 @given(script=calls)
 def test_a_batch_answers_and_books_as_the_calls_one_by_one(any_db, script):
     pricing.load_catalog()
@@ -146,23 +154,19 @@ def test_a_batch_answers_and_books_as_the_calls_one_by_one(any_db, script):
 # later, the next low-balance alert is due again.
 MOMENTS = [NOW, LATER, NOW + timedelta(minutes=11), NOW + timedelta(hours=25)]
 
-expiry_steps = st.lists(
-    st.tuples(
-        st.sampled_from(["authorize", "usage", "usage", "expire"]),
-        st.integers(0, 3),  # which key: plain, budget, revoked, unknown
-        st.sampled_from(["r1", "r2", "r3", "r4", "r5"]),
-        st.sampled_from([MODEL, MODEL, "no-such-model"]),
-        st.integers(0, 3000),  # tokens
-        st.sampled_from(["auto", "tier", None]),  # usage's routing mode
-        st.integers(0, len(MOMENTS) - 1),
-        st.booleans(),  # the end of a batch
-    ),
-    min_size=1,
-    max_size=30,
+expiry_steps = scripts(
+    st.sampled_from(["authorize", "usage", "usage", "expire"]),
+    KEY,
+    REQUEST_ID,
+    MODEL_NAME,
+    TOKENS,
+    st.sampled_from(["auto", "tier", None]),  # usage's routing mode
+    st.integers(0, len(MOMENTS) - 1),
+    ENDS_BATCH,
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@PROPERTY
 @given(script=expiry_steps)
 def test_batches_and_hold_expiry_answer_and_book_as_the_reference_model(any_db, script):
     """Calls in random batches, each batch at one moment (as the service stamps them), with

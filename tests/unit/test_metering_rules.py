@@ -90,7 +90,9 @@ def test_holds_are_placed_in_order_while_there_is_room(balance, held, amounts):
 
 
 def test_a_hold_expires_its_ttl_after_its_call():
-    hold = rules.hold_row(Stamped(AuthorizeCall("k", "r", "m"), NOV_30_2359_IST), KEY, 5, timedelta(minutes=10))
+    hold = rules.hold_row(
+        Stamped(AuthorizeCall("k", "r", "m"), NOV_30_2359_IST), KEY, amount=5, ttl=timedelta(minutes=10)
+    )
     assert (hold.org_id, hold.key_id, hold.amount) == (3, 7, 5)
     assert hold.expires_at == NOV_30_2359_IST + timedelta(minutes=10)
 

@@ -67,7 +67,7 @@ def hold_for(stamped: Stamped[AuthorizeCall], key: Key) -> rules.HoldRow:
     """The hold a call asks for, its amount estimated at the org's mode."""
     default = get_settings().hold_default_max_tokens
     amount = rules.estimate(stamped.call, key, default_max_tokens=default, markup=markup_percent(key.mode))
-    return rules.hold_row(stamped, key, amount, hold_ttl())
+    return rules.hold_row(stamped, key, amount=amount, ttl=hold_ttl())
 
 
 def usage_for(stamped: Stamped[UsageCall], key: Key) -> rules.UsageRow:

@@ -78,7 +78,8 @@ class HoldRow(NamedTuple):
     expires_at: datetime
 
 
-def hold_row(stamped: Stamped[AuthorizeCall], key: Key, amount: int, ttl: timedelta) -> HoldRow:
+def hold_row(stamped: Stamped[AuthorizeCall], key: Key, *, amount: int, ttl: timedelta) -> HoldRow:
+    """The call's hold of `amount`, expiring `ttl` after the call."""
     call = stamped.call
     return HoldRow(key.org_id, key.id, call.request_id, call.model, amount, stamped.now, stamped.now + ttl)
 
@@ -97,6 +98,7 @@ class UsageRow(NamedTuple):
     output_rate: int
     markup: int
     cost: int
+    # When: the call's moment, and the IST day and month (YYYYMM) its rollup and spend go to.
     now: datetime
     day: date
     month: int

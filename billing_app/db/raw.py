@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -185,9 +185,6 @@ class Connections:
         if self.is_sqlite:
             return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
         return moment
-
-    def db_day(self, day: date) -> Any:
-        return day.isoformat() if self.is_sqlite else day
 
     def py_time(self, value: Any) -> datetime:
         if isinstance(value, str):

@@ -4,7 +4,7 @@ lookup, once per (key, model) in a batch, and the settings the rules take."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from billing_app.config import get_settings
 from billing_app.db import Connections, Tx
@@ -13,8 +13,6 @@ from billing_app.services.metering import rules
 from billing_app.services.metering.calls import Authorization, AuthorizeCall, Debit, Key, Stamped, UsageCall
 from billing_app.services.metering.statements import EXPIRE_BATCH, CommonStatements
 from billing_app.services.pricing import markup_percent
-
-T = TypeVar("T")
 
 
 class MeteringBackend(Protocol):

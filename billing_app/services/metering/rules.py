@@ -9,7 +9,7 @@ contract suite holds both backends to the reference model.)"""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -41,11 +41,6 @@ def check_budget(key: Key, now: datetime) -> None:
     """BudgetExceeded once the key's spend this IST month has reached its budget."""
     if key.budget is not None and month_spend(key.spend_month, key.month_spend, now) >= key.budget:
         raise BudgetExceeded()
-
-
-def spend_after(spend_month: int, spent: int, month: int, cost: int) -> int:
-    """A key's month spend after `cost` in `month`: added in the same month, else started over."""
-    return spent + cost if spend_month == month else cost
 
 
 def cost(prompt_tokens: int, completion_tokens: int, key: Key, markup: int) -> int:
@@ -167,7 +162,7 @@ class SpendRun(NamedTuple):
 
 def spend_runs(usages: Iterable[UsageRow]) -> list[SpendRun]:
     """Per key, its debited usages in runs of one IST month, in order: applied one after the
-    other (`spend_after`), a change of month starts the spend over, as the calls one by one
+    other (a run in the key's stored month adds to its spend, any other starts it over), as the calls one by one
     would (clocks can step back across a month's end)."""
     runs: list[SpendRun] = []
     latest: dict[int, int] = {}  # key → index of its latest run
@@ -200,13 +195,3 @@ class Funds:
 
     def hold(self, amount: int) -> None:
         self.held += amount
-
-
-def placed_in_order(funds: Funds, amounts: Sequence[int]) -> list[bool]:
-    """Which of a batch's new holds for one org are placed, in order (the running sum)."""
-    placed = []
-    for amount in amounts:
-        placed.append(funds.has_room)
-        if placed[-1]:
-            funds.hold(amount)
-    return placed

@@ -29,17 +29,16 @@ log = logging.getLogger(__name__)
 MAX_TOKENS = 10**9
 MAX_REQUEST_ID = 100
 
-_backends: dict[int, tuple[Connections, MeteringBackend]] = {}
+_current: tuple[Connections, MeteringBackend] | None = None
 
 
 def backend() -> MeteringBackend:
     """The backend of the current database (tests point DATABASE_URL elsewhere between runs)."""
+    global _current
     db = connections()
-    found = _backends.get(id(db))
-    if found is None or found[0] is not db:
-        _backends.clear()
-        found = _backends[id(db)] = (db, SqliteBackend(db) if db.is_sqlite else PostgresBackend(db))
-    return found[1]
+    if _current is None or _current[0] is not db:
+        _current = (db, SqliteBackend(db) if db.is_sqlite else PostgresBackend(db))
+    return _current[1]
 
 
 def authorize(

@@ -18,7 +18,8 @@ from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
 from billing_app.models import ApiKey
 from billing_app.models.types import MAX_BIGINT, utcnow
-from billing_app.services.metering import rules
+from billing_app.services.metering import hash_key
+from billing_app.services.metering import month_spend as month_spend_of
 
 KEY_PREFIX = "sk-live-"
 VISIBLE_CHARS = 12  # "sk-live-AbCd" is what lists and logs show
@@ -28,7 +29,7 @@ MAX_ACTIVE_KEYS = 50
 def month_spend(key: ApiKey, *, now: datetime | None = None) -> int:
     """What the key has spent in the current IST month (metering's rule, as the budget check
     applies it)."""
-    return rules.month_spend(key.spend_month, key.month_spend_micros, now or utcnow())
+    return month_spend_of(key.spend_month, key.month_spend_micros, now or utcnow())
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def create_key(
             org_id=org_id,
             name=name,
             prefix=secret[:VISIBLE_CHARS],
-            key_hash=rules.hash_key(secret),
+            key_hash=hash_key(secret),
             monthly_budget_micros=monthly_budget_micros,
             created_by_user_id=user_id,
         )

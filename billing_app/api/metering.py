@@ -2,8 +2,8 @@
 POST /v1/billing/authorize, POST /v1/billing/usage, POST /v1/chat/completions, GET /v1/models.
 
 authorize and usage are the hot path. `mount_hot_path` puts a plain ASGI route for each
-in front of every other route (a FastAPI route costs ~0.1 ms more per request in dependency
-solving, response validation and wrappers — as much as a whole no-op route); it parses the
+in front of every other route (a FastAPI route costs more per request in dependency solving,
+response validation and wrappers — as much as a whole no-op route, docs/benchmarks.md); it parses the
 body with the endpoint's own pydantic model and calls the same endpoint function the
 documented FastAPI route would. Errors propagate to the app's handlers, so they leave in the
 same envelope. `run_batched` batches their database work (on either database) and decides

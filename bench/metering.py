@@ -70,7 +70,7 @@ def server_app() -> Any:
 
     from billing_app.api.app import create_api
     from billing_app.jobs.holds import hold_expiry_loop, wal_checkpoint_loop
-    from billing_app.services.metering_sql import run_batched
+    from billing_app.services.metering import run_batched
     from billing_app.services.pricing import load_catalog
 
     api: FastAPI = create_api(mount_sandbox=False)
@@ -118,7 +118,7 @@ def touch_orgs(org_ids: list[int]) -> list[int | Exception]:
     """The one-row-update reference: one UPDATE of the batch's org rows, setting each balance
     to itself (a new row version, its WAL and the commit; no money moves), on the metering
     connections (one transaction on SQLite, one autocommitted statement on PostgreSQL)."""
-    from billing_app.services.metering_sql import connections
+    from billing_app.db import connections
 
     db = connections()
     orgs = sorted(set(org_ids))
@@ -350,9 +350,8 @@ def operations(key: str, run: str, org_id: int) -> dict[str, Operation]:
 
 def use_database(url: str) -> None:
     from billing_app.config import reset_settings
-    from billing_app.db import reset_engines
+    from billing_app.db import close_connections, reset_engines
     from billing_app.migrate import upgrade_to_head
-    from billing_app.services.metering_sql import close_connections
 
     os.environ["DATABASE_URL"] = url
     os.environ["BACKGROUND_JOBS"] = "false"

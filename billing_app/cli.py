@@ -12,7 +12,7 @@ from billing_app.errors import BillingAppError
 from billing_app.jobs.outbox import send_all_due
 from billing_app.models import ModelPrice
 from billing_app.money import AmountError, format_money, parse_micros
-from billing_app.services import ledger, metering, pricing
+from billing_app.services import ledger, metering, pricing, usage
 
 
 def _manual(args: argparse.Namespace) -> int:
@@ -23,16 +23,25 @@ def _manual(args: argparse.Namespace) -> int:
 
 
 def _audit(_: argparse.Namespace) -> int:
-    mismatches = ledger.audit()
-    for m in mismatches:
-        print(
-            f"org {m.org_id}: balance {m.balance_micros} micros but the ledger explains {m.explained_micros}",
-            file=sys.stderr,
-        )
-    if mismatches:
-        print(f"audit FAILED: {len(mismatches)} org(s) out of balance", file=sys.stderr)
+    """The books' three invariants: balances, hold totals and daily rollups."""
+    problems = [
+        f"org {m.org_id}: balance {m.balance_micros} micros but the ledger explains {m.explained_micros}"
+        for m in ledger.audit()
+    ]
+    problems += [
+        f"org {org_id}: hold total {total} micros but its holds add up to {held}"
+        for org_id, total, held in metering.hold_mismatches()
+    ]
+    problems += [
+        f"org {org_id}: daily rollups add up to {rolled} micros but its usage events to {events}"
+        for org_id, rolled, events in usage.rollup_mismatches()
+    ]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"audit FAILED: {len(problems)} mismatch(es)", file=sys.stderr)
         return 1
-    print("audit ok: every balance equals its ledger")
+    print("audit ok: every balance equals its ledger, every hold total its holds, every rollup its events")
     return 0
 
 
@@ -94,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     manual.add_argument("--reason", required=True)
     manual.set_defaults(run=_manual)
 
-    audit = commands.add_parser("audit", help="check balance == Σ ledger entries − Σ usage for every org")
+    audit = commands.add_parser(
+        "audit", help="check balance == Σ ledger entries − Σ usage, hold totals and rollups for every org"
+    )
     audit.set_defaults(run=_audit)
 
     prices = commands.add_parser("prices", help="the model catalog (rates per million tokens)")

@@ -2,12 +2,12 @@
 POST /v1/billing/authorize, POST /v1/billing/usage, POST /v1/chat/completions, GET /v1/models.
 
 authorize and usage are the hot path. `mount_hot_path` puts a plain ASGI route for each
-in front of every other route (a FastAPI route costs ~0.1 ms more per request in dependency
-solving, response validation and wrappers — as much as a whole no-op route); it parses the
+in front of every other route (a FastAPI route costs more per request in dependency solving,
+response validation and wrappers — as much as a whole no-op route, docs/benchmarks.md); it parses the
 body with the endpoint's own pydantic model and calls the same endpoint function the
 documented FastAPI route would. Errors propagate to the app's handlers, so they leave in the
 same envelope. `run_batched` batches their database work (on either database) and decides
-where it runs (services/metering_sql.py).
+where it runs (services/metering/batcher.py).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from billing_app.config import get_settings
 from billing_app.errors import InvalidApiKey, InvalidRequest
 from billing_app.ist import iso_ist
 from billing_app.services import metering, pricing, sandbox_llm
-from billing_app.services.metering_sql import run_batched
 
 router = APIRouter(prefix="/v1", tags=["metering"], responses=errors(401, 402, 404, 422, 429))
 TokenCount = Annotated[StrictInt, Field(ge=0, le=metering.MAX_TOKENS)]
@@ -85,7 +84,7 @@ async def authorize(body: AuthorizeIn, key: ApiKey) -> AuthorizeOut:
     """Before a request: 402 insufficient_credits when balance − open holds ≤ 0, 429
     budget_exceeded when the key's IST-month spend has reached its budget; otherwise a
     hold of the estimated cost (from max_tokens) that expires by itself."""
-    held = await run_batched(
+    held = await metering.run_batched(
         metering.authorize_many,
         metering.AuthorizeCall(key, body.request_id, body.model, body.max_tokens, body.prompt_tokens),
     )
@@ -101,7 +100,7 @@ async def authorize(body: AuthorizeIn, key: ApiKey) -> AuthorizeOut:
 @router.post("/billing/usage")
 async def usage(body: UsageIn, key: ApiKey) -> UsageOut:
     """After a request: debit its cost once per request_id (a replay returns the same cost)."""
-    debit = await run_batched(
+    debit = await metering.run_batched(
         metering.record_usages,
         metering.UsageCall(
             key, body.request_id, body.model, body.prompt_tokens, body.completion_tokens, body.routing_mode

@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 
 from billing_app.config import get_settings
+from billing_app.db import checkpoint_wal
 from billing_app.jobs.every import every
 from billing_app.services.metering import expire_holds
-from billing_app.services.metering_sql import checkpoint_wal
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, col, select
 
@@ -118,8 +117,9 @@ _p = sa.bindparam
 
 def alert_due(balance: Any, *, cutoff: Any) -> Any:
     """The rule as SQL, for a row of `org`: `balance` (the balance after a decrease) is below
-    the org's threshold and no alert went out since `cutoff` (24 hours before now). The
-    metering debit folds it into its own UPDATE (services/metering_statements.py)."""
+    the org's threshold and no alert went out since `cutoff` (24 hours before now). Metering's
+    SQLite backend runs it as DECIDE_ALERT; PostgreSQL's usage batch
+    (metering/sql/usage_batch.sql) writes it into its debit."""
     return sa.and_(
         _org.c.low_balance_threshold_micros.is_not(None),
         balance < _org.c.low_balance_threshold_micros,
@@ -127,13 +127,13 @@ def alert_due(balance: Any, *, cutoff: Any) -> Any:
     )
 
 
-_DECIDE = (
+DECIDE_ALERT = (
     sa.update(_org)
     .where(_org.c.id == _p("org_id"), alert_due(_org.c.balance_micros, cutoff=_p("cutoff")))
     .values(last_low_balance_alert_at=_p("now"))
     .returning(_org.c.balance_micros, _org.c.low_balance_threshold_micros, _org.c.currency)
 )
-_QUEUE = (
+QUEUE_ALERT = (
     sa.insert(_outbox)
     .values(
         org_id=_p("org_id"),
@@ -148,33 +148,9 @@ _QUEUE = (
 )
 
 
-def queue_from(decided: Any) -> Any:
-    """PostgreSQL: an INSERT queuing the email for each row of `decided` (a CTE of org rows
-    whose alert was just stamped: org_id, balance_micros, low_balance_threshold_micros,
-    currency), with the same payload `_queue_params` writes, so the stamp and the email
-    are one statement."""
-    payload = sa.func.json_build_object(
-        sa.literal_column("'balance_micros'"),
-        decided.c.balance_micros,
-        sa.literal_column("'threshold_micros'"),
-        decided.c.low_balance_threshold_micros,
-        sa.literal_column("'currency'"),
-        decided.c.currency,
-    )
-    rows = sa.select(
-        decided.c.id,
-        sa.literal(EmailKind.LOW_BALANCE.value),
-        sa.cast(payload, sa.Text),
-        sa.literal(OutboxStatus.PENDING.value),
-        sa.literal(0),
-        _p("now"),
-        _p("now"),
-    )
-    columns = ["org_id", "kind", "payload", "status", "attempts", "next_attempt_at", "created_at"]
-    return sa.insert(_outbox).from_select(columns, rows).returning(_outbox.c.id)
-
-
-def _queue_params(org_id: int, decided: Any, now: Any) -> dict[str, Any]:
+def alert_email(org_id: int, decided: Any, now: Any) -> dict[str, Any]:
+    """QUEUE_ALERT's values for the row DECIDE_ALERT returned (metering's SQLite backend runs
+    both on its own cursor; PostgreSQL's usage batch writes the same row in its statement)."""
     balance, threshold, currency = decided
     payload = {"balance_micros": int(balance), "threshold_micros": int(threshold), "currency": currency}
     return {
@@ -187,34 +163,15 @@ def _queue_params(org_id: int, decided: Any, now: Any) -> dict[str, Any]:
     }
 
 
-# SQLite's text of the same statements, for the metering hot path's raw cursor
-# (PostgreSQL's metering statement folds the rule into its debit: `alert_due`, `queue_from`).
-_SQLITE_DECIDE = str(_DECIDE.compile(dialect=sqlite.dialect(paramstyle="named")))
-_SQLITE_QUEUE = str(_QUEUE.compile(dialect=sqlite.dialect(paramstyle="named")))
-
-
-def queue_alert_sqlite(cursor: Any, *, org_id: int, now: str, cutoff: str) -> int | None:
-    """SQLite, in the metering transaction right after its debit, on its raw cursor: what
-    `queue_low_balance_alert` does. `now` and `cutoff` as stored (text). Returns the outbox
-    row's id, or None when nothing is due."""
-    cursor.execute(_SQLITE_DECIDE, {"org_id": org_id, "now": now, "cutoff": cutoff})
-    decided = cursor.fetchone()
-    if decided is None:
-        return None
-    cursor.execute(_SQLITE_QUEUE, _queue_params(org_id, decided, now))
-    (outbox_id,) = cursor.fetchone()
-    return int(outbox_id)
-
-
 def queue_low_balance_alert(conn: Session | Connection, *, org_id: int, now: datetime | None = None) -> int | None:
     """Inside the caller's transaction, right after a balance decrease: if an alert is due,
     stamp the org's `last_low_balance_alert_at` and queue the email. Returns the outbox
     row's id, or None when nothing is due. Works on an ORM Session or a Core Connection."""
     now = now or utcnow()
-    decided = conn.execute(_DECIDE, {"org_id": org_id, "now": now, "cutoff": now - ALERT_INTERVAL}).first()
+    decided = conn.execute(DECIDE_ALERT, {"org_id": org_id, "now": now, "cutoff": now - ALERT_INTERVAL}).first()
     if decided is None:
         return None
-    return int(conn.execute(_QUEUE, _queue_params(org_id, decided, now)).scalar_one())
+    return int(conn.execute(QUEUE_ALERT, alert_email(org_id, decided, now)).scalar_one())
 
 
 def parse_threshold(text: str) -> int:

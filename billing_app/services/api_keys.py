@@ -7,7 +7,6 @@ good as a slow one here and keeps the metering hot path cheap.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,28 +16,20 @@ from sqlmodel import col, select
 
 from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
-from billing_app.ist import to_ist
 from billing_app.models import ApiKey
 from billing_app.models.types import MAX_BIGINT, utcnow
+from billing_app.services.metering import hash_key
+from billing_app.services.metering import month_spend as month_spend_of
 
 KEY_PREFIX = "sk-live-"
 VISIBLE_CHARS = 12  # "sk-live-AbCd" is what lists and logs show
 MAX_ACTIVE_KEYS = 50
 
 
-def hash_key(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def ist_month(moment: datetime) -> int:
-    """YYYYMM of the IST calendar month containing `moment` (the budget window)."""
-    local = to_ist(moment)
-    return local.year * 100 + local.month
-
-
 def month_spend(key: ApiKey, *, now: datetime | None = None) -> int:
-    """What the key has spent in the current IST month."""
-    return key.month_spend_micros if key.spend_month == ist_month(now or utcnow()) else 0
+    """What the key has spent in the current IST month (metering's rule, as the budget check
+    applies it)."""
+    return month_spend_of(key.spend_month, key.month_spend_micros, now or utcnow())
 
 
 @dataclass(frozen=True)

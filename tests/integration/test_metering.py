@@ -9,12 +9,14 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from billing_app.cli import main as cli_main
 from billing_app.config import reset_settings
-from billing_app.db import write_engine
+from billing_app.db import close_connections, connections, write_engine
 from billing_app.errors import BudgetExceeded, InsufficientCredits, InvalidApiKey, InvalidRequest, NotFound
 from billing_app.models.types import utcnow
 from billing_app.services import api_keys, ledger, metering, pricing, usage
-from billing_app.services.metering_sql import close_connections, connections
+from billing_app.services.metering.postgres import LockHoldsArgs, PlaceHoldsArgs
+from billing_app.services.metering.statements import postgres_statements
 from tests.factories import make_account, make_org
 
 SIGNUP = 100_000_000
@@ -291,10 +293,11 @@ def test_a_postgres_step_that_fails_half_way_leaves_nothing_behind(pg_one_connec
     assert held_before > 0
     db = connections()
     now = utcnow()
-    hold = {"n": [0], "org_id": [org_id], "key_id": [created.key.id], "request_id": ["r2"], "model": [MODEL],
-            "amount": [2**63 - 1], "created_at": [now], "expires_at": [now + timedelta(minutes=10)]}  # fmt: skip
+    hold = PlaceHoldsArgs(n=[0], org_id=[org_id], key_id=[created.key.id or 0], request_id=["r2"], model=[MODEL],
+                          amount=[2**63 - 1], created_at=[now], expires_at=[now + timedelta(minutes=10)])  # fmt: skip
+    sql = postgres_statements()
     with pytest.raises(psycopg.errors.NumericValueOutOfRange), db.autocommit() as tx:
-        tx.atomically(("lock_holds", {"org_id": [org_id], "created_at": [now]}), ("place_holds", hold))
+        tx.atomically((sql.lock_holds, LockHoldsArgs([org_id], [now])), (sql.place_holds, hold))
     assert open_holds(org_id) == held_before  # r1 not swept, no hold r2, nothing reserved
     assert metering.hold_mismatches() == []
     again = metering.authorize(api_key=created.secret, request_id="r3", model=MODEL, max_tokens=100)
@@ -349,3 +352,21 @@ def test_postgres_hot_path_reads_by_index_even_before_the_tables_have_statistics
     assert [any(statement in plan for plan in plans) for statement in statements] == [True] * 4
     scans = [plan for plan in plans if "Seq Scan" in plan]
     assert scans == [], scans[0]
+
+
+def test_the_cli_audit_checks_hold_totals_and_rollups_too(org, capsys):
+    """`python -m billing_app.cli audit` fails on a hold total that is not the sum of its
+    holds, and on a daily rollup that is not the sum of its events, as on a balance."""
+    key = new_key(org)
+    metering.authorize(api_key=key, request_id="held", model=MODEL, max_tokens=100)
+    metering.record_usage(api_key=key, request_id="used", model=MODEL, prompt_tokens=1, completion_tokens=1)
+    assert cli_main(["audit"]) == 0
+    with write_engine().begin() as conn:
+        conn.execute(sa.text("update hold_total set held_micros = held_micros + 1 where org_id = :o"), {"o": org})
+    assert cli_main(["audit"]) == 1
+    assert f"org {org}: hold total" in capsys.readouterr().err
+    with write_engine().begin() as conn:
+        conn.execute(sa.text("update hold_total set held_micros = held_micros - 1 where org_id = :o"), {"o": org})
+        conn.execute(sa.text("update usage_daily set cost_micros = cost_micros + 1 where org_id = :o"), {"o": org})
+    assert cli_main(["audit"]) == 1
+    assert f"org {org}: daily rollups" in capsys.readouterr().err

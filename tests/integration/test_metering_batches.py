@@ -12,14 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from billing_app.db import write_engine
 from billing_app.errors import InsufficientCredits
-from billing_app.services import api_keys, ledger, metering, metering_sql, pricing, usage
-from billing_app.services.metering import AuthorizeCall, UsageCall
-from billing_app.services.metering_sql import run_batched
+from billing_app.services import api_keys, ledger, metering, pricing, usage
+from billing_app.services.metering import AuthorizeCall, UsageCall, batcher, run_batched
 from tests.factories import make_account, set_balance
 from tests.servers import run_on_fresh_loop
 
@@ -72,61 +69,6 @@ def outcome(answer: Any) -> Any:
     if isinstance(answer, metering.Authorization):
         return ("hold", answer.hold_micros, answer.available_micros, answer.expires_at)
     return ("debit", answer.cost_micros, answer.balance_micros, answer.replayed)
-
-
-calls = st.lists(
-    st.tuples(
-        st.sampled_from(["authorize", "usage"]),
-        st.integers(0, 3),  # which key: plain, budget, revoked, unknown
-        st.sampled_from(["r1", "r2", "r3", "r4", "r5"]),  # repeats and replays
-        st.sampled_from([MODEL, MODEL, "no-such-model"]),
-        st.integers(0, 3000),  # tokens
-        st.booleans(),  # a minute later (past IST midnight)
-        st.booleans(),  # the end of a batch
-    ),
-    min_size=1,
-    max_size=30,
-)
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(script=calls)
-def test_a_batch_answers_and_books_as_the_calls_one_by_one(any_db, script):
-    pricing.load_catalog()
-    one_by_one, batched = funded_org(), funded_org()
-
-    def call_for(keys: list[str], step: tuple[Any, ...]) -> AuthorizeCall | UsageCall:
-        kind, key, request_id, model, tokens, later, _ = step
-        now = LATER if later else NOW
-        if kind == "authorize":
-            return AuthorizeCall(keys[key], request_id, model, max_tokens=tokens, prompt_tokens=tokens // 3, now=now)
-        return UsageCall(keys[key], request_id, model, tokens // 3, tokens, now=now)
-
-    alone = []
-    for step in script:
-        call = call_for(one_by_one[1], step)
-        many = metering.authorize_many if isinstance(call, AuthorizeCall) else metering.record_usages
-        alone.extend(many([call]))
-
-    together: list[Any] = []
-    batch: list[Any] = []
-    for step in script:
-        call = call_for(batched[1], step)
-        if batch and type(batch[0]) is not type(call):
-            together.extend(_many_for(batch)(batch))
-            batch = []
-        batch.append(call)
-        if step[-1]:
-            together.extend(_many_for(batch)(batch))
-            batch = []
-    if batch:
-        together.extend(_many_for(batch)(batch))
-
-    assert [outcome(a) for a in together] == [outcome(a) for a in alone]
-    assert books(batched[0]) == books(one_by_one[0])
-    assert ledger.audit() == []
-    assert usage.rollup_mismatches() == []
-    assert metering.hold_mismatches() == []
 
 
 def _many_for(batch: list[Any]) -> Any:
@@ -204,7 +146,7 @@ def test_sqlite_calls_arriving_a_few_loop_turns_apart_share_one_transaction(sqli
     that arrive within the batch window go as one batch, each still answered as its own.
     (The window is widened here so that a loaded machine's slow loop turns still fit in it;
     what is tested is that the batch waits for it, not how long it is.)"""
-    monkeypatch.setattr(metering_sql, "SQLITE_BATCH_WINDOW_SECONDS", 0.5)
+    monkeypatch.setattr(batcher, "SQLITE_BATCH_WINDOW_SECONDS", 0.5)
     pricing.load_catalog()
     org_id, keys = funded_org()
     sizes: list[int] = []

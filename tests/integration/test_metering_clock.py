@@ -91,7 +91,7 @@ def test_module_clock_can_be_frozen(org_key, monkeypatch):
     """Entry points that pass no `now` read the services' module clock: the hold, the usage
     row, the rollup day and the key's month all take the frozen moment."""
     org_id, created = org_key
-    monkeypatch.setattr(metering, "utcnow", lambda: FROZEN_2359_IST)
+    monkeypatch.setattr(metering.service, "utcnow", lambda: FROZEN_2359_IST)  # the clock the calls are stamped with
     monkeypatch.setattr(usage, "utcnow", lambda: FROZEN_2359_IST)
     hold = metering.authorize(api_key=created.secret, request_id="frozen", model=MODEL, max_tokens=1)
     assert hold.expires_at == FROZEN_2359_IST + timedelta(seconds=get_settings().hold_ttl_seconds)

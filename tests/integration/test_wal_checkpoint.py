@@ -13,9 +13,8 @@ import time
 import pytest
 
 from billing_app.config import reset_settings
-from billing_app.db import SQLITE_WAL_SIZE_LIMIT, write_engine
+from billing_app.db import SQLITE_WAL_SIZE_LIMIT, checkpoint_wal, write_engine
 from billing_app.services import ledger, metering
-from billing_app.services.metering_sql import checkpoint_wal
 from tests.factories import make_funded_key
 
 PASSES = 40

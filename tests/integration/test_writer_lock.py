@@ -15,7 +15,7 @@ import pytest
 
 from billing_app.db import SQLITE_WRITER_LOCK, write_engine
 from billing_app.services import api_keys, ledger, metering, pricing
-from billing_app.services.metering_sql import run_batched
+from billing_app.services.metering import run_batched
 from tests.factories import make_account
 from tests.servers import run_on_fresh_loop
 

@@ -4,16 +4,11 @@ Services open their own transactions with `write_session()` (or `read_session()`
 pages that only read). On SQLite a write transaction starts with BEGIN IMMEDIATE, so
 two writers queue instead of failing half-way with "database is locked" when a read
 lock must be upgraded; WAL lets readers go on meanwhile. Every SQLite writer also takes
-`SQLITE_WRITER_LOCK` first — threads of a process and processes (app workers, the CLI)
-alike: SQLite's busy handler sleeps in growing steps (a waiting writer measured up to
-0.5 s at 8 threads, p99 46–64 ms with two app workers), a lock hands over at once.
+`SQLITE_WRITER_LOCK` first (db/writer_lock.py).
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from functools import lru_cache
@@ -23,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
 from billing_app.config import get_settings
+from billing_app.db.writer_lock import SQLITE_WRITER_LOCK
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # When a checkpoint lets the WAL start over, SQLite cuts the file back to this size, so a
@@ -30,60 +26,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # interval's writes at full speed (~30 MB at 0.25 s), so steady load never pays for
 # extending the file again.
 SQLITE_WAL_SIZE_LIMIT = 64 * 1024 * 1024
-
-
-class WriterLock:
-    """One writer at a time on a SQLite file: threads queue on a reentrant lock, processes
-    on flock(2) of `<database>.writer-lock` (`use_file`). Reentrant within a thread; the
-    file lock is taken by the outermost acquire and let go by the outermost release."""
-
-    def __init__(self) -> None:
-        self._threads = threading.RLock()
-        self._depth = 0
-        self._fd: int | None = None
-        self._path: str | None = None
-
-    def use_file(self, database: str | None) -> None:
-        """Lock `<database>.writer-lock` from now on (None: threads only, e.g. :memory:)."""
-        path = f"{database}.writer-lock" if database and database != ":memory:" else None
-        with self._threads:
-            if path == self._path:
-                return
-            if self._fd is not None:
-                os.close(self._fd)
-            self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600) if path else None
-            self._path = path
-
-    def acquire(self, blocking: bool = True) -> bool:
-        if not self._threads.acquire(blocking):
-            return False
-        if self._depth == 0 and self._fd is not None:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:  # another process is writing
-                self._threads.release()
-                return False
-            except BaseException:
-                self._threads.release()
-                raise
-        self._depth += 1
-        return True
-
-    def release(self) -> None:
-        self._depth -= 1
-        if self._depth == 0 and self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        self._threads.release()
-
-    def __enter__(self) -> WriterLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.release()
-
-
-SQLITE_WRITER_LOCK = WriterLock()
 
 
 def _configure_sqlite(engine: Engine, *, begin: str) -> None:

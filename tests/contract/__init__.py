@@ -1,0 +1,1 @@
+"""Contract suites: one reference model, every backend held to it."""

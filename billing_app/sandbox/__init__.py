@@ -18,6 +18,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount
 
 from .checkout import checkout_route
+from .deliveries import sign
 from .errors import ApiError, handle_api_error, handle_url_not_found
 from .faults import Faults
 from .payments import payment_signature
@@ -25,7 +26,7 @@ from .routes_api import ApiRoutes
 from .routes_control import ControlRoutes
 from .shared import SharedRecords, namespace_for
 from .store import Store
-from .webhooks import Dispatcher, sign
+from .webhooks import Dispatcher
 
 __all__ = ["Faults", "Sandbox", "create_sandbox_app", "namespace_for", "payment_signature", "sign"]
 

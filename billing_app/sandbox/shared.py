@@ -26,10 +26,11 @@ from typing import Any
 import redis.asyncio as redis
 from redis.exceptions import LockError
 
+from .deliveries import Delivery
 from .entities import Order, Payment, Refund
 from .errors import SERVER_ERROR, ApiError
 from .store import Store
-from .webhooks import Delivery, Dispatcher
+from .webhooks import Dispatcher
 
 # A section holds the lock for a few milliseconds; the lock expires by itself if its
 # process dies holding it.

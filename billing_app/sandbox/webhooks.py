@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import hashlib
-import hmac
 import itertools
 import json
 import logging
@@ -20,12 +18,13 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from . import ids
+from .deliveries import Delivery, sign
 from .entities import JSON, Event
 from .errors import ApiError, not_found
 from .faults import Faults
@@ -37,43 +36,6 @@ log = logging.getLogger(__name__)
 async def no_section() -> AsyncIterator[None]:
     """A section of one process's records: nothing to take or write back (see shared.py)."""
     yield
-
-
-def sign(secret: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-@dataclass
-class Delivery:
-    event_id: str
-    event: str
-    body: bytes
-    created_at: int
-    refs: dict[str, str]  # entity kind -> id, e.g. {"payment": "pay_…"}
-    status: str = "pending"  # pending | retrying | delivered | failed | dropped | unsent
-    delivered: bool = False
-    attempts: list[JSON] = field(default_factory=list)
-
-    def summary(self) -> JSON:
-        last = self.attempts[-1] if self.attempts else {}
-        return {
-            "event_id": self.event_id,
-            "event": self.event,
-            "created_at": self.created_at,
-            "status": self.status,
-            "delivered": self.delivered,
-            "attempts": len(self.attempts),
-            "last_status_code": last.get("status_code"),
-            "last_error": last.get("error"),
-            **{f"{kind}_id": ref for kind, ref in self.refs.items()},
-        }
-
-    def detail(self) -> JSON:
-        return {
-            **self.summary(),
-            "attempt_log": list(self.attempts),
-            "body": self.body.decode(),
-        }
 
 
 @dataclass(eq=False)

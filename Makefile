@@ -35,6 +35,7 @@ lint: setup-test
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(VENV)/mypy
+	$(VENV)/lint-imports --no-cache
 
 ## test: lint, type check, then the whole suite (unit, integration, API, browser)
 test: lint

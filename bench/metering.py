@@ -349,15 +349,12 @@ def operations(key: str, run: str, org_id: int) -> dict[str, Operation]:
 
 
 def use_database(url: str) -> None:
-    from billing_app.config import reset_settings
-    from billing_app.db import close_connections, reset_engines
+    from billing_app.context import reset_context
     from billing_app.migrate import upgrade_to_head
 
     os.environ["DATABASE_URL"] = url
     os.environ["BACKGROUND_JOBS"] = "false"
-    close_connections()
-    reset_settings()
-    reset_engines()
+    reset_context()
     upgrade_to_head(url)
 
 

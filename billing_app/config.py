@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -180,14 +179,11 @@ class Settings(BaseSettings):
         return RAZORPAY_CHECKOUT_JS
 
 
-@lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of this process's AppContext (billing_app/context.py)."""
+    from billing_app.context import context  # imported here: the context module imports this one
 
-
-def reset_settings() -> None:
-    """Forget the cached settings (tests change the environment)."""
-    get_settings.cache_clear()
+    return context().settings
 
 
 def workers_for(settings: Settings, *, cpu_count: int | None = None) -> int:

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 import billing_app.models  # noqa: F401  (registers the tables)
-from billing_app.config import reset_settings
-from billing_app.db import make_engine, reset_engines
-from billing_app.services.rate_limit import reset_rate_limits
+from billing_app.context import reset_context
+from billing_app.db import make_engine
+from billing_app.services.rate_limit import clear_counts
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -56,9 +56,8 @@ def missing_service(reason: str) -> None:
 
 def _use_database(url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DATABASE_URL", url)
-    reset_settings()
-    reset_engines()
-    reset_rate_limits()
+    reset_context()
+    clear_counts()
     return url
 
 
@@ -69,8 +68,7 @@ def sqlite_db(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     SQLModel.metadata.create_all(engine)
     engine.dispose()
     yield url
-    reset_engines()
-    reset_settings()
+    reset_context()
 
 
 def reset_postgres_schema(url: str) -> None:
@@ -88,8 +86,7 @@ def postgres_db(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     reset_postgres_schema(url)
     _use_database(url, monkeypatch)
     yield url
-    reset_engines()
-    reset_settings()
+    reset_context()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

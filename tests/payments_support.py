@@ -15,9 +15,8 @@ import pytest
 from sqlmodel import col, select
 
 from billing_app.api.app import create_api
-from billing_app.config import reset_settings
+from billing_app.context import reset_context
 from billing_app.db import read_session
-from billing_app.integrations.razorpay_gateway import reset_gateway
 from billing_app.models import LedgerEntry, WebhookEvent
 from billing_app.services import ledger
 from tests.factories import ADDRESS
@@ -92,15 +91,14 @@ def live_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveApp]:
     server = LoopbackServer()
     monkeypatch.setenv("PORT", str(server.port))
     monkeypatch.setenv("HOST", "127.0.0.1")
-    reset_settings()
-    reset_gateway()
+    reset_context()
     server.start(create_api(mount_sandbox=True))
     try:
         with httpx.Client(timeout=30) as http:
             yield LiveApp(url=server.url, http=http)
     finally:
         server.stop()
-        reset_gateway()
+        reset_context()
 
 
 def credits_for(org_id: int, kind: str = "checkout") -> list[LedgerEntry]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
@@ -27,6 +26,7 @@ from sqlalchemy.pool import NullPool
 
 from billing_app.api.schema import ErrorDetail
 from billing_app.config import get_settings
+from billing_app.context import AppContext, Resource, context
 from billing_app.db import normalise_url
 from billing_app.errors import BillingAppError
 
@@ -68,8 +68,8 @@ class NotReady(BillingAppError):
 async def ready() -> Any:
     settings = get_settings()
     database, redis_state = await asyncio.gather(
-        _probe(_check_database, settings.database_url),
-        _probe(_check_redis, settings.redis_url) if settings.redis_url else _not_configured(),
+        _probe(_check_database),
+        _probe(_check_redis) if settings.redis_url else _not_configured(),
     )
     if database == "ok" and redis_state in ("ok", "not configured"):
         return ReadyOut(status="ready", database="ok", redis=redis_state)
@@ -86,11 +86,11 @@ async def _not_configured() -> str:
     return "not configured"
 
 
-async def _probe(check: Callable[[str], None], url: str) -> str:
+async def _probe(check: Callable[[], None]) -> str:
     """Run `check` in a thread: `ok`, or `error: …`. Given up on at the deadline (the thread
     then ends at its own timeouts)."""
     try:
-        await asyncio.wait_for(asyncio.to_thread(check, url), PROBE_DEADLINE_SECONDS)
+        await asyncio.wait_for(asyncio.to_thread(check), PROBE_DEADLINE_SECONDS)
     except TimeoutError:
         return f"error: no answer within {PROBE_DEADLINE_SECONDS:g} s"
     except Exception as exc:
@@ -100,18 +100,18 @@ async def _probe(check: Callable[[str], None], url: str) -> str:
     return "ok"
 
 
-def _check_database(url: str) -> None:
-    with _probe_engine(url).connect() as conn:
+def _check_database() -> None:
+    with context().get(PROBE_ENGINE).connect() as conn:
         conn.execute(sa.text("SELECT 1"))
 
 
-def _check_redis(url: str) -> None:
-    _redis_client(url).ping()
+def _check_redis() -> None:
+    context().get(PROBE_REDIS).ping()
 
 
-@lru_cache(maxsize=4)
-def _probe_engine(url: str) -> sa.Engine:
-    url = normalise_url(url)
+def _probe_engine(ctx: AppContext) -> sa.Engine:
+    """Its own engine, no pool: a probe must not wait for a pooled connection, nor hold one."""
+    url = normalise_url(ctx.settings.database_url)
     if url.startswith("sqlite"):
         connect_args: dict[str, Any] = {"timeout": CHECK_TIMEOUT_SECONDS}
     else:
@@ -122,14 +122,17 @@ def _probe_engine(url: str) -> sa.Engine:
     return sa.create_engine(url, poolclass=NullPool, connect_args=connect_args)
 
 
-@lru_cache(maxsize=4)
-def _redis_client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(
-        url,
+PROBE_ENGINE = Resource("ready_probe_engine", _probe_engine, lambda engine: engine.dispose())
+PROBE_REDIS = Resource(
+    "ready_probe_redis",
+    lambda ctx: redis.Redis.from_url(
+        ctx.settings.redis_url or "",
         socket_connect_timeout=CHECK_TIMEOUT_SECONDS,
         socket_timeout=CHECK_TIMEOUT_SECONDS,
         retry=Retry(NoBackoff(), 0),
-    )
+    ),
+    lambda client: client.close(),
+)
 
 
 def _passwords(*urls: str | None) -> set[str]:

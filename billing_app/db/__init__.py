@@ -9,11 +9,10 @@ from billing_app.db.engines import (
     normalise_url,
     read_engine,
     read_session,
-    reset_engines,
     write_engine,
     write_session,
 )
-from billing_app.db.raw import Connections, Statement, Tx, close_connections, connections
+from billing_app.db.raw import Connections, Statement, Tx, connections
 from billing_app.db.wal import checkpoint_wal
 from billing_app.db.writer_lock import SQLITE_WRITER_LOCK, WriterLock
 
@@ -26,13 +25,11 @@ __all__ = [
     "Tx",
     "WriterLock",
     "checkpoint_wal",
-    "close_connections",
     "connections",
     "make_engine",
     "normalise_url",
     "read_engine",
     "read_session",
-    "reset_engines",
     "write_engine",
     "write_session",
 ]

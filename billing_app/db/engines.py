@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
 from billing_app.config import get_settings
+from billing_app.context import Resource, context
 from billing_app.db.writer_lock import SQLITE_WRITER_LOCK
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -75,25 +75,23 @@ def normalise_url(url: str) -> str:
     return url
 
 
-@lru_cache(maxsize=1)
+WRITE_ENGINE = Resource("write_engine", lambda ctx: make_engine(ctx.settings.database_url), Engine.dispose)
+# SQLite: an engine whose transactions begin without taking the write lock; elsewhere the same engine.
+READ_ENGINE = Resource(
+    "read_engine",
+    lambda ctx: (
+        make_engine(ctx.settings.database_url, for_writes=False) if ctx.settings.is_sqlite else ctx.get(WRITE_ENGINE)
+    ),
+    lambda engine: engine.dispose(),
+)
+
+
 def write_engine() -> Engine:
-    return make_engine(get_settings().database_url, for_writes=True)
+    return context().get(WRITE_ENGINE)
 
 
-@lru_cache(maxsize=1)
 def read_engine() -> Engine:
-    settings = get_settings()
-    if not settings.is_sqlite:
-        return write_engine()
-    return make_engine(settings.database_url, for_writes=False)
-
-
-def reset_engines() -> None:
-    """Drop cached engines (tests point DATABASE_URL somewhere new)."""
-    for cached in (write_engine, read_engine):
-        if cached.cache_info().currsize:
-            cached().dispose()
-        cached.cache_clear()
+    return context().get(READ_ENGINE)
 
 
 @contextmanager

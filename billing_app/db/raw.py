@@ -27,7 +27,8 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from billing_app.config import get_settings
-from billing_app.db.engines import write_engine
+from billing_app.context import Resource, context
+from billing_app.db.engines import WRITE_ENGINE
 from billing_app.db.writer_lock import SQLITE_WRITER_LOCK
 
 # A statement's parameters: by name (a Core statement's bind parameters), or a tuple in the
@@ -223,28 +224,9 @@ class Tx:
         return list(cursors[-1].fetchall())
 
 
-_current: Connections | None = None
-_swap = threading.Lock()
+CONNECTIONS = Resource("metering_connections", lambda ctx: Connections(ctx.get(WRITE_ENGINE)), Connections.close)
 
 
 def connections() -> Connections:
-    """The pool for the current engine (tests point DATABASE_URL elsewhere between runs)."""
-    global _current
-    engine = write_engine()
-    pool = _current
-    if pool is not None and pool.engine is engine:
-        return pool
-    with _swap:
-        if _current is None or _current.engine is not engine:
-            if _current is not None:
-                _current.close()
-            _current = Connections(engine)
-        return _current
-
-
-def close_connections() -> None:
-    global _current
-    with _swap:
-        if _current is not None:
-            _current.close()
-        _current = None
+    """The hot path's connections to this context's database."""
+    return context().get(CONNECTIONS)

@@ -14,14 +14,13 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any, TypeVar
 
 import razorpay
 import razorpay.errors
 import requests
 
-from billing_app.config import get_settings
+from billing_app.context import Resource, context
 from billing_app.errors import PaymentGatewayError
 
 log = logging.getLogger(__name__)
@@ -120,16 +119,16 @@ class RazorpayGateway:
         )
 
 
-@lru_cache(maxsize=1)
+GATEWAY = Resource(
+    "razorpay_gateway",
+    lambda ctx: RazorpayGateway(
+        key_id=ctx.settings.key_id,
+        key_secret=ctx.settings.key_secret.get_secret_value(),
+        base_url=ctx.settings.razorpay_api_url,
+        timeout=ctx.settings.razorpay_timeout_seconds,
+    ),
+)
+
+
 def get_gateway() -> RazorpayGateway:
-    settings = get_settings()
-    return RazorpayGateway(
-        key_id=settings.key_id,
-        key_secret=settings.key_secret.get_secret_value(),
-        base_url=settings.razorpay_api_url,
-        timeout=settings.razorpay_timeout_seconds,
-    )
-
-
-def reset_gateway() -> None:
-    get_gateway.cache_clear()
+    return context().get(GATEWAY)

@@ -13,10 +13,15 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from billing_app.context import Resource, context
 from billing_app.services import webhooks
 
 log = logging.getLogger(__name__)
-_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="webhook")
+POOL = Resource(
+    "webhook_threads",
+    lambda ctx: ThreadPoolExecutor(max_workers=2, thread_name_prefix="webhook"),
+    lambda pool: pool.shutdown(wait=False),
+)
 
 
 def _log_failure(future: Future[bool]) -> None:
@@ -25,6 +30,6 @@ def _log_failure(future: Future[bool]) -> None:
 
 
 def submit(event_row_id: int) -> Future[bool]:
-    future = _pool.submit(webhooks.process, event_row_id=event_row_id)
+    future = context().get(POOL).submit(webhooks.process, event_row_id=event_row_id)
     future.add_done_callback(_log_failure)
     return future

@@ -19,7 +19,6 @@ import hashlib
 import logging
 import threading
 import time
-from functools import lru_cache
 
 from limits import RateLimitItemPerMinute
 from limits.errors import StorageError
@@ -29,7 +28,7 @@ from redis import ConnectionPool, RedisError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from billing_app.config import get_settings
+from billing_app.context import AppContext, Resource, context
 from billing_app.errors import RateLimited
 
 log = logging.getLogger(__name__)
@@ -49,31 +48,32 @@ def check_rate(*, action: str, key: str, per_minute: int) -> None:
         raise RateLimited()
 
 
-def reset_rate_limits() -> None:
-    """Forget every count (tests): this process's memory and, with `REDIS_URL`, the keys under
+def clear_counts() -> None:
+    """Forget every count (tests): this context's memory and, with `REDIS_URL`, the keys under
     `RATE_LIMIT_KEY_PREFIX` in Redis, nobody else's."""
-    settings = get_settings()
-    if settings.redis_url:
+    ctx = context()
+    if ctx.settings.redis_url:
         try:
-            _redis_limiter(settings.redis_url, settings.rate_limit_key_prefix).storage.reset()
+            ctx.get(REDIS_LIMITER).storage.reset()
         except (StorageError, RedisError) as exc:
             log.warning("rate limits: could not clear the counts in Redis (%s)", _describe(exc))
-    _memory_limiter.cache_clear()
-    _outage.clear()
+    ctx.get(MEMORY_LIMITER).storage.reset()
+    ctx.get(OUTAGE).clear()
 
 
 def _hit(limit: RateLimitItemPerMinute, *identity: str) -> bool:
-    settings = get_settings()
-    if settings.redis_url and _outage.should_ask():
-        shared = _redis_limiter(settings.redis_url, settings.rate_limit_key_prefix)
+    ctx = context()
+    outage = ctx.get(OUTAGE)
+    if ctx.settings.redis_url and outage.should_ask():
+        shared = ctx.get(REDIS_LIMITER)
         try:
             allowed = shared.hit(limit, *identity)
         except (StorageError, RedisError) as exc:
-            _outage.began(exc)
+            outage.began(exc)
         else:
-            _outage.ended()
+            outage.ended()
             return allowed
-    return _memory_limiter().hit(limit, *identity)
+    return ctx.get(MEMORY_LIMITER).hit(limit, *identity)
 
 
 class _Outage:
@@ -112,24 +112,14 @@ class _Outage:
             self._active, self._retry_at = False, 0.0
 
 
-_outage = _Outage()
-
-
 def _describe(exc: BaseException) -> str:
     """The driver's error in one short line (StorageError wraps it)."""
     cause = exc.__cause__ if isinstance(exc, StorageError) and exc.__cause__ else exc
     return f"{type(cause).__name__}: {cause}".splitlines()[0][:200]
 
 
-@lru_cache(maxsize=1)
-def _memory_limiter() -> MovingWindowRateLimiter:
-    # Built on first use, so in a worker rather than in the supervisor that forks the workers:
-    # the memory storage runs a timer thread.
-    return MovingWindowRateLimiter(MemoryStorage())
-
-
-@lru_cache(maxsize=4)
-def _redis_limiter(url: str, prefix: str) -> MovingWindowRateLimiter:
+def _redis_limiter(ctx: AppContext) -> MovingWindowRateLimiter:
+    url, prefix = ctx.settings.redis_url or "", ctx.settings.rate_limit_key_prefix
     pool = ConnectionPool.from_url(
         url,
         socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
@@ -137,3 +127,10 @@ def _redis_limiter(url: str, prefix: str) -> MovingWindowRateLimiter:
         retry=Retry(NoBackoff(), 1),
     )
     return MovingWindowRateLimiter(RedisStorage(url, connection_pool=pool, key_prefix=prefix, wrap_exceptions=True))
+
+
+# Built on first use, so in a worker rather than in the supervisor that forks the workers:
+# the memory storage runs a timer thread.
+MEMORY_LIMITER = Resource("rate_limits_memory", lambda ctx: MovingWindowRateLimiter(MemoryStorage()))
+REDIS_LIMITER = Resource("rate_limits_redis", _redis_limiter)
+OUTAGE = Resource("rate_limits_redis_outage", lambda ctx: _Outage())

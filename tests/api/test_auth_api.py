@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from billing_app.config import reset_settings
+from billing_app.context import reset_context
 from tests.api.conftest import assert_error, auth, signup
 
 
@@ -85,7 +85,7 @@ def test_behind_a_trusted_proxy_each_caller_has_its_own_signup_limit(client, mon
     """Behind a load balancer every request comes from its address: with TRUSTED_PROXY_HOPS=1
     the limit is per caller (the entry the proxy appended), as the README promises."""
     monkeypatch.setenv("TRUSTED_PROXY_HOPS", "1")
-    reset_settings()
+    reset_context()
     assert set(_signups(client, [f"203.0.113.{i}" for i in range(25)])) == {201}
     # what a caller writes further left is not trusted: it cannot dodge its own limit
     forged = _signups(client, [f"198.51.100.{i}, 192.0.2.7" for i in range(21)], who="forger")

@@ -11,8 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from billing_app.api.app import create_api
-from billing_app.config import reset_settings
-from billing_app.db import reset_engines
+from billing_app.context import reset_context
 from tests.api.conftest import assert_error
 from tests.api_processes import require_redis
 
@@ -35,8 +34,7 @@ def silent_port() -> Iterator[int]:
 def use(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    reset_settings()
-    reset_engines()
+    reset_context()
 
 
 def test_ready_on_sqlite_without_auth(client):

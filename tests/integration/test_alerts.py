@@ -18,7 +18,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import col, select
 
-from billing_app.config import get_settings, reset_settings
+from billing_app.config import get_settings
+from billing_app.context import reset_context
 from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
 from billing_app.jobs.outbox import send_due
@@ -84,11 +85,11 @@ def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_PORT", str(box.port))
     monkeypatch.setenv("PUBLIC_URL", "https://billing.example.in")
-    reset_settings()
+    reset_context()
     box.start()
     yield box
     box.stop()
-    reset_settings()
+    reset_context()
 
 
 def post(org_id: int, micros: int, *, now: datetime, kind: EntryKind = EntryKind.MANUAL) -> None:

@@ -38,7 +38,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from billing_app.config import SANDBOX_WEBHOOK_SECRET, reset_settings
+from billing_app.config import SANDBOX_WEBHOOK_SECRET
+from billing_app.context import reset_context
 from billing_app.db import read_session, write_engine
 from billing_app.jobs.outbox import send_all_due
 from billing_app.jobs.reconciler import reconcile_once
@@ -65,11 +66,11 @@ def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
     box = Mailbox()
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_PORT", str(box.port))
-    reset_settings()
+    reset_context()
     box.start()
     yield box
     box.stop()
-    reset_settings()
+    reset_context()
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from billing_app.cli import main as cli_main
-from billing_app.config import reset_settings
-from billing_app.db import close_connections, connections, write_engine
+from billing_app.context import reset_context
+from billing_app.db import connections, write_engine
 from billing_app.errors import BudgetExceeded, InsufficientCredits, InvalidApiKey, InvalidRequest, NotFound
 from billing_app.models.types import utcnow
 from billing_app.services import api_keys, ledger, metering, pricing, usage
@@ -89,9 +89,9 @@ def test_authorize_holds_the_estimate_and_usage_settles_it(org):
 
 def test_authorize_without_max_tokens_assumes_the_configured_default(org, monkeypatch):
     monkeypatch.setenv("HOLD_DEFAULT_MAX_TOKENS", "100")
-    from billing_app.config import reset_settings
+    from billing_app.context import reset_context
 
-    reset_settings()
+    reset_context()
     held = metering.authorize(api_key=new_key(org), request_id="r", model=MODEL)
     assert held.hold_micros == 5_610  # 100 × 51.00 × 1.10
 
@@ -271,8 +271,7 @@ def pg_one_connection(postgres_db, monkeypatch) -> tuple[int, api_keys.CreatedKe
     """PostgreSQL with the metering pool down to one connection (what a test inspects is
     what every call used); an org and a key with the catalog loaded."""
     monkeypatch.setenv("METERING_PG_CONNECTIONS", "1")
-    reset_settings()
-    close_connections()
+    reset_context()
     pricing.load_catalog()
     org_id = make_account().principal.org_id
     return org_id, api_keys.create_key(org_id=org_id, name="test")
@@ -347,7 +346,7 @@ def test_postgres_hot_path_reads_by_index_even_before_the_tables_have_statistics
             metering.authorize(api_key=key, request_id=f"r{i}", model=MODEL, max_tokens=10)
             metering.record_usage(api_key=key, request_id=f"r{i}", model=MODEL, prompt_tokens=1, completion_tokens=1)
     finally:
-        close_connections()  # the next test gets a connection without auto_explain
+        reset_context()  # the next test gets a connection without auto_explain
     statements = ("INSERT INTO usage_event", "INSERT INTO hold ", "INSERT INTO hold_total", "key_hash")
     assert [any(statement in plan for plan in plans) for statement in statements] == [True] * 4
     scans = [plan for plan in plans if "Seq Scan" in plan]

@@ -80,9 +80,9 @@ def test_a_catalog_without_the_sandbox_model_is_refused(db, tmp_path):
 
 def test_usd_deployments_read_usd_rates(db, monkeypatch):
     monkeypatch.setenv("BILLING_CURRENCY", "USD")
-    from billing_app.config import reset_settings
+    from billing_app.context import reset_context
 
-    reset_settings()
+    reset_context()
     echo = {m.model: m for m in pricing.read_catalog()}["sandbox-echo"]
     assert (echo.input_micros_per_million, echo.output_micros_per_million) == (150_000, 600_000)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.smtp import AuthResult
 
-from billing_app.config import reset_settings
+from billing_app.context import reset_context
 from billing_app.jobs.outbox import send_all_due, send_due
 from billing_app.models import OutboxStatus
 from billing_app.services import outbox
@@ -34,7 +34,7 @@ def configure_smtp(monkeypatch: pytest.MonkeyPatch, port: int, **extra: str) -> 
     monkeypatch.setenv("SMTP_PORT", str(port))
     for name, value in extra.items():
         monkeypatch.setenv(name, value)
-    reset_settings()
+    reset_context()
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
     configure_smtp(monkeypatch, box.port)
     yield box
     box.stop()
-    reset_settings()
+    reset_context()
 
 
 def alerted_org(now=T0) -> tuple[int, str]:
@@ -175,7 +175,7 @@ def test_two_app_processes_send_each_email_once(any_db, mailbox):
 
 def test_without_smtp_host_the_email_goes_to_the_log(db, monkeypatch, caplog):
     monkeypatch.delenv("SMTP_HOST", raising=False)
-    reset_settings()
+    reset_context()
     org_id, owner = alerted_org()
     with caplog.at_level(logging.INFO, logger="billing_app.integrations.mailer"):
         assert send_due(now=T0).sent == 1
@@ -230,7 +230,7 @@ def test_smtp_tls_uses_starttls(db, mailbox, monkeypatch, tls_context):
     assert send_due(now=T0).sent == 1
     assert len(mailbox.messages) == 1
     monkeypatch.setenv("SMTP_TLS", "false")  # the same server refuses plain text
-    reset_settings()
+    reset_context()
     alerted_org()
     assert send_due(now=T0).retrying == 1
     assert len(mailbox.messages) == 1

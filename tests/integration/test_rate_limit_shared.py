@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from billing_app.config import reset_settings
+from billing_app.context import reset_context
 from billing_app.errors import RateLimited
 from billing_app.services import rate_limit
-from billing_app.services.rate_limit import check_rate, reset_rate_limits
+from billing_app.services.rate_limit import check_rate, clear_counts
 from tests.api_processes import require_redis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,11 +58,11 @@ def allowed_of(attempts: int, *, action: str = "signup", key: str = "203.0.113.7
 @pytest.fixture
 def in_memory(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("REDIS_URL", raising=False)
-    reset_settings()
-    reset_rate_limits()
+    reset_context()
+    clear_counts()
     yield
-    reset_rate_limits()
-    reset_settings()
+    clear_counts()
+    reset_context()
 
 
 @pytest.fixture
@@ -72,11 +72,11 @@ def shared(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     prefix = f"test-rate-{uuid.uuid4().hex}"
     monkeypatch.setenv("REDIS_URL", url)
     monkeypatch.setenv("RATE_LIMIT_KEY_PREFIX", prefix)
-    reset_settings()
-    reset_rate_limits()
+    reset_context()
+    clear_counts()
     yield prefix
-    reset_rate_limits()
-    reset_settings()
+    clear_counts()
+    reset_context()
     assert not redis.Redis.from_url(url).keys(f"{prefix}:*")
 
 
@@ -131,7 +131,7 @@ def test_keys_are_prefixed_hashed_and_reset_deletes_only_ours(shared):
         assert len(keys) == 1 and "login-email" in keys[0]
         assert "asha" not in keys[0]  # the key is hashed: no email addresses in Redis
         assert 0 < client.ttl(keys[0]) <= 60
-        reset_rate_limits()
+        clear_counts()
         assert client.keys(f"{shared}:*") == []
         assert client.get(bystander) == b"1"
     finally:
@@ -143,8 +143,8 @@ def test_redis_down_fails_open_to_this_process_memory(monkeypatch, caplog):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{port}/1")
-    reset_settings()
-    reset_rate_limits()
+    reset_context()
+    clear_counts()
     try:
         with caplog.at_level(logging.WARNING, logger=rate_limit.__name__):
             started = time.monotonic()
@@ -154,5 +154,5 @@ def test_redis_down_fails_open_to_this_process_memory(monkeypatch, caplog):
         assert len(warnings) == 1  # once per outage, not once per request
     finally:
         monkeypatch.delenv("REDIS_URL")
-        reset_settings()
-        reset_rate_limits()
+        reset_context()
+        clear_counts()

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from billing_app.config import reset_settings
+from billing_app.context import reset_context
 from billing_app.db import SQLITE_WAL_SIZE_LIMIT, checkpoint_wal, write_engine
 from billing_app.services import ledger, metering
 from tests.factories import make_funded_key
@@ -27,7 +27,7 @@ def funded_key(db, monkeypatch) -> tuple[int, int, str]:
     """(org id, its balance, an API key), with the app's background jobs on: only the job
     checkpoints, never a write."""
     monkeypatch.setenv("BACKGROUND_JOBS", "true")
-    reset_settings()
+    reset_context()
     funded = make_funded_key(name="steady")
     return funded.org_id, ledger.get_balance(org_id=funded.org_id), funded.secret
 

@@ -100,16 +100,16 @@ def test_known_costs():
 
 
 def test_markups_come_from_settings(monkeypatch):
-    from billing_app.config import reset_settings
+    from billing_app.context import reset_context
 
     monkeypatch.setenv("MARKUP_AUTO_PERCENT", "0")
     monkeypatch.setenv("MARKUP_TIER_PERCENT", "25")
-    reset_settings()
+    reset_context()
     try:
         assert (pricing.markup_percent("auto"), pricing.markup_percent("tier")) == (0, 25)
     finally:
         monkeypatch.undo()
-        reset_settings()
+        reset_context()
     assert (pricing.markup_percent("auto"), pricing.markup_percent("tier")) == (10, 8)
 
 

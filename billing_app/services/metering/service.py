@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from billing_app.db import Connections, connections
+from billing_app.context import AppContext, Resource, context
+from billing_app.db.raw import CONNECTIONS
 from billing_app.errors import BillingAppError, InvalidRequest
 from billing_app.models import RoutingMode
 from billing_app.models.types import utcnow
@@ -29,16 +30,18 @@ log = logging.getLogger(__name__)
 MAX_TOKENS = 10**9
 MAX_REQUEST_ID = 100
 
-_current: tuple[Connections, MeteringBackend] | None = None
+
+def _build_backend(ctx: AppContext) -> MeteringBackend:
+    db = ctx.get(CONNECTIONS)
+    return SqliteBackend(db) if db.is_sqlite else PostgresBackend(db)
+
+
+BACKEND: Resource[MeteringBackend] = Resource("metering_backend", _build_backend)
 
 
 def backend() -> MeteringBackend:
-    """The backend of the current database (tests point DATABASE_URL elsewhere between runs)."""
-    global _current
-    db = connections()
-    if _current is None or _current[0] is not db:
-        _current = (db, SqliteBackend(db) if db.is_sqlite else PostgresBackend(db))
-    return _current[1]
+    """The backend of this context's database."""
+    return context().get(BACKEND)
 
 
 def authorize(

@@ -23,7 +23,7 @@ from billing_app.context import reset_context
 from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
 from billing_app.jobs.outbox import send_due
-from billing_app.models import EmailOutbox, EntryKind, Org, OutboxStatus
+from billing_app.models import EmailKind, EmailOutbox, EntryKind, Org, OutboxStatus
 from billing_app.services import alerts, api_keys, ledger, metering, pricing
 from tests.factories import RUPEE, org_with_balance
 
@@ -99,9 +99,14 @@ def post(org_id: int, micros: int, *, now: datetime, kind: EntryKind = EntryKind
 
 
 def outbox_rows(org_id: int) -> list[EmailOutbox]:
+    """The org's low-balance emails (its verification email is not this test's subject)."""
     with read_session() as session:
         return list(
-            session.exec(select(EmailOutbox).where(col(EmailOutbox.org_id) == org_id).order_by(col(EmailOutbox.id)))
+            session.exec(
+                select(EmailOutbox)
+                .where(col(EmailOutbox.org_id) == org_id, col(EmailOutbox.kind) == EmailKind.LOW_BALANCE)
+                .order_by(col(EmailOutbox.id))
+            )
         )
 
 

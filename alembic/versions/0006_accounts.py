@@ -1,7 +1,7 @@
 """accounts: verified email, signup credit once per address, sessions, audit log
 
-Revision ID: 0005_accounts
-Revises: 0004_job_lease
+Revision ID: 0006_accounts
+Revises: 0005_webhook_raw_bytes
 Create Date: 2026-12-03 18:15:37.632882
 """
 
@@ -15,8 +15,8 @@ import billing_app.models.types
 from alembic import op
 
 
-revision: str = '0005_accounts'
-down_revision: str | None = '0004_job_lease'
+revision: str = '0006_accounts'
+down_revision: str | None = '0005_webhook_raw_bytes'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

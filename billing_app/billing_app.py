@@ -13,6 +13,13 @@ from billing_app.front_door import ApiFirst
 from billing_app.jobs.holds import hold_expiry_loop, wal_checkpoint_loop
 from billing_app.jobs.outbox import outbox_loop
 from billing_app.jobs.reconciler import reconciler_loop
+from billing_app.pages.account_links import (
+    ResetPasswordState,
+    VerifyEmailState,
+    forgot_password_page,
+    reset_password_page,
+    verify_email_page,
+)
 from billing_app.pages.billing import billing_page
 from billing_app.pages.billing_address import billing_address_page
 from billing_app.pages.dashboard import DashboardState, dashboard_page
@@ -56,6 +63,16 @@ _signed_in = SessionState.require_session
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · billing_app", on_load=SessionState.redirect_if_signed_in)
 app.add_page(
     signup_page, route=routes.SIGNUP, title="Sign up · billing_app", on_load=SessionState.redirect_if_signed_in
+)
+app.add_page(
+    verify_email_page, route=routes.VERIFY_EMAIL, title="Verify your email · billing_app", on_load=VerifyEmailState.load
+)
+app.add_page(forgot_password_page, route=routes.FORGOT_PASSWORD, title="Forgot password · billing_app")
+app.add_page(
+    reset_password_page,
+    route=routes.RESET_PASSWORD,
+    title="New password · billing_app",
+    on_load=ResetPasswordState.load,
 )
 app.add_page(
     dashboard_page, route=routes.DASHBOARD, title="Dashboard · billing_app", on_load=[_signed_in, DashboardState.load]

@@ -6,6 +6,7 @@ import reflex as rx
 
 from billing_app import routes
 from billing_app.components.ready import ready_marker
+from billing_app.components.verify_notice import verify_notice
 from billing_app.state.session import SessionState
 
 
@@ -123,6 +124,7 @@ def page_frame(active: str, title: str, *children: rx.Component) -> rx.Component
         rx.cond(
             SessionState.signed_in,
             rx.vstack(
+                verify_notice(),
                 rx.heading(title, size="6", class_name="no-print"),
                 *children,
                 spacing="5",

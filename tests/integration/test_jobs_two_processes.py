@@ -47,7 +47,8 @@ from billing_app.models import EmailKind, EmailOutbox, OutboxStatus, WebhookEven
 from billing_app.models.types import utcnow
 from billing_app.services import job_leases, ledger, webhooks
 from tests.factories import RUPEE, org_with_balance, paid_order, paying_account
-from tests.integration.test_alerts import Mailbox, post
+from tests.integration.test_alerts import post
+from tests.mailbox import Mailbox
 from tests.payments_support import LiveApp, credits_for, live_app, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

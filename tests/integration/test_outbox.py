@@ -24,7 +24,8 @@ from billing_app.jobs.outbox import send_all_due, send_due
 from billing_app.models import OutboxStatus
 from billing_app.services import outbox
 from tests.factories import RUPEE, org_with_balance
-from tests.integration.test_alerts import T0, Mailbox, outbox_rows, post
+from tests.integration.test_alerts import T0, outbox_rows, post
+from tests.mailbox import Mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
 

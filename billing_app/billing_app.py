@@ -27,6 +27,7 @@ from billing_app.pages.keys import keys_page
 from billing_app.pages.login import login_page
 from billing_app.pages.models import ModelsState, models_page
 from billing_app.pages.receipt import ReceiptState, receipt_page
+from billing_app.pages.security import SecurityState, security_page
 from billing_app.pages.settings import SettingsState, settings_page
 from billing_app.pages.signup import signup_page
 from billing_app.pages.usage import UsageState, usage_page
@@ -95,4 +96,7 @@ app.add_page(keys_page, route=routes.KEYS, title="API keys · billing_app", on_l
 app.add_page(models_page, route=routes.MODELS, title="Models · billing_app", on_load=[_signed_in, ModelsState.load])
 app.add_page(
     settings_page, route=routes.SETTINGS, title="Settings · billing_app", on_load=[_signed_in, SettingsState.load]
+)
+app.add_page(
+    security_page, route=routes.SECURITY, title="Security · billing_app", on_load=[_signed_in, SecurityState.load]
 )

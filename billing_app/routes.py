@@ -11,6 +11,7 @@ USAGE = "/usage"
 KEYS = "/keys"
 MODELS = "/models"
 SETTINGS = "/settings"
+SECURITY = "/settings/security"
 
 NAV = (
     ("Dashboard", DASHBOARD),

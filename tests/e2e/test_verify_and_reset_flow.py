@@ -65,3 +65,42 @@ def test_forgot_password_email_reset_and_sign_in(app: Page, app_server: str):
     app.get_by_role("button", name="Sign in").click()
     app.wait_for_url("**/billing")
     expect(app.get_by_test_id("header-balance")).to_have_text("₹100.00")
+
+
+def test_security_lists_sessions_signs_out_others_and_changes_the_password(app: Page, app_server: str, browser):
+    email = unique_email()
+    sign_up(app, app_server, email)
+    other = browser.new_context().new_page()  # a second device
+    goto(other, app_server, "/login")
+    other.get_by_label("Email").fill(email)
+    other.get_by_label("Password").fill(PASSWORD)
+    other.get_by_role("button", name="Sign in").click()
+    other.wait_for_url("**/billing")
+
+    app.get_by_test_id("account-menu").click()
+    app.get_by_test_id("menu-security").click()
+    app.wait_for_url("**/settings/security")
+    table = app.get_by_test_id("sessions-table")
+    expect(table.get_by_test_id("session-row")).to_have_count(2)
+    expect(table).to_contain_text("This device")
+    expect(table).to_contain_text("Chrome on Linux")
+    screenshot(app, "security-sessions")
+    app.set_viewport_size({"width": 390, "height": 844})
+    screenshot(app, "security-sessions-narrow")
+    app.set_viewport_size({"width": 1280, "height": 900})
+
+    app.get_by_test_id("end-other-sessions").click()
+    expect(app.get_by_test_id("security-notice")).to_contain_text("Signed out of 1 other session")
+    expect(table.get_by_test_id("session-row")).to_have_count(1)
+    goto(other, app_server, "/billing")  # the other device is signed out
+    other.wait_for_url("**/login")
+
+    app.get_by_label("Current password").fill("not my password")
+    app.get_by_label("New password").fill(NEW_PASSWORD)
+    app.get_by_role("button", name="Change password").click()
+    expect(app.get_by_text("Your current password is not right.")).to_be_visible()
+    app.get_by_label("Current password").fill(PASSWORD)
+    app.get_by_label("New password").fill(NEW_PASSWORD)
+    app.get_by_role("button", name="Change password").click()
+    expect(app.get_by_test_id("security-notice")).to_contain_text("Your password is changed.")
+    screenshot(app, "security-password-changed")

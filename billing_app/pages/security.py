@@ -140,8 +140,8 @@ def _end_button(row: RowVar) -> rx.Component:
 def _session_item(row: RowVar) -> rx.Component:
     return stacked_item(
         rx.hstack(rx.text(row.device, weight="bold", size="2"), rx.spacer(), _end_button(row), align="center"),
-        rx.text("Signed in ", row.signed_in, " · last used ", row.last_used, size="1", color=rx.color("gray", 11)),
-        rx.text("IP ", row.ip, size="1", color=rx.color("gray", 11)),
+        rx.text("Signed in ", row.signed_in, size="1", color=rx.color("gray", 11)),
+        rx.text("Last used ", row.last_used, " · IP ", row.ip, size="1", color=rx.color("gray", 11)),
         test_id="session-row",
     )
 

@@ -20,6 +20,9 @@ def test_signup_waits_for_verification_then_the_link_grants_the_credit(app: Page
     notice = app.get_by_test_id("verify-notice")
     expect(notice).to_contain_text(email)
     screenshot(app, "billing-unverified")
+    app.set_viewport_size({"width": 390, "height": 844})
+    screenshot(app, "billing-unverified-narrow")
+    app.set_viewport_size({"width": 1280, "height": 900})
     app.get_by_test_id("resend-verification").click()
     expect(notice).to_contain_text("A new link is on its way")
 

@@ -13,6 +13,13 @@ from billing_app.front_door import ApiFirst
 from billing_app.jobs.holds import hold_expiry_loop, wal_checkpoint_loop
 from billing_app.jobs.outbox import outbox_loop
 from billing_app.jobs.reconciler import reconciler_loop
+from billing_app.pages.account_links import (
+    ResetPasswordState,
+    VerifyEmailState,
+    forgot_password_page,
+    reset_password_page,
+    verify_email_page,
+)
 from billing_app.pages.billing import billing_page
 from billing_app.pages.billing_address import billing_address_page
 from billing_app.pages.dashboard import DashboardState, dashboard_page
@@ -20,6 +27,7 @@ from billing_app.pages.keys import keys_page
 from billing_app.pages.login import login_page
 from billing_app.pages.models import ModelsState, models_page
 from billing_app.pages.receipt import ReceiptState, receipt_page
+from billing_app.pages.security import SecurityState, security_page
 from billing_app.pages.settings import SettingsState, settings_page
 from billing_app.pages.signup import signup_page
 from billing_app.pages.usage import UsageState, usage_page
@@ -58,6 +66,16 @@ app.add_page(
     signup_page, route=routes.SIGNUP, title="Sign up · billing_app", on_load=SessionState.redirect_if_signed_in
 )
 app.add_page(
+    verify_email_page, route=routes.VERIFY_EMAIL, title="Verify your email · billing_app", on_load=VerifyEmailState.load
+)
+app.add_page(forgot_password_page, route=routes.FORGOT_PASSWORD, title="Forgot password · billing_app")
+app.add_page(
+    reset_password_page,
+    route=routes.RESET_PASSWORD,
+    title="New password · billing_app",
+    on_load=ResetPasswordState.load,
+)
+app.add_page(
     dashboard_page, route=routes.DASHBOARD, title="Dashboard · billing_app", on_load=[_signed_in, DashboardState.load]
 )
 app.add_page(
@@ -78,4 +96,7 @@ app.add_page(keys_page, route=routes.KEYS, title="API keys · billing_app", on_l
 app.add_page(models_page, route=routes.MODELS, title="Models · billing_app", on_load=[_signed_in, ModelsState.load])
 app.add_page(
     settings_page, route=routes.SETTINGS, title="Settings · billing_app", on_load=[_signed_in, SettingsState.load]
+)
+app.add_page(
+    security_page, route=routes.SECURITY, title="Security · billing_app", on_load=[_signed_in, SecurityState.load]
 )

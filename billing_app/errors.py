@@ -80,6 +80,26 @@ class SignatureInvalid(BillingAppError):
     default_message = "The signature does not match."
 
 
+class Forbidden(BillingAppError):
+    """A member of the org whose role does not allow the action."""
+
+    code, status, type = "forbidden", 403, "permission_error"
+    default_message = "Your role in this organisation does not allow this."
+
+
+class EmailUnverified(BillingAppError):
+    code, status, type = "email_unverified", 403, "permission_error"
+    default_message = "Verify your email address first."
+
+
+class TokenInvalid(BillingAppError):
+    """An emailed link (verification, password reset, invitation) that is unknown, expired
+    or already used."""
+
+    code, status, type = "token_invalid", 400, "invalid_request_error"
+    default_message = "This link has expired or was already used. Ask for a new one."
+
+
 class RateLimited(BillingAppError):
     code, status, type = "rate_limited", 429, "rate_limit_error"
     default_message = "Too many attempts. Please wait a minute and try again."

@@ -11,6 +11,7 @@ USAGE = "/usage"
 KEYS = "/keys"
 MODELS = "/models"
 SETTINGS = "/settings"
+SECURITY = "/settings/security"
 
 NAV = (
     ("Dashboard", DASHBOARD),
@@ -32,3 +33,13 @@ RECEIPT = "/billing/receipts/[payment_id]"
 
 def receipt_url(payment_id: str) -> str:
     return f"/billing/receipts/{payment_id}"
+
+
+# Links sent by email (the token in the query string)
+VERIFY_EMAIL = "/verify-email"
+FORGOT_PASSWORD = "/forgot-password"
+RESET_PASSWORD = "/reset-password"
+
+
+def emailed_link(base_url: str, path: str, token: str) -> str:
+    return f"{base_url}{path}?{urlencode({'token': token})}"

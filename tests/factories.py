@@ -5,10 +5,17 @@ for the HTTP builders, the real REST API with the sandbox), never by writing row
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from billing_app.services import accounts, alerts, api_keys, ledger, pricing
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from billing_app.db import read_session, write_session
+from billing_app.models import EmailKind, EmailOutbox, OutboxStatus, User
+from billing_app.models.types import utcnow
+from billing_app.services import accounts, alerts, api_keys, ledger, pricing, verification
 
 if TYPE_CHECKING:
     from tests.payments_support import LiveApp
@@ -27,15 +34,58 @@ ADDRESS = {
 }
 
 
-def make_account(*, email: str | None = None, name: str = "Asha Rao", org_name: str = "Acme Labs") -> accounts.SignedIn:
+def make_account(
+    *, email: str | None = None, name: str = "Asha Rao", org_name: str = "Acme Labs", verified: bool = True
+) -> accounts.SignedIn:
+    """A signed-up person; `verified` opens their emailed verification link, as they would,
+    which grants the signup credit."""
     n = next(_counter)
-    return accounts.signup(
+    signed = accounts.signup(
         email=email or f"user{n}@example.com",
         password=PASSWORD,
         name=name,
         org_name=f"{org_name} {n}",
         client_ip=f"10.0.{n // 250}.{n % 250}",
     )
+    if verified:
+        verification.verify(token=emailed_token(signed.principal.email, EmailKind.VERIFY_EMAIL))
+        mark_delivered(signed.principal.email, EmailKind.VERIFY_EMAIL)
+    return signed
+
+
+def mark_delivered(email: str, kind: EmailKind) -> None:
+    """The person opened the link, so that email was delivered: take it out of the sender's
+    queue, as the sender would have (tests of other emails count what the sender sends)."""
+    with write_session() as session:
+        session.execute(
+            sa.update(EmailOutbox)
+            .where(
+                col(EmailOutbox.kind) == kind,
+                col(EmailOutbox.status) == OutboxStatus.PENDING,
+                col(EmailOutbox.payload).contains(json.dumps(email)),
+            )
+            .values(status=OutboxStatus.SENT, sent_at=utcnow(), to_email=email)
+        )
+
+
+def emailed_token(email: str, kind: EmailKind = EmailKind.VERIFY_EMAIL) -> str:
+    """The link token of the newest `kind` email queued for `email` (read from the outbox,
+    where the sender job would pick it up)."""
+    with read_session() as session:
+        payloads = session.execute(
+            select(col(EmailOutbox.payload)).where(col(EmailOutbox.kind) == kind).order_by(col(EmailOutbox.id).desc())
+        ).scalars()
+        for payload in payloads:
+            facts = json.loads(payload)
+            if facts.get("to_email") == email.strip().lower() and "link_token" in facts:
+                return str(facts["link_token"])
+    raise AssertionError(f"no {kind} email with a link queued for {email}")
+
+
+def user_id_of(email: str) -> int:
+    with read_session() as session:
+        found = session.execute(select(col(User.id)).where(col(User.email) == email.strip().lower())).scalar_one()
+        return int(found)
 
 
 def make_org(*, metered: bool = False) -> int:

@@ -17,9 +17,9 @@ from sqlmodel import col, select
 from billing_app.api.app import create_api
 from billing_app.context import reset_context
 from billing_app.db import read_session
-from billing_app.models import LedgerEntry, WebhookEvent
+from billing_app.models import EmailKind, LedgerEntry, WebhookEvent
 from billing_app.services import ledger
-from tests.factories import ADDRESS
+from tests.factories import ADDRESS, emailed_token, mark_delivered
 from tests.servers import LoopbackServer
 
 SANDBOX = "/sandbox/razorpay"
@@ -52,6 +52,9 @@ class LiveApp:
         response = self.http.post(f"{self.url}/auth/signup", json=body)
         assert response.status_code == 201, response.text
         account = response.json()
+        verified = self.http.post(f"{self.url}/auth/verify", json={"token": emailed_token(email)})
+        assert verified.status_code == 200, verified.text
+        mark_delivered(email, EmailKind.VERIFY_EMAIL)
         account["headers"] = {"Authorization": f"Bearer {account['token']}"}
         return account
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from billing_app.api import (
+    account,
     addresses,
     alerts,
+    audit,
     auth,
     billing,
     health,
@@ -35,7 +37,7 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
     metering.mount_hot_path(api)
     for router in (auth.router, billing.router, addresses.router, payments.router, receipts.router, webhooks.router):
         api.include_router(router)
-    for router in (keys.router, usage.router, metering.router, alerts.router):
+    for router in (keys.router, usage.router, metering.router, alerts.router, account.router, audit.router):
         api.include_router(router)
     api.include_router(health.router)  # GET /ready, no auth
     settings = get_settings()

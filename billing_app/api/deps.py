@@ -11,12 +11,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBearer
 from starlette.types import Scope
 
 from billing_app.config import get_settings
 from billing_app.errors import Unauthenticated
-from billing_app.services.accounts import Principal, authenticate
+from billing_app.services import sessions
+from billing_app.services.accounts import Principal, resolve
+from billing_app.services.audit import Actor
 
 
 def bearer_token(request: Request) -> str | None:
@@ -56,7 +59,10 @@ async def require_token(request: Request, _: Annotated[object, Security(session_
 
 
 async def current_principal(token: Annotated[str, Depends(require_token)]) -> Principal:
-    return authenticate(token=token)  # one indexed lookup: on the loop (see the module's docstring)
+    found = resolve(token=token)  # one indexed lookup: on the loop (see the module's docstring)
+    if sessions.is_stale(found.last_used_at):  # a write, at most every TOUCH_EVERY: on the pool
+        await run_in_threadpool(sessions.touch, session_id=found.principal.session_id)
+    return found.principal
 
 
 async def client_ip(request: Request) -> str:
@@ -73,3 +79,22 @@ async def client_ip(request: Request) -> str:
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 ClientIp = Annotated[str, Depends(client_ip)]
+
+
+async def request_actor(request: Request, principal: CurrentPrincipal, ip: ClientIp) -> Actor:
+    """The signed-in person as the audit log records them: with the request's IP and user agent."""
+    return Actor(user_id=principal.user_id, ip=ip, user_agent=user_agent(request))
+
+
+def user_agent(request: Request) -> str:
+    return request.headers.get("user-agent", "")[:300]
+
+
+async def anonymous_actor(request: Request, ip: ClientIp) -> Actor:
+    """Someone not signed in (opening an emailed link): known by IP and user agent only."""
+    return Actor(ip=ip, user_agent=user_agent(request))
+
+
+RequestActor = Annotated[Actor, Depends(request_actor)]
+AnonymousActor = Annotated[Actor, Depends(anonymous_actor)]
+UserAgent = Annotated[str, Depends(user_agent)]

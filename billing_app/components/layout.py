@@ -6,6 +6,7 @@ import reflex as rx
 
 from billing_app import routes
 from billing_app.components.ready import ready_marker
+from billing_app.components.verify_notice import verify_notice
 from billing_app.state.session import SessionState
 
 
@@ -66,6 +67,7 @@ def _user_menu() -> rx.Component:
             ),
             rx.menu.separator(),
             rx.menu.item("Settings", on_click=rx.redirect(routes.SETTINGS)),
+            rx.menu.item("Security", on_click=rx.redirect(routes.SECURITY), data_testid="menu-security"),
             rx.menu.item("Sign out", on_click=SessionState.sign_out, data_testid="sign-out"),
         ),
     )
@@ -123,6 +125,7 @@ def page_frame(active: str, title: str, *children: rx.Component) -> rx.Component
         rx.cond(
             SessionState.signed_in,
             rx.vstack(
+                verify_notice(),
                 rx.heading(title, size="6", class_name="no-print"),
                 *children,
                 spacing="5",

@@ -23,6 +23,7 @@ from html import escape
 from billing_app import routes
 from billing_app.config import Settings, get_settings
 from billing_app.integrations.mailer import Email, MailError, send_email
+from billing_app.jobs import account_emails
 from billing_app.jobs.every import every
 from billing_app.models import EmailKind, OutboxStatus
 from billing_app.models.types import utcnow
@@ -92,6 +93,13 @@ as the owner of {escape(org)}.</p>
     )
 
 
+RENDERERS: dict[str, Callable[..., Email]] = {
+    EmailKind.LOW_BALANCE: low_balance_email,
+    EmailKind.VERIFY_EMAIL: account_emails.verification_email,
+    EmailKind.PASSWORD_RESET: account_emails.password_reset_email,
+}
+
+
 def _deliver(claimed: outbox.Claimed, clock: Callable[[], datetime], settings: Settings, report: SendReport) -> None:
     if claimed.kind == EmailKind.LOW_BALANCE and not claimed.alert_on:
         outbox.cancel_email(
@@ -101,7 +109,8 @@ def _deliver(claimed: outbox.Claimed, clock: Callable[[], datetime], settings: S
         )
         report.cancelled += 1
         return
-    if claimed.kind != EmailKind.LOW_BALANCE or claimed.to_email is None:
+    render = RENDERERS.get(claimed.kind)
+    if render is None or claimed.to_email is None:
         problem = "the org has no owner to email" if claimed.to_email is None else f"unknown kind {claimed.kind!r}"
         outbox.mark_email_failed(
             outbox_id=claimed.id,
@@ -114,7 +123,7 @@ def _deliver(claimed: outbox.Claimed, clock: Callable[[], datetime], settings: S
         log.error("outbox %d not sendable: %s", claimed.id, problem)
         report.failed += 1
         return
-    email = low_balance_email(claimed, settings=settings)
+    email = render(claimed, settings=settings)
     try:
         send_email(email, settings=settings)
     except MailError as exc:
@@ -134,7 +143,12 @@ def _deliver(claimed: outbox.Claimed, clock: Callable[[], datetime], settings: S
             report.retrying += 1
         return
     outbox.mark_email_sent(
-        outbox_id=claimed.id, token=claimed.token, now=clock(), to_email=email.to, subject=email.subject
+        outbox_id=claimed.id,
+        token=claimed.token,
+        now=clock(),
+        to_email=email.to,
+        subject=email.subject,
+        payload=claimed.payload,
     )
     report.sent += 1
 

@@ -1,6 +1,7 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
-from billing_app.models.account import AuthSession, Membership, Org, User
+from billing_app.models.account import AuthSession, EmailToken, Membership, Org, SignupCreditClaim, User
+from billing_app.models.audit import AuditEvent
 from billing_app.models.job_lease import JobLease
 from billing_app.models.ledger import EntryKind, LedgerEntry
 from billing_app.models.metering import (
@@ -20,10 +21,12 @@ from billing_app.models.promo import PromoCode, PromoRedemption
 
 __all__ = [
     "ApiKey",
+    "AuditEvent",
     "AuthSession",
     "BillingAddress",
     "EmailKind",
     "EmailOutbox",
+    "EmailToken",
     "EntryKind",
     "Hold",
     "HoldTotal",
@@ -41,6 +44,7 @@ __all__ = [
     "PromoRedemption",
     "RoutingMode",
     "RoutingProfile",
+    "SignupCreditClaim",
     "UsageDaily",
     "UsageEvent",
     "User",

@@ -28,6 +28,7 @@ class User(SQLModel, table=True):
     email: str = Field(max_length=254, unique=True)  # stored lower-cased
     name: str = Field(max_length=120)
     password_hash: str = Field(max_length=255)
+    email_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -53,3 +54,35 @@ class AuthSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    user_agent: str = Field(default="", max_length=300)
+    ip: str = Field(default="", max_length=64)
+
+
+class EmailToken(SQLModel, table=True):
+    """A single-use link sent by email (verify the address, reset the password). Only the
+    SHA-256 of the token is stored; `used_at` is set by the one UPDATE that consumes it."""
+
+    __tablename__ = "email_token"
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    purpose: str = Field(max_length=20)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(sa_column=Column(BigInteger, ForeignKey("user.id"), nullable=False, index=True))
+    email: str = Field(max_length=254)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SignupCreditClaim(SQLModel, table=True):
+    """One row per normalised email address that has received the signup credit: the
+    primary key is what makes the credit once per address, however often or concurrently
+    a verification link is opened."""
+
+    __tablename__ = "signup_credit_claim"
+
+    address_key: str = Field(max_length=64, primary_key=True)  # SHA-256 of the normalised address
+    user_id: int = Field(sa_column=Column(BigInteger, ForeignKey("user.id"), nullable=False))
+    org_id: int = Field(sa_column=Column(BigInteger, ForeignKey("org.id"), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

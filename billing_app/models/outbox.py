@@ -27,6 +27,8 @@ class OutboxStatus(StrEnum):
 
 class EmailKind(StrEnum):
     LOW_BALANCE = "low_balance"
+    VERIFY_EMAIL = "verify_email"  # to the address in the payload, with a link token
+    PASSWORD_RESET = "password_reset"  # the same
 
 
 class EmailOutbox(SQLModel, table=True):

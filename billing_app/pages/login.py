@@ -31,5 +31,11 @@ def login_page() -> rx.Component:
             rx.button("Sign in", type="submit", size="3", width="100%", loading=LoginState.busy),
             on_submit=LoginState.submit,
         ),
-        rx.text("New here? ", rx.link("Create an account", href=routes.SIGNUP), size="2"),
+        rx.hstack(
+            rx.text("New here? ", rx.link("Create an account", href=routes.SIGNUP), size="2"),
+            rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2"),
+            justify="between",
+            width="100%",
+            wrap="wrap",
+        ),
     )

@@ -1,4 +1,4 @@
-"""Create an account: user, organisation and the signup credit."""
+"""Create an account: user and organisation; the signup credit follows the verified email."""
 
 from __future__ import annotations
 
@@ -20,14 +20,15 @@ class SignupState(AuthFormState):
         async for update in self._sign_in_with(accounts.signup, **fields):
             yield update
         if not self.error:
-            yield rx.toast.success("Welcome! Your signup credit is in your balance.")
+            yield rx.toast.success("Welcome! Open the link we emailed you to receive your signup credit.")
 
 
 def _signup_pitch() -> str:
     settings = get_settings()
     if not settings.signup_credit_micros:
         return "Prepaid credits for every API request."
-    return f"Start with {format_units(settings.signup_credit_micros, settings.billing_currency)} of free credit."
+    credit = format_units(settings.signup_credit_micros, settings.billing_currency)
+    return f"Start with {credit} of free credit once you verify your email."
 
 
 def signup_page() -> rx.Component:

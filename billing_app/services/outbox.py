@@ -93,16 +93,18 @@ def claim_email(*, outbox_id: int, now: datetime, lease: timedelta = LEASE) -> C
         if row is None:
             return None
         org_id, kind, attempts, payload = row
+        facts = json.loads(payload)
         org = session.get(Org, org_id)
-        owner = owner_of(session, org_id)
+        # An email to a person (a verification or reset link) names them; others go to the owner.
+        to = (facts["to_email"], facts.get("to_name", "")) if "to_email" in facts else owner_of(session, org_id)
     return Claimed(
         id=outbox_id,
         token=token,
         kind=kind,
         attempts=attempts,
-        payload=json.loads(payload),
-        to_email=owner[0] if owner else None,
-        to_name=owner[1] if owner else "",
+        payload=facts,
+        to_email=to[0] if to else None,
+        to_name=to[1] if to else "",
         org_name=org.name if org else "",
         alert_on=org is not None and org.low_balance_threshold_micros is not None,
     )
@@ -124,9 +126,20 @@ def _finish(outbox_id: int, token: str, **values: Any) -> bool:
     return done is not None
 
 
-def mark_email_sent(*, outbox_id: int, token: str, now: datetime, to_email: str, subject: str) -> bool:
+def mark_email_sent(
+    *, outbox_id: int, token: str, now: datetime, to_email: str, subject: str, payload: dict[str, Any]
+) -> bool:
+    """Record the row sent. A link's secret is dropped from the stored payload once the email
+    is out: only its hash (email_token) stays in the database."""
+    kept = {name: value for name, value in payload.items() if name != "link_token"}
     return _finish(
-        outbox_id, token, status=OutboxStatus.SENT, sent_at=now, to_email=to_email[:254], subject=subject[:200]
+        outbox_id,
+        token,
+        status=OutboxStatus.SENT,
+        sent_at=now,
+        to_email=to_email[:254],
+        subject=subject[:200],
+        payload=json.dumps(kept),
     )
 
 

@@ -12,7 +12,7 @@ from billing_app import routes
 from billing_app.errors import BillingAppError, Unauthenticated
 from billing_app.money import currency_symbol as symbol_of
 from billing_app.money import format_money
-from billing_app.services import accounts, ledger
+from billing_app.services import accounts, ledger, verification
 from billing_app.services.accounts import Principal
 
 T = TypeVar("T")
@@ -31,6 +31,8 @@ class SessionState(rx.State):
     currency: str = "INR"
     balance_micros: int = 0
     signed_in: bool = False
+    email_verified: bool = True  # False: the header says why the balance waits, and offers "resend"
+    resend_note: str = ""
 
     @rx.var
     def balance_display(self) -> str:
@@ -54,6 +56,7 @@ class SessionState(rx.State):
         self.email = principal.email
         self.org_name = principal.org_name
         self.currency = principal.currency
+        self.email_verified = principal.email_verified
         self.signed_in = True
 
     async def sign_in(self, signed_in: accounts.SignedIn) -> None:
@@ -82,6 +85,17 @@ class SessionState(rx.State):
         except BillingAppError:
             return
         self.balance_micros = await call_service(ledger.get_balance, org_id=principal.org_id)
+
+    @rx.event
+    async def resend_verification(self) -> None:
+        try:
+            principal = await self.principal()
+            sent = await call_service(verification.resend, user_id=principal.user_id, org_id=principal.org_id)
+        except BillingAppError as exc:
+            self.resend_note = exc.message
+            return
+        self.resend_note = f"A new link is on its way to {principal.email}." if sent else "Your email is verified."
+        self.email_verified = self.email_verified or not sent
 
     @rx.event
     async def sign_out(self):  # type: ignore[no-untyped-def]
@@ -126,7 +140,12 @@ class AuthFormState(rx.State):
         self.error = ""
         yield
         try:
-            signed_in = await call_service(service, client_ip=self.router.session.client_ip, **kwargs)
+            signed_in = await call_service(
+                service,
+                client_ip=self.router.session.client_ip,
+                user_agent=self.router.headers.user_agent,
+                **kwargs,
+            )
         except BillingAppError as exc:
             self.error = exc.message
             self.busy = False

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from billing_app.api.app import create_api
+from tests.factories import emailed_token
 
 
 @pytest.fixture
@@ -14,10 +15,15 @@ def client(db) -> Iterator[TestClient]:
         yield test_client
 
 
-def signup(client: TestClient, email: str = "asha@example.com", **extra: str) -> dict:
+def signup(client: TestClient, email: str = "asha@example.com", *, verified: bool = True, **extra: str) -> dict:
+    """Sign up over the API; `verified` then opens the emailed link (POST /auth/verify), which
+    grants the signup credit."""
     body = {"email": email, "password": "correct horse", "name": "Asha Rao", "org_name": "Acme"} | extra
     response = client.post("/auth/signup", json=body)
     assert response.status_code == 201, response.text
+    if verified:
+        done = client.post("/auth/verify", json={"token": emailed_token(response.json()["email"])})
+        assert done.status_code == 200, done.text
     return response.json()
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from billing_app.db import read_session
-from billing_app.models import EmailOutbox
+from billing_app.models import EmailKind, EmailOutbox
 from billing_app.services import alerts
 from tests.api.conftest import assert_error, auth, signup
 
@@ -47,7 +47,7 @@ def test_setting_a_threshold_above_the_balance_sends_nothing(client):
     token = signup(client)["token"]
     assert client.put(PATH, json={"threshold_micros": 500_000_000}, headers=auth(token)).status_code == 200
     with read_session() as session:
-        assert session.exec(select(EmailOutbox)).all() == []
+        assert session.exec(select(EmailOutbox).where(col(EmailOutbox.kind) == EmailKind.LOW_BALANCE)).all() == []
 
 
 def test_zero_is_a_threshold(client):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.mailbox import Mailbox
+
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 420
 
@@ -72,13 +74,24 @@ def wait_until_serving(
     raise RuntimeError(f"the app did not answer within {seconds:g} s:\n{log_path.read_text()[-4000:]}")
 
 
+# base URL → the mailbox (SMTP server) each running app sends its email to
+MAILBOXES: dict[str, Mailbox] = {}
+
+
+def emailed_link(base_url: str, email: str, subject_starts: str = "Verify your email") -> str:
+    """The link in the newest email with that subject the app at `base_url` sent to `email`,
+    as the person finds it in their inbox."""
+    return MAILBOXES[base_url].link_in_email(email.strip().lower(), subject_starts)
+
+
 @contextmanager
 def running_app(database_url: str, workdir: Path, **extra_env: str) -> Iterator[str]:
     """The app serving `database_url` (migrated first), building its production frontend in
     `workdir` (a build left there is reused); yields its base URL. Its log: workdir/app.log.
     `extra_env` adds settings (REDIS_URL and WORKERS for several workers)."""
     port = free_port()
-    env = app_env(port, database_url, workdir, **extra_env)
+    mailbox = Mailbox().start()  # a real SMTP server: the app's emails are read from it
+    env = app_env(port, database_url, workdir, SMTP_HOST="127.0.0.1", SMTP_PORT=str(mailbox.port), **extra_env)
     subprocess.run([sys.executable, "-m", "billing_app.migrate"], cwd=ROOT, env=env, check=True)
     log_path = workdir / "app.log"
     with log_path.open("w") as log:
@@ -91,10 +104,13 @@ def running_app(database_url: str, workdir: Path, **extra_env: str) -> Iterator[
             start_new_session=True,
         )
     base_url = f"http://127.0.0.1:{port}"
+    MAILBOXES[base_url] = mailbox
     try:
         wait_until_serving(base_url, proc, log_path)
         yield base_url
     finally:
+        MAILBOXES.pop(base_url, None)
+        mailbox.stop()
         os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)

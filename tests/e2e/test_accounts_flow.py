@@ -8,6 +8,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.app_process import emailed_link
 from tests.e2e.conftest import goto, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +20,9 @@ def unique_email() -> str:
     return f"e2e{int(time.time() * 1000)}{next(_n)}@example.com"
 
 
-def sign_up(page: Page, base_url: str, email: str) -> None:
+def sign_up(page: Page, base_url: str, email: str, *, verify: bool = True) -> None:
+    """Sign up in the browser; `verify` then opens the link of the email the app sent (to the
+    test's SMTP server), as the person would, and comes back to Billing."""
     goto(page, base_url, "/signup")
     page.get_by_label("Your name").fill("Asha Rao")
     page.get_by_label("Organisation name").fill("Acme Labs")
@@ -27,6 +30,10 @@ def sign_up(page: Page, base_url: str, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url("**/billing")
+    if verify:
+        page.goto(emailed_link(base_url, email))
+        expect(page.get_by_test_id("verify-outcome")).to_contain_text("signup credit")
+        goto(page, base_url, "/billing")
 
 
 def test_signup_shows_credit_then_logout_and_login(app: Page, app_server: str):

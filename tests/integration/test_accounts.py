@@ -1,17 +1,22 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from billing_app.errors import InvalidCredentials, InvalidRequest, RateLimited, Unauthenticated
-from billing_app.services import accounts, ledger
+from billing_app.services import accounts, ledger, verification
 from billing_app.services.accounts import EmailTaken
-from tests.factories import PASSWORD, make_account
+from tests.factories import PASSWORD, emailed_token, make_account
 
 
-def test_signup_creates_org_with_credit_and_a_working_session(db):
-    signed = make_account(email="Asha@Example.com")
+def test_signup_creates_an_org_and_a_working_session_and_verifying_grants_the_credit(db):
+    signed = make_account(email="Asha@Example.com", verified=False)
     assert signed.principal.email == "asha@example.com"
     assert accounts.authenticate(token=signed.token) == signed.principal
+    assert ledger.get_balance(org_id=signed.principal.org_id) == 0  # not before the address is verified
+    verification.verify(token=emailed_token("asha@example.com"))
+    assert accounts.authenticate(token=signed.token) == replace(signed.principal, email_verified=True)
     assert ledger.get_balance(org_id=signed.principal.org_id) == 100_000_000
 
 

@@ -4,18 +4,13 @@ hours), the email itself, and concurrent debits crossing the threshold at once."
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import col, select
 
 from billing_app.config import get_settings
@@ -23,59 +18,12 @@ from billing_app.context import reset_context
 from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
 from billing_app.jobs.outbox import send_due
-from billing_app.models import EmailOutbox, EntryKind, Org, OutboxStatus
+from billing_app.models import EmailKind, EmailOutbox, EntryKind, Org, OutboxStatus
 from billing_app.services import alerts, api_keys, ledger, metering, pricing
 from tests.factories import RUPEE, org_with_balance
+from tests.mailbox import Mailbox
 
 T0 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Mailbox:
-    """An SMTP server on 127.0.0.1 that keeps what it is given. Start and stop it at will
-    (the port stays the same, so a stopped mailbox is "SMTP down": connection refused)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.envelopes: list[Any] = []
-        self.delay = 0.0  # seconds before accepting each message (slow server)
-        self.refuse_recipients = False
-        self._lock = threading.Lock()
-        self._controller: Controller | None = None
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse_recipients:
-            return "550 5.1.1 No such user here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        with self._lock:
-            self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def start(self, **smtp_options: Any) -> Mailbox:
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **smtp_options)
-        self._controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    @property
-    def messages(self) -> list[EmailMessage]:
-        with self._lock:
-            contents = [envelope.content for envelope in self.envelopes]
-        return [message_from_bytes(content, policy=policy.default) for content in contents]  # type: ignore[misc]
 
 
 @pytest.fixture
@@ -99,9 +47,14 @@ def post(org_id: int, micros: int, *, now: datetime, kind: EntryKind = EntryKind
 
 
 def outbox_rows(org_id: int) -> list[EmailOutbox]:
+    """The org's low-balance emails (its verification email is not this test's subject)."""
     with read_session() as session:
         return list(
-            session.exec(select(EmailOutbox).where(col(EmailOutbox.org_id) == org_id).order_by(col(EmailOutbox.id)))
+            session.exec(
+                select(EmailOutbox)
+                .where(col(EmailOutbox.org_id) == org_id, col(EmailOutbox.kind) == EmailKind.LOW_BALANCE)
+                .order_by(col(EmailOutbox.id))
+            )
         )
 
 

@@ -43,11 +43,12 @@ from billing_app.context import reset_context
 from billing_app.db import read_session, write_engine
 from billing_app.jobs.outbox import send_all_due
 from billing_app.jobs.reconciler import reconcile_once
-from billing_app.models import EmailOutbox, OutboxStatus, WebhookEvent
+from billing_app.models import EmailKind, EmailOutbox, OutboxStatus, WebhookEvent
 from billing_app.models.types import utcnow
 from billing_app.services import job_leases, ledger, webhooks
 from tests.factories import RUPEE, org_with_balance, paid_order, paying_account
-from tests.integration.test_alerts import Mailbox, post
+from tests.integration.test_alerts import post
+from tests.mailbox import Mailbox
 from tests.payments_support import LiveApp, credits_for, live_app, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -228,7 +229,11 @@ def test_two_processes_reconcile_and_send_at_once_each_order_and_email_once(app,
 
 def all_outbox_rows() -> list[EmailOutbox]:
     with read_session() as session:
-        return list(session.exec(select(EmailOutbox).order_by(col(EmailOutbox.id))))
+        return list(
+            session.exec(
+                select(EmailOutbox).where(col(EmailOutbox.kind) == EmailKind.LOW_BALANCE).order_by(col(EmailOutbox.id))
+            )
+        )
 
 
 def test_job_loops_run_in_one_of_two_processes_and_move_on_kill_9(app, any_db, mailbox, tmp_path):

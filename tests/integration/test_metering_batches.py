@@ -56,7 +56,7 @@ def books(org_id: int) -> dict[str, Any]:
         "rollups": "select day, model, requests, prompt_tokens, completion_tokens, cost_micros from usage_daily"
         " where org_id = :o order by day, model, api_key_id",
         "month spend": "select month_spend_micros, spend_month from api_key where org_id = :o order by id",
-        "alerts": "select kind, status from email_outbox where org_id = :o order by id",
+        "alerts": "select kind, status from email_outbox where org_id = :o and kind = 'low_balance' order by id",
     }
     with write_engine().connect() as conn:
         return {name: conn.execute(sa.text(sql), {"o": org_id}).all() for name, sql in queries.items()}

@@ -24,7 +24,8 @@ from billing_app.jobs.outbox import send_all_due, send_due
 from billing_app.models import OutboxStatus
 from billing_app.services import outbox
 from tests.factories import RUPEE, org_with_balance
-from tests.integration.test_alerts import T0, Mailbox, outbox_rows, post
+from tests.integration.test_alerts import T0, outbox_rows, post
+from tests.mailbox import Mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -126,7 +127,9 @@ def test_a_stale_lease_is_taken_over_and_the_old_claim_cannot_finish(db, mailbox
     assert send_due(now=T0 + outbox.LEASE).sent == 1
     assert len(mailbox.messages) == 1
     # The dead sender waking up cannot overwrite what the live one recorded.
-    assert not outbox.mark_email_sent(outbox_id=row.id, token=crashed.token, now=T0, to_email="x@y.z", subject="x")
+    assert not outbox.mark_email_sent(
+        outbox_id=row.id, token=crashed.token, now=T0, to_email="x@y.z", subject="x", payload={}
+    )
     [row] = outbox_rows(org_id)
     assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
     assert row.to_email != "x@y.z"

@@ -16,11 +16,11 @@ from sqlmodel import col, select
 
 from billing_app.config import get_settings
 from billing_app.db import read_session
-from billing_app.models import UsageEvent
+from billing_app.models import EmailKind, UsageEvent
 from billing_app.sandbox import sign
 from billing_app.services import ledger, pricing
 from tests.api_processes import ApiProcess, api_processes
-from tests.factories import ADDRESS
+from tests.factories import ADDRESS, emailed_token, mark_delivered
 from tests.payments_support import credits_for, processed_events, wait_until
 
 SANDBOX = "/sandbox/razorpay/_control"
@@ -31,6 +31,9 @@ def _signup(http: httpx.Client, api: ApiProcess, email: str) -> dict[str, Any]:
     response = http.post(f"{api.url}/auth/signup", json=body)
     assert response.status_code == 201, response.text
     account = response.json()
+    verified = http.post(f"{api.url}/auth/verify", json={"token": emailed_token(email)})
+    assert verified.status_code == 200, verified.text
+    mark_delivered(email, EmailKind.VERIFY_EMAIL)
     account["headers"] = {"Authorization": f"Bearer {account['token']}"}
     return account
 

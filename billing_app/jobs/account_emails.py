@@ -1,0 +1,74 @@
+"""The emails that carry a single-use link: verify your address, reset your password."""
+
+from __future__ import annotations
+
+from html import escape
+
+from billing_app import routes
+from billing_app.config import Settings
+from billing_app.integrations.mailer import Email
+from billing_app.money import format_units
+from billing_app.services import email_tokens, outbox
+
+
+def verification_email(claimed: outbox.Claimed, *, settings: Settings) -> Email:
+    link = routes.emailed_link(settings.base_url, routes.VERIFY_EMAIL, claimed.payload["link_token"])
+    days = email_tokens.LIFETIMES[email_tokens.VERIFY].days
+    credit = (
+        f"Once it is verified, {format_units(settings.signup_credit_micros, settings.billing_currency)} "
+        "of free credit is added to your balance.\n"
+        if settings.signup_credit_micros
+        else ""
+    )
+    return _link_email(
+        claimed,
+        settings=settings,
+        subject="Verify your email address",
+        lead="Confirm that this is your email address for billing_app.\n" + credit,
+        button="Verify my email",
+        link=link,
+        after=f"The link works once, for {days} days. If you did not sign up, ignore this email.",
+    )
+
+
+def password_reset_email(claimed: outbox.Claimed, *, settings: Settings) -> Email:
+    link = routes.emailed_link(settings.base_url, routes.RESET_PASSWORD, claimed.payload["link_token"])
+    minutes = int(email_tokens.LIFETIMES[email_tokens.RESET].total_seconds() // 60)
+    return _link_email(
+        claimed,
+        settings=settings,
+        subject="Reset your billing_app password",
+        lead="Someone (we hope you) asked to reset the password of your billing_app account.\n",
+        button="Choose a new password",
+        link=link,
+        after=(
+            f"The link works once, for {minutes} minutes, and signs you out everywhere. "
+            "If you did not ask for it, ignore this email: your password stays as it is."
+        ),
+    )
+
+
+def _link_email(
+    claimed: outbox.Claimed, *, settings: Settings, subject: str, lead: str, button: str, link: str, after: str
+) -> Email:
+    greeting = f"Hello {claimed.to_name}," if claimed.to_name else "Hello,"
+    text = f"{greeting}\n\n{lead}\n{button}: {link}\n\n{after}\n"
+    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in lead.strip().splitlines())
+    html = f"""<!doctype html>
+<html><body style="font-family: system-ui, sans-serif; color: #1c2024; line-height: 1.5">
+<p>{escape(greeting)}</p>
+{paragraphs}
+<p><a href="{escape(link)}" style="display: inline-block; padding: 10px 16px; background: #3e63dd;
+color: #ffffff; border-radius: 6px; text-decoration: none">{escape(button)}</a></p>
+<p style="color: #60646c; font-size: 13px">{escape(after)}</p>
+</body></html>
+"""
+    domain = settings.smtp_from.rpartition("@")[2] or "localhost"
+    return Email(
+        to=claimed.to_email or "",
+        to_name=claimed.to_name,
+        subject=subject,
+        text=text,
+        html=html,
+        message_id=f"<outbox-{claimed.id}.{claimed.kind}@{domain}>",
+    )

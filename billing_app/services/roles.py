@@ -1,0 +1,66 @@
+"""What each role in an org may do. Services check it (`require`); the UI hides what a role
+can't do with `allows`, but the check that counts is the service's.
+
+- owner: everything, including members and ownership;
+- admin: everything but ownership (cannot make, change or remove an owner);
+- developer: API keys and usage; no payments, no members;
+- billing: top-ups, receipts, alerts and the billing address; no keys.
+Everyone in an org can see its balance and its price list.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from billing_app.errors import Forbidden
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    DEVELOPER = "developer"
+    BILLING = "billing"
+
+
+class Permission(StrEnum):
+    VIEW_BALANCE = "view_balance"
+    MANAGE_KEYS = "manage_keys"
+    VIEW_USAGE = "view_usage"
+    PAY = "pay"  # orders, promo codes, receipts, the billing address
+    MANAGE_ALERTS = "manage_alerts"
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE_OWNERS = "manage_owners"
+    VIEW_AUDIT = "view_audit"
+
+
+_ALL = frozenset(Permission)
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.OWNER: _ALL,
+    Role.ADMIN: _ALL - {Permission.MANAGE_OWNERS},
+    Role.DEVELOPER: frozenset({Permission.VIEW_BALANCE, Permission.MANAGE_KEYS, Permission.VIEW_USAGE}),
+    Role.BILLING: frozenset({Permission.VIEW_BALANCE, Permission.PAY, Permission.MANAGE_ALERTS}),
+}
+
+_NAMES = {
+    Permission.MANAGE_KEYS: "manage API keys",
+    Permission.VIEW_USAGE: "see usage",
+    Permission.PAY: "make payments or change billing details",
+    Permission.MANAGE_ALERTS: "change alerts",
+    Permission.MANAGE_MEMBERS: "manage members",
+    Permission.MANAGE_OWNERS: "change owners",
+    Permission.VIEW_AUDIT: "see the activity log",
+}
+
+
+def allows(role: str, permission: Permission) -> bool:
+    try:
+        return permission in GRANTS[Role(role)]
+    except ValueError:  # a role this version doesn't know grants nothing
+        return False
+
+
+def require(role: str, permission: Permission) -> None:
+    """Forbidden (403) unless `role` grants `permission`."""
+    if not allows(role, permission):
+        what = _NAMES.get(permission, permission.value.replace("_", " "))
+        raise Forbidden(f"Your role ({role}) does not allow you to {what}. Ask an owner of the organisation.")

@@ -33,7 +33,7 @@ class CreatedOrder:
     bonus_micros: int = 0  # the promo bonus quoted now, granted when the payment captures
 
 
-def create_order(*, principal: Principal, amount: str | int, promo_code: str | None = None) -> CreatedOrder:
+def create_order(*, principal: Principal, amount: str | int | float, promo_code: str | None = None) -> CreatedOrder:
     """Create our order row, then Razorpay's order, and return Standard Checkout options.
 
     Checks, before any money can move: the amount (AmountInvalid), a billing address

@@ -63,10 +63,14 @@ def plain_amount(micros: int) -> str:
     return format(micros_to_decimal(micros).normalize(), "f")
 
 
-def parse_whole_units(text: str | int) -> int:
-    """A top-up amount: a whole number of currency units ("500"), or AmountError."""
+def parse_whole_units(text: str | int | float) -> int:
+    """A top-up amount: a whole number of currency units (500, "500", 500.0), or AmountError."""
     if isinstance(text, bool):
         raise AmountError("not an amount")
+    if isinstance(text, float):
+        if not text.is_integer():  # 250.5, inf, nan
+            raise AmountError("Top-ups are whole amounts only")
+        text = int(text)
     micros = parse_micros(text)
     if micros % MICROS_PER_UNIT:
         raise AmountError("Top-ups are whole amounts only")

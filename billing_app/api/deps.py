@@ -17,7 +17,7 @@ from starlette.types import Scope
 
 from billing_app.config import get_settings
 from billing_app.errors import Unauthenticated
-from billing_app.services import sessions
+from billing_app.services import audit, sessions
 from billing_app.services.accounts import Principal, resolve
 from billing_app.services.audit import Actor
 
@@ -58,10 +58,12 @@ async def require_token(request: Request, _: Annotated[object, Security(session_
     return token
 
 
-async def current_principal(token: Annotated[str, Depends(require_token)]) -> Principal:
+async def current_principal(request: Request, token: Annotated[str, Depends(require_token)]) -> Principal:
     found = resolve(token=token)  # one indexed lookup: on the loop (see the module's docstring)
     if sessions.is_stale(found.last_used_at):  # a write, at most every TOUCH_EVERY: on the pool
         await run_in_threadpool(sessions.touch, session_id=found.principal.session_id)
+    # the audit log's "who" for whatever this request changes (services/audit.acting)
+    audit.acting(Actor(user_id=found.principal.user_id, ip=await client_ip(request), user_agent=user_agent(request)))
     return found.principal
 
 

@@ -56,7 +56,8 @@ Cursor = Annotated[
 
 
 TopupAmount = Annotated[
-    int | Annotated[str, Field(max_length=40)],
+    # a number that is not whole (250.5) reaches the service too: 400 amount_invalid, as for "250.5"
+    int | float | Annotated[str, Field(max_length=40)],
     Field(
         description='whole units of the credit currency within the top-up limits, e.g. 500 or "500"; '
         "anything else is 400 amount_invalid",

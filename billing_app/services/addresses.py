@@ -19,6 +19,7 @@ from billing_app.integrations import pincodes
 from billing_app.integrations.pincodes import PinLookup
 from billing_app.models import BillingAddress
 from billing_app.models.types import utcnow
+from billing_app.services import audit
 
 __all__ = [
     "PinLookup",
@@ -169,12 +170,28 @@ def save_address(
     values["updated_at"] = utcnow()
     try:
         with write_session() as session:
+            before = session.get(BillingAddress, org_id)
+            previous = _audited(before) if before is not None else None
             _upsert(session, values)
             saved = session.get(BillingAddress, org_id, populate_existing=True)
+            assert saved is not None
+            audit.record(
+                session,
+                org_id=org_id,
+                action="address.changed",
+                subject=f"org:{org_id}",
+                before=previous,
+                after=_audited(saved),
+            )
     except IntegrityError as exc:  # the org row does not exist
         raise NotFound("No such organisation.") from exc
     assert saved is not None
     return saved
+
+
+def _audited(address: BillingAddress) -> dict[str, object]:
+    fields = ("name", "line1", "line2", "city", "state_code", "pin", "gstin")
+    return {name: getattr(address, name) for name in fields}
 
 
 def format_address(address: BillingAddress) -> list[str]:

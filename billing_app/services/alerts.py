@@ -27,6 +27,7 @@ from billing_app.errors import InvalidRequest, NotFound
 from billing_app.models import EmailKind, Membership, Org, OutboxStatus, User
 from billing_app.models.types import utcnow
 from billing_app.money import AmountError, parse_typed_amount
+from billing_app.services import audit
 
 ALERT_INTERVAL = timedelta(hours=24)  # at most one low-balance email per org in this window
 MAX_THRESHOLD_MICROS = 10**15  # ₹1,000,000,000: far above any balance, far inside BIGINT
@@ -78,14 +79,20 @@ def get_alert_settings(*, org_id: int) -> AlertSettings:
 
 def _store_threshold(org_id: int, threshold_micros: int | None) -> None:
     with write_session() as session:
-        found = session.execute(
-            sa.update(Org)
-            .where(col(Org.id) == org_id)
-            .values(low_balance_threshold_micros=threshold_micros)
-            .returning(col(Org.id))
-        ).first()
-    if found is None:
-        raise NotFound("No such organisation.")
+        before = session.execute(sa.select(col(Org.low_balance_threshold_micros)).where(col(Org.id) == org_id)).first()
+        if before is None:
+            raise NotFound("No such organisation.")
+        session.execute(
+            sa.update(Org).where(col(Org.id) == org_id).values(low_balance_threshold_micros=threshold_micros)
+        )
+        audit.record(
+            session,
+            org_id=org_id,
+            action="alert.threshold_changed",
+            subject=f"org:{org_id}",
+            before={"threshold_micros": before[0]},
+            after={"threshold_micros": threshold_micros},
+        )
 
 
 def set_threshold(*, org_id: int, threshold_micros: int) -> AlertSettings:

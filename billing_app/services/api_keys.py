@@ -18,6 +18,7 @@ from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
 from billing_app.models import ApiKey
 from billing_app.models.types import MAX_BIGINT, utcnow
+from billing_app.services import audit
 from billing_app.services.metering import hash_key
 from billing_app.services.metering import month_spend as month_spend_of
 
@@ -64,6 +65,8 @@ def create_key(
         )
         session.add(key)
         session.flush()
+        after = {"name": name, "prefix": key.prefix, "monthly_budget_micros": monthly_budget_micros}
+        audit.record(session, org_id=org_id, action="key.created", subject=f"key:{key.id}", after=after)
     return CreatedKey(key=key, secret=secret)
 
 
@@ -88,6 +91,7 @@ def set_budget(*, org_id: int, key_id: int, monthly_budget_micros: int | None) -
         key = session.execute(select(ApiKey).where(col(ApiKey.id) == key_id)).scalar_one_or_none()
         if key is None or key.org_id != org_id:
             raise NotFound("No such API key.")
+        before = key.monthly_budget_micros
         # Only this column (the metering hot path updates the key's spend and last use meanwhile),
         # and only while the key is active (a revoke may land between the read and this).
         changed = session.execute(
@@ -100,6 +104,14 @@ def set_budget(*, org_id: int, key_id: int, monthly_budget_micros: int | None) -
                 "This key is revoked: its budget can no longer be changed.", field="monthly_budget_micros"
             )
         session.refresh(key)
+        audit.record(
+            session,
+            org_id=org_id,
+            action="key.budget_changed",
+            subject=f"key:{key_id}",
+            before={"monthly_budget_micros": before},
+            after={"monthly_budget_micros": monthly_budget_micros},
+        )
     return key
 
 
@@ -120,6 +132,11 @@ def revoke_key(*, org_id: int, key_id: int) -> None:
         owner = session.execute(select(col(ApiKey.org_id)).where(col(ApiKey.id) == key_id)).scalar_one_or_none()
         if owner != org_id:
             raise NotFound("No such API key.")
-        session.execute(
-            update(ApiKey).where(col(ApiKey.id) == key_id, col(ApiKey.revoked_at).is_(None)).values(revoked_at=utcnow())
-        )
+        revoked = session.execute(
+            update(ApiKey)
+            .where(col(ApiKey.id) == key_id, col(ApiKey.revoked_at).is_(None))
+            .values(revoked_at=utcnow())
+            .returning(col(ApiKey.id))
+        ).first()
+        if revoked is not None:  # not again for a repeat
+            audit.record(session, org_id=org_id, action="key.revoked", subject=f"key:{key_id}")

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,19 +44,34 @@ class Actor:
 
 
 SYSTEM = Actor.system()
+_acting: ContextVar[Actor | None] = ContextVar("acting", default=None)
+
+
+def acting(actor: Actor) -> None:
+    """Who the current request acts as: set once per request by the API's session dependency
+    and by the UI's `current_principal`, read by `record` when a service names no actor. The
+    value travels with the request's context into the thread a service runs on; a webhook or
+    a job, with no request, acts as the system."""
+    _acting.set(actor)
+
+
+def current_actor() -> Actor:
+    return _acting.get() or SYSTEM
 
 
 def record(
     session: Session,
     *,
     org_id: int | None,
-    actor: Actor,
+    actor: Actor | None = None,
     action: str,
     subject: str = "",
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
 ) -> None:
-    """Append one row inside the caller's transaction."""
+    """Append one row inside the caller's transaction (`actor`: who the request acts as,
+    unless given)."""
+    actor = actor or current_actor()
     session.add(
         AuditEvent(
             org_id=org_id,

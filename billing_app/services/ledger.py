@@ -13,6 +13,7 @@ from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
 from billing_app.models import EntryKind, LedgerEntry, Org, UsageEvent
 from billing_app.models.types import MAX_BIGINT
+from billing_app.services import audit as audit_log
 from billing_app.services.alerts import queue_low_balance_alert
 
 
@@ -70,7 +71,7 @@ def add_manual_entry(*, org_id: int, amount_micros: int, reason: str, user_id: i
     if amount_micros == 0:
         raise InvalidRequest("A manual entry needs a non-zero amount.")
     with write_session() as session:
-        return post_entry(
+        entry = post_entry(
             session,
             org_id=org_id,
             kind=EntryKind.MANUAL,
@@ -78,6 +79,15 @@ def add_manual_entry(*, org_id: int, amount_micros: int, reason: str, user_id: i
             description=reason,
             user_id=user_id,
         )
+        session.flush()
+        audit_log.record(
+            session,
+            org_id=org_id,
+            action="ledger.manual_entry",
+            subject=f"entry:{entry.id}",
+            after={"amount_micros": amount_micros, "reason": reason},
+        )
+        return entry
 
 
 @dataclass(frozen=True)

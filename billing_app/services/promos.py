@@ -156,7 +156,7 @@ def validate_promo(
     return PromoQuote(code, promo.id, bonus_micros(promo, credits_micros), describe(promo, currency))
 
 
-def check_promo(*, org_id: int, user_id: int, code: str, amount: str | int) -> PromoQuote:
+def check_promo(*, org_id: int, user_id: int, code: str, amount: str | int | float) -> PromoQuote:
     """The pre-payment check. Rate-limited per user so codes cannot be guessed."""
     check_rate(action="promo-check", key=str(user_id), per_minute=get_settings().promo_check_rate_per_minute)
     quote = quote_topup(amount=amount)

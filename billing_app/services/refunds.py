@@ -14,7 +14,7 @@ from billing_app.errors import NotFound
 from billing_app.integrations.razorpay_gateway import get_gateway
 from billing_app.models import EntryKind, Payment, PaymentOrder
 from billing_app.money import format_paise
-from billing_app.services import ledger
+from billing_app.services import audit, ledger
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,13 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
                 description=f"Refund via Razorpay ({format_paise(int(refund['amount'])).removesuffix('.00')})",
                 external_ref=refund_id,
                 payment_id=payment.razorpay_payment_id,
+            )
+            audit.record(
+                session,
+                org_id=payment.org_id,
+                action="refund.debited",
+                subject=f"refund:{refund_id}",
+                after={"payment_id": payment.razorpay_payment_id, "amount_micros": -debit},
             )
             session.execute(
                 update(Payment)

@@ -27,7 +27,7 @@ from billing_app.ist import to_ist
 from billing_app.models import EntryKind, OrderStatus, Payment, PaymentOrder
 from billing_app.models.types import utcnow
 from billing_app.money import format_units
-from billing_app.services import ledger, promos
+from billing_app.services import audit, ledger, promos
 from billing_app.services.topups import get_order, topup_description
 
 log = logging.getLogger(__name__)
@@ -161,6 +161,17 @@ def _credit(order: PaymentOrder, payment: dict[str, Any]) -> bool:
                     payment_id=payment["id"],
                     user_id=order.created_by_user_id,
                 )
+            audit.record(
+                session,
+                org_id=order.org_id,
+                action="payment.credited",
+                subject=f"payment:{payment['id']}",
+                after={
+                    "order_id": order.razorpay_order_id,
+                    "credits_micros": order.credits_micros,
+                    "bonus_micros": bonus,
+                },
+            )
         return True
     except IntegrityError:
         # The payment id or its ledger entry exists: credited by a concurrent path.

@@ -45,7 +45,7 @@ class Quote:
     credits_micros: int
 
 
-def quote_topup(*, amount: str | int) -> Quote:
+def quote_topup(*, amount: str | int | float) -> Quote:
     """Validate a top-up amount (whole units, within the limits) and price it.
 
     Raises AmountInvalid with a message a person can act on."""

@@ -15,7 +15,7 @@ from billing_app.errors import NotFound
 from billing_app.integrations.razorpay_gateway import get_gateway
 from billing_app.models import OrderStatus, PaymentOrder
 from billing_app.money import format_paise, format_units
-from billing_app.services import promos
+from billing_app.services import audit, promos
 from billing_app.services.accounts import Principal
 from billing_app.services.addresses import require_address
 from billing_app.services.topup_rules import quote_topup
@@ -33,7 +33,7 @@ class CreatedOrder:
     bonus_micros: int = 0  # the promo bonus quoted now, granted when the payment captures
 
 
-def create_order(*, principal: Principal, amount: str | int, promo_code: str | None = None) -> CreatedOrder:
+def create_order(*, principal: Principal, amount: str | int | float, promo_code: str | None = None) -> CreatedOrder:
     """Create our order row, then Razorpay's order, and return Standard Checkout options.
 
     Checks, before any money can move: the amount (AmountInvalid), a billing address
@@ -64,6 +64,13 @@ def create_order(*, principal: Principal, amount: str | int, promo_code: str | N
         )
         session.add(order)
         session.flush()
+        audit.record(
+            session,
+            org_id=principal.org_id,
+            action="order.created",
+            subject=f"order:{order.id}",
+            after={"amount_units": quote.units, "credits_micros": quote.credits_micros, "promo_code": order.promo_code},
+        )
     assert order.id is not None
     razorpay_order = get_gateway().create_order(
         amount_paise=order.amount_paise,

@@ -12,8 +12,9 @@ from billing_app import routes
 from billing_app.errors import BillingAppError, Unauthenticated
 from billing_app.money import currency_symbol as symbol_of
 from billing_app.money import format_money
-from billing_app.services import accounts, ledger, verification
+from billing_app.services import accounts, audit, ledger, verification
 from billing_app.services.accounts import Principal
+from billing_app.services.audit import Actor
 
 T = TypeVar("T")
 
@@ -120,12 +121,17 @@ class SessionState(rx.State):
 
 async def current_principal(state: rx.State) -> Principal | None:
     """The signed-in principal for any state's handler, or None (the page's on_load
-    has already sent the user to the login page)."""
+    has already sent the user to the login page). Also names them, with this browser's IP
+    and user agent, as who the handler's service calls act as (the audit log's "who")."""
     session = await state.get_state(SessionState)
     try:
-        return await session.principal()
+        principal = await session.principal()
     except Unauthenticated:
         return None
+    audit.acting(
+        Actor(user_id=principal.user_id, ip=state.router.session.client_ip, user_agent=state.router.headers.user_agent)
+    )
+    return principal
 
 
 class AuthFormState(rx.State):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from billing_app.models import EmailKind
 from tests.api.conftest import assert_error, auth, signup
-from tests.factories import emailed_token
+from tests.factories import ADDRESS, emailed_token
 
 
 def test_signup_answers_unverified_and_verify_grants_the_credit(client):
@@ -109,3 +109,47 @@ def test_the_audit_log_records_who_did_what_and_pages(client):
     lines = export.text.strip().splitlines()
     assert lines[0] == "id,time_ist,action,subject,actor,before,after,ip,user_agent"
     assert len(lines) == 1 + 6
+
+
+def test_keys_address_and_alert_changes_are_audited_with_who_and_from_where(client):
+    account = signup(client)
+    headers = auth(account["token"]) | {"User-Agent": "audit-test/1.0", "X-Forwarded-For": "203.0.113.9"}
+    key = client.post("/me/keys", json={"name": "prod"}, headers=headers).json()
+    client.patch(f"/me/keys/{key['id']}", json={"monthly_budget_micros": 5_000_000}, headers=headers)
+    client.delete(f"/me/keys/{key['id']}", headers=headers)
+    client.delete(f"/me/keys/{key['id']}", headers=headers)  # a repeat revokes nothing: no second row
+    assert client.put("/me/billing/address", json=ADDRESS, headers=headers).status_code == 200
+    client.put("/me/billing/address", json=ADDRESS | {"line1": "14 MG Road"}, headers=headers)
+    client.put("/me/billing/alerts", json={"threshold_micros": 50_000_000}, headers=headers)
+
+    events = client.get("/me/audit", params={"limit": 100}, headers=headers).json()["events"]
+    by_action = {}
+    for event in events:
+        by_action.setdefault(event["action"], []).append(event)
+    [created] = by_action["key.created"]
+    assert created["subject"] == f"key:{key['id']}"
+    assert (created["after"]["name"], created["after"]["monthly_budget_micros"]) == ("prod", None)
+    assert created["after"]["prefix"].startswith("sk-live-")
+    [budget] = by_action["key.budget_changed"]
+    assert (budget["before"], budget["after"]) == (
+        {"monthly_budget_micros": None},
+        {"monthly_budget_micros": 5_000_000},
+    )
+    assert len(by_action["key.revoked"]) == 1
+    newest_address, first_address = by_action["address.changed"]
+    assert first_address["before"] is None and first_address["after"]["pin"] == "560001"
+    assert (newest_address["before"]["line1"], newest_address["after"]["line1"]) == ("12 MG Road", "14 MG Road")
+    [alert] = by_action["alert.threshold_changed"]
+    assert (alert["before"], alert["after"]) == ({"threshold_micros": None}, {"threshold_micros": 50_000_000})
+    for event in by_action["key.created"] + by_action["address.changed"]:
+        assert event["actor"] == "asha@example.com"
+        assert event["user_agent"] == "audit-test/1.0"
+
+
+def test_a_refused_change_writes_no_audit_row(client):
+    account = signup(client)
+    headers = auth(account["token"])
+    assert client.post("/me/keys", json={"name": ""}, headers=headers).status_code == 422
+    assert client.put("/me/billing/address", json=ADDRESS | {"pin": "012345"}, headers=headers).status_code == 422
+    actions = {e["action"] for e in client.get("/me/audit", headers=headers).json()["events"]}
+    assert not actions & {"key.created", "address.changed"}

@@ -20,15 +20,32 @@ def unique_email() -> str:
     return f"e2e{int(time.time() * 1000)}{next(_n)}@example.com"
 
 
-def sign_up(page: Page, base_url: str, email: str, *, verify: bool = True) -> None:
-    """Sign up in the browser; `verify` then opens the link of the email the app sent (to the
-    test's SMTP server), as the person would, and comes back to Billing."""
+def submit_signup(page: Page, base_url: str, email: str) -> None:
     goto(page, base_url, "/signup")
     page.get_by_label("Your name").fill("Asha Rao")
     page.get_by_label("Organisation name").fill("Acme Labs")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+
+
+def submit_sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """On the Sign in page: fill the form and press the button."""
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_test_id("account-menu").click()
+    page.get_by_test_id("sign-out").click()
+    page.wait_for_url("**/login")
+
+
+def sign_up(page: Page, base_url: str, email: str, *, verify: bool = True) -> None:
+    """Sign up in the browser; `verify` then opens the link of the email the app sent (to the
+    test's SMTP server), as the person would, and comes back to Billing."""
+    submit_signup(page, base_url, email)
     page.wait_for_url("**/billing")
     if verify:
         page.goto(emailed_link(base_url, email))
@@ -47,16 +64,11 @@ def test_signup_shows_credit_then_logout_and_login(app: Page, app_server: str):
     expect(rows.first).to_contain_text("IST")
     screenshot(app, "billing-after-signup")
 
-    app.get_by_test_id("account-menu").click()
-    app.get_by_test_id("sign-out").click()
-    app.wait_for_url("**/login")
-
+    sign_out(app)
     goto(app, app_server, "/billing")  # signed out: sent to the login page
     app.wait_for_url("**/login")
 
-    app.get_by_label("Email").fill(email)
-    app.get_by_label("Password").fill(PASSWORD)
-    app.get_by_role("button", name="Sign in").click()
+    submit_sign_in(app, email)
     app.wait_for_url("**/billing")
     expect(app.get_by_test_id("header-balance")).to_have_text("₹100.00")
     expect(app.get_by_test_id("history-row")).to_have_count(1)
@@ -64,9 +76,7 @@ def test_signup_shows_credit_then_logout_and_login(app: Page, app_server: str):
 
 def test_wrong_password_shows_an_error(app: Page, app_server: str):
     goto(app, app_server, "/login")
-    app.get_by_label("Email").fill("nobody@example.com")
-    app.get_by_label("Password").fill("wrong password")
-    app.get_by_role("button", name="Sign in").click()
+    submit_sign_in(app, "nobody@example.com", "wrong password")
     expect(app.get_by_test_id("form-error")).to_contain_text("Wrong email or password")
     screenshot(app, "login-error")
 
@@ -74,15 +84,8 @@ def test_wrong_password_shows_an_error(app: Page, app_server: str):
 def test_duplicate_signup_shows_a_clear_error(app: Page, app_server: str):
     email = unique_email()
     sign_up(app, app_server, email)
-    app.get_by_test_id("account-menu").click()
-    app.get_by_test_id("sign-out").click()
-    app.wait_for_url("**/login")
-    goto(app, app_server, "/signup")
-    app.get_by_label("Your name").fill("Asha Rao")
-    app.get_by_label("Organisation name").fill("Acme Labs")
-    app.get_by_label("Email").fill(email)
-    app.get_by_label("Password").fill(PASSWORD)
-    app.get_by_role("button", name="Create account").click()
+    sign_out(app)
+    submit_signup(app, app_server, email)
     expect(app.get_by_test_id("form-error")).to_contain_text("already exists")
 
 

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.app_process import emailed_link
 from tests.e2e.conftest import goto, screenshot
-from tests.e2e.test_accounts_flow import PASSWORD, sign_up, unique_email
+from tests.e2e.test_accounts_flow import PASSWORD, sign_out, sign_up, submit_sign_in, unique_email
 
 pytestmark = pytest.mark.e2e
 NEW_PASSWORD = "a brand new passphrase"
@@ -42,9 +42,7 @@ def test_signup_waits_for_verification_then_the_link_grants_the_credit(app: Page
 def test_forgot_password_email_reset_and_sign_in(app: Page, app_server: str):
     email = unique_email()
     sign_up(app, app_server, email)
-    app.get_by_test_id("account-menu").click()
-    app.get_by_test_id("sign-out").click()
-    app.wait_for_url("**/login")
+    sign_out(app)
 
     app.get_by_role("link", name="Forgot password?").click()
     app.wait_for_url("**/forgot-password")
@@ -60,12 +58,9 @@ def test_forgot_password_email_reset_and_sign_in(app: Page, app_server: str):
     screenshot(app, "reset-password-done")
 
     goto(app, app_server, "/login")
-    app.get_by_label("Email").fill(email)
-    app.get_by_label("Password").fill(PASSWORD)
-    app.get_by_role("button", name="Sign in").click()
+    submit_sign_in(app, email)
     expect(app.get_by_text("Wrong email or password.")).to_be_visible()
-    app.get_by_label("Password").fill(NEW_PASSWORD)
-    app.get_by_role("button", name="Sign in").click()
+    submit_sign_in(app, email, NEW_PASSWORD)
     app.wait_for_url("**/billing")
     expect(app.get_by_test_id("header-balance")).to_have_text("₹100.00")
 
@@ -75,9 +70,7 @@ def test_security_lists_sessions_signs_out_others_and_changes_the_password(app: 
     sign_up(app, app_server, email)
     other = browser.new_context().new_page()  # a second device
     goto(other, app_server, "/login")
-    other.get_by_label("Email").fill(email)
-    other.get_by_label("Password").fill(PASSWORD)
-    other.get_by_role("button", name="Sign in").click()
+    submit_sign_in(other, email)
     other.wait_for_url("**/billing")
 
     app.get_by_test_id("account-menu").click()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from billing_app.api.deps import CurrentPrincipal
 from billing_app.api.inputs import Cursor, IsoDay
 from billing_app.api.schema import errors
-from billing_app.ist import IST, iso_ist
+from billing_app.ist import iso_ist
 from billing_app.services import audit
 
 router = APIRouter(prefix="/me/audit", tags=["audit"], responses=errors(401, 403, 422))
@@ -42,12 +42,7 @@ class AuditOut(BaseModel):
 
 
 def _filters(action: str | None, actor: int | None, start: date | None, end: date | None) -> dict[str, Any]:
-    return {
-        "action": action,
-        "actor_user_id": actor,
-        "since": datetime.combine(start, time(), IST) if start else None,
-        "until": datetime.combine(end + timedelta(days=1), time(), IST) if end else None,
-    }
+    return {"action": action, "actor_user_id": actor, "first_day": start, "last_day": end}
 
 
 @router.get("")

@@ -13,14 +13,14 @@ import json
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from billing_app.db import read_session
 from billing_app.errors import InvalidRequest
-from billing_app.ist import iso_ist
+from billing_app.ist import iso_ist, ist_day_start
 from billing_app.models import AuditEvent, User
 from billing_app.services import roles
 from billing_app.services.roles import Permission
@@ -120,8 +120,8 @@ def list_events(
     cursor: str | None = None,
     action: str | None = None,
     actor_user_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
 ) -> AuditPage:
     """The org's events, newest first. `action` matches a whole action or a prefix ending
     in "." ("key." → every key action); `cursor` is the previous page's `next_cursor`.
@@ -146,10 +146,10 @@ def list_events(
         )
     if actor_user_id is not None:
         query = query.where(col(AuditEvent.actor_user_id) == actor_user_id)
-    if since is not None:
-        query = query.where(col(AuditEvent.created_at) >= since)
-    if until is not None:
-        query = query.where(col(AuditEvent.created_at) < until)
+    if first_day is not None:  # IST calendar days, both inclusive
+        query = query.where(col(AuditEvent.created_at) >= ist_day_start(first_day))
+    if last_day is not None:
+        query = query.where(col(AuditEvent.created_at) < ist_day_start(last_day + timedelta(days=1)))
     with read_session() as session:
         found = session.execute(query).all()
     rows = [_row(event, email) for event, email in found[:limit]]

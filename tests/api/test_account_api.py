@@ -3,7 +3,11 @@ sessions and the audit log, over the REST contract."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from billing_app.ist import ist_day
 from billing_app.models import EmailKind
+from billing_app.models.types import utcnow
 from tests.api.conftest import assert_error, auth, signup
 from tests.factories import ADDRESS, emailed_token
 
@@ -153,3 +157,13 @@ def test_a_refused_change_writes_no_audit_row(client):
     assert client.put("/me/billing/address", json=ADDRESS | {"pin": "012345"}, headers=headers).status_code == 422
     actions = {e["action"] for e in client.get("/me/audit", headers=headers).json()["events"]}
     assert not actions & {"key.created", "address.changed"}
+
+
+def test_the_audit_log_filters_by_ist_days(client):
+    account = signup(client)
+    headers = auth(account["token"])
+    today = ist_day(utcnow())
+    days = {"from": today.isoformat(), "to": today.isoformat()}
+    assert client.get("/me/audit", params=days, headers=headers).json()["events"]  # today's sign-up
+    before = {"to": (today - timedelta(days=1)).isoformat()}
+    assert client.get("/me/audit", params=before, headers=headers).json()["events"] == []

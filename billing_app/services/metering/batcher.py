@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from billing_app.context import Resource, context
 from billing_app.db import SQLITE_WRITER_LOCK, connections
 
 T = TypeVar("T")
@@ -109,12 +110,16 @@ def _deliver(futures: list[asyncio.Future[T | Exception]], answers: list[T | Exc
             future.set_result(answer)
 
 
-_batchers: dict[Callable[..., Any], _Batcher[Any, Any]] = {}
+# This worker's batchers, one per list-form function: they gather the calls that reached *this*
+# process's event loop, so they are per process by design (exactly-once across workers is the
+# database's: the request id). Held by the AppContext like every other per-process piece.
+BATCHERS: Resource[dict[Callable[..., Any], _Batcher[Any, Any]]] = Resource("metering_batchers", lambda ctx: {})
 
 
 async def run_batched(run_many: Callable[[list[C]], list[T | Exception]], call: C) -> T:
     """Make one call of a hot-path service function that takes a list of calls and answers
     each (`metering.record_usages`, `metering.authorize_many`) for an async route, batched with the calls of the same
     kind that arrive meanwhile (`_Batcher`)."""
-    batcher = _batchers.get(run_many) or _batchers.setdefault(run_many, _Batcher(run_many))
+    batchers = context().get(BATCHERS)
+    batcher = batchers.get(run_many) or batchers.setdefault(run_many, _Batcher(run_many))
     return await batcher.submit(call)

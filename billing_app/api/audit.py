@@ -56,9 +56,7 @@ def list_audit(
     cursor: Cursor = None,
 ) -> AuditOut:
     """Newest first; page with `cursor` = the previous answer's `next_cursor`."""
-    page = audit.list_events(
-        org_id=principal.org_id, role=principal.role, limit=limit, cursor=cursor, **_filters(action, actor, start, end)
-    )
+    page = audit.list_events(org_id=principal.org_id, limit=limit, cursor=cursor, **_filters(action, actor, start, end))
     return AuditOut(
         events=[
             EventOut(
@@ -83,7 +81,7 @@ def list_audit(
 def export_audit(
     principal: CurrentPrincipal, action: Action = None, actor: ActorId = None, start: From = None, end: To = None
 ) -> Response:
-    text = audit.export_csv(org_id=principal.org_id, role=principal.role, **_filters(action, actor, start, end))
+    text = audit.export_csv(org_id=principal.org_id, **_filters(action, actor, start, end))
     return Response(
         text,
         media_type="text/csv; charset=utf-8",

@@ -17,9 +17,9 @@ from starlette.types import Scope
 
 from billing_app.config import get_settings
 from billing_app.errors import Unauthenticated
-from billing_app.services import audit, sessions
+from billing_app.services import actors, sessions
 from billing_app.services.accounts import Principal, resolve
-from billing_app.services.audit import Actor
+from billing_app.services.actors import Actor
 
 
 def bearer_token(request: Request) -> str | None:
@@ -62,8 +62,8 @@ async def current_principal(request: Request, token: Annotated[str, Depends(requ
     found = resolve(token=token)  # one indexed lookup: on the loop (see the module's docstring)
     if sessions.is_stale(found.last_used_at):  # a write, at most every TOUCH_EVERY: on the pool
         await run_in_threadpool(sessions.touch, session_id=found.principal.session_id)
-    # the audit log's "who" for whatever this request changes (services/audit.acting)
-    audit.acting(Actor(user_id=found.principal.user_id, ip=await client_ip(request), user_agent=user_agent(request)))
+    # who this request acts as: the audit log's "who" and the role checks' (services/actors.py)
+    actors.acting(found.principal.acting_from(ip=await client_ip(request), user_agent=user_agent(request)))
     return found.principal
 
 
@@ -85,7 +85,7 @@ ClientIp = Annotated[str, Depends(client_ip)]
 
 async def request_actor(request: Request, principal: CurrentPrincipal, ip: ClientIp) -> Actor:
     """The signed-in person as the audit log records them: with the request's IP and user agent."""
-    return Actor(user_id=principal.user_id, ip=ip, user_agent=user_agent(request))
+    return principal.acting_from(ip=ip, user_agent=user_agent(request))
 
 
 def user_agent(request: Request) -> str:

@@ -12,7 +12,7 @@ from billing_app.errors import BillingAppError
 from billing_app.money import format_money
 from billing_app.services import passwords, verification
 from billing_app.services.accounts import MIN_PASSWORD_LENGTH
-from billing_app.services.audit import Actor
+from billing_app.services.actors import Actor
 from billing_app.state.session import SessionState, call_service
 
 

@@ -12,8 +12,8 @@ from billing_app.components.responsive_list import Column, RowVar, responsive_li
 from billing_app.errors import BillingAppError
 from billing_app.rows.sessions import SessionLine, session_line
 from billing_app.services import passwords, sessions
-from billing_app.services.accounts import MIN_PASSWORD_LENGTH
-from billing_app.services.audit import Actor
+from billing_app.services.accounts import MIN_PASSWORD_LENGTH, Principal
+from billing_app.services.actors import Actor
 from billing_app.state.session import call_service, current_principal
 
 
@@ -23,8 +23,8 @@ class SecurityState(rx.State):
     notice: str = ""
     busy: bool = False
 
-    def _actor(self, user_id: int) -> Actor:
-        return Actor(user_id=user_id, ip=self.router.session.client_ip, user_agent=self.router.headers.user_agent)
+    def _actor(self, principal: Principal) -> Actor:
+        return principal.acting_from(ip=self.router.session.client_ip, user_agent=self.router.headers.user_agent)
 
     @rx.event
     async def load(self) -> None:
@@ -50,7 +50,7 @@ class SecurityState(rx.State):
                 session_id=principal.session_id,
                 current_password=form.get("current_password", ""),
                 new_password=form.get("new_password", ""),
-                actor=self._actor(principal.user_id),
+                actor=self._actor(principal),
             )
         except BillingAppError as exc:
             self.password_error = exc.message
@@ -71,7 +71,7 @@ class SecurityState(rx.State):
                 user_id=principal.user_id,
                 org_id=principal.org_id,
                 session_id=session_id,
-                actor=self._actor(principal.user_id),
+                actor=self._actor(principal),
             )
         except BillingAppError as exc:
             self.notice = exc.message
@@ -87,7 +87,7 @@ class SecurityState(rx.State):
             user_id=principal.user_id,
             org_id=principal.org_id,
             keep_session_id=principal.session_id,
-            actor=self._actor(principal.user_id),
+            actor=self._actor(principal),
         )
         self.notice = f"Signed out of {ended} other session(s)."
         yield SecurityState.load

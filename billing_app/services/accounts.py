@@ -21,7 +21,7 @@ from billing_app.errors import Conflict, InvalidCredentials, InvalidRequest, Una
 from billing_app.models import AuthSession, Membership, Org, RoutingProfile, User
 from billing_app.models.types import utcnow
 from billing_app.services import audit, sessions, verification
-from billing_app.services.audit import Actor
+from billing_app.services.actors import Actor
 from billing_app.services.email_addresses import normalise
 from billing_app.services.rate_limit import check_rate
 from billing_app.services.tokens import hash_token
@@ -54,6 +54,11 @@ class Principal:
     email_verified: bool = False
     role: str = "owner"
     session_id: int = 0
+
+    def acting_from(self, *, ip: str, user_agent: str) -> Actor:
+        """This person as who a request acts as (services/actors.py): the audit log's "who",
+        and the org and role every role check asks about."""
+        return Actor(user_id=self.user_id, ip=ip, user_agent=user_agent, org_id=self.org_id, role=self.role)
 
 
 @dataclass(frozen=True)

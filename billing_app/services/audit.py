@@ -11,7 +11,6 @@ import csv
 import io
 import json
 from collections.abc import Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,40 +22,10 @@ from billing_app.errors import InvalidRequest
 from billing_app.ist import iso_ist, ist_day_start
 from billing_app.models import AuditEvent, User
 from billing_app.services import roles
+from billing_app.services.actors import Actor, current_actor
 from billing_app.services.roles import Permission
 
 MAX_PAGE_SIZE = 100
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: a signed-in person (with the request's IP and user agent), or the system
-    (a webhook, a job)."""
-
-    user_id: int | None = None
-    ip: str = ""
-    user_agent: str = ""
-    kind: str = "user"  # user | system | staff
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls(kind="system")
-
-
-SYSTEM = Actor.system()
-_acting: ContextVar[Actor | None] = ContextVar("acting", default=None)
-
-
-def acting(actor: Actor) -> None:
-    """Who the current request acts as: set once per request by the API's session dependency
-    and by the UI's `current_principal`, read by `record` when a service names no actor. The
-    value travels with the request's context into the thread a service runs on; a webhook or
-    a job, with no request, acts as the system."""
-    _acting.set(actor)
-
-
-def current_actor() -> Actor:
-    return _acting.get() or SYSTEM
 
 
 def record(
@@ -115,7 +84,6 @@ class AuditPage:
 def list_events(
     *,
     org_id: int,
-    role: str,
     limit: int = 50,
     cursor: str | None = None,
     action: str | None = None,
@@ -126,7 +94,7 @@ def list_events(
     """The org's events, newest first. `action` matches a whole action or a prefix ending
     in "." ("key." → every key action); `cursor` is the previous page's `next_cursor`.
     Owners and admins only (Forbidden)."""
-    roles.require(role, Permission.VIEW_AUDIT)
+    roles.check(org_id, Permission.VIEW_AUDIT)
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidRequest(f"limit must be 1 to {MAX_PAGE_SIZE}.", field="limit")
     query = (
@@ -177,14 +145,14 @@ def _row(event: AuditEvent, email: str | None) -> AuditRow:
 CSV_COLUMNS = ["id", "time_ist", "action", "subject", "actor", "before", "after", "ip", "user_agent"]
 
 
-def export_csv(*, org_id: int, role: str, **filters: Any) -> str:
+def export_csv(*, org_id: int, **filters: Any) -> str:
     """Every event matching the filters (all pages), as CSV, newest first."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     cursor = None
     while True:
-        page = list_events(org_id=org_id, role=role, limit=MAX_PAGE_SIZE, cursor=cursor, **filters)
+        page = list_events(org_id=org_id, limit=MAX_PAGE_SIZE, cursor=cursor, **filters)
         for row in page.rows:
             actor = row.actor_email or row.actor_kind
             writer.writerow(

@@ -15,9 +15,9 @@ from billing_app.config import get_settings
 from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, TokenInvalid
 from billing_app.models import AuthSession, EmailKind, EmailOutbox, Membership, User
-from billing_app.services import audit, email_tokens, sessions
+from billing_app.services import actors, audit, email_tokens, sessions
 from billing_app.services.accounts import check_password, password_hasher
-from billing_app.services.audit import Actor
+from billing_app.services.actors import Actor
 from billing_app.services.email_addresses import normalise
 from billing_app.services.rate_limit import check_rate
 
@@ -46,7 +46,7 @@ def forgot(*, email: str, client_ip: str = "") -> None:
         session.add(EmailOutbox(org_id=org_id, kind=EmailKind.PASSWORD_RESET, payload=json.dumps(payload)))
 
 
-def reset(*, token: str, password: str, actor: Actor = audit.SYSTEM) -> None:
+def reset(*, token: str, password: str, actor: Actor = actors.SYSTEM) -> None:
     """Set a new password from an emailed link and end every session of the person.
     Raises TokenInvalid (unknown, expired or used link) or InvalidRequest (short password:
     the link stays usable, since nothing was written)."""

@@ -1,5 +1,6 @@
-"""What each role in an org may do. Services check it (`require`); the UI hides what a role
-can't do with `allows`, but the check that counts is the service's.
+"""What each role in an org may do. Every service a signed-in person reaches starts with
+`check(org_id, permission)`, which asks of whoever acts (services/actors.py); the UI hides
+what a role can't do with `allows`, but the check that counts is the service's.
 
 - owner: everything, including members and ownership;
 - admin: everything but ownership (cannot make, change or remove an owner);
@@ -13,6 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from billing_app.errors import Forbidden
+from billing_app.services.actors import current_actor
 
 
 class Role(StrEnum):
@@ -64,3 +66,15 @@ def require(role: str, permission: Permission) -> None:
     if not allows(role, permission):
         what = _NAMES.get(permission, permission.value.replace("_", " "))
         raise Forbidden(f"Your role ({role}) does not allow you to {what}. Ask an owner of the organisation.")
+
+
+def check(org_id: int, permission: Permission) -> None:
+    """The service layer's check: Forbidden unless whoever acts may do `permission` in org
+    `org_id`. The system (a webhook, a job, the CLI) may do anything; a person only in the org
+    their request acts for, and only what their role there grants."""
+    actor = current_actor()
+    if actor.kind == "system":
+        return
+    if actor.org_id != org_id:
+        raise Forbidden("You are not acting for this organisation.")
+    require(actor.role or "", permission)

@@ -17,7 +17,7 @@ from billing_app.errors import NotFound
 from billing_app.models import AuthSession
 from billing_app.models.types import utcnow
 from billing_app.services import audit
-from billing_app.services.audit import Actor
+from billing_app.services.actors import Actor
 from billing_app.services.tokens import hash_token
 
 # `last_used_at` is written at most this often per session: a read of the dashboard must not

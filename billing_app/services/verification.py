@@ -19,8 +19,8 @@ from billing_app.errors import TokenInvalid
 from billing_app.models import EmailKind, EmailOutbox, EntryKind, LedgerEntry, Membership, Org, SignupCreditClaim, User
 from billing_app.models.types import utcnow
 from billing_app.money import format_units
-from billing_app.services import audit, email_tokens
-from billing_app.services.audit import Actor
+from billing_app.services import actors, audit, email_tokens
+from billing_app.services.actors import Actor
 from billing_app.services.email_addresses import address_key
 from billing_app.services.ledger import post_entry
 from billing_app.services.rate_limit import check_rate
@@ -41,7 +41,7 @@ class Verified:
     credited_micros: int  # 0 when the address (in any spelling) already had its credit
 
 
-def verify(*, token: str, actor: Actor = audit.SYSTEM) -> Verified:
+def verify(*, token: str, actor: Actor = actors.SYSTEM) -> Verified:
     """Consume the link, mark the address verified and grant the signup credit once.
     Raises TokenInvalid for an unknown, expired or used link."""
     settings = get_settings()

@@ -12,9 +12,8 @@ from billing_app import routes
 from billing_app.errors import BillingAppError, Unauthenticated
 from billing_app.money import currency_symbol as symbol_of
 from billing_app.money import format_money
-from billing_app.services import accounts, audit, ledger, verification
+from billing_app.services import accounts, actors, ledger, verification
 from billing_app.services.accounts import Principal
-from billing_app.services.audit import Actor
 
 T = TypeVar("T")
 
@@ -128,9 +127,7 @@ async def current_principal(state: rx.State) -> Principal | None:
         principal = await session.principal()
     except Unauthenticated:
         return None
-    audit.acting(
-        Actor(user_id=principal.user_id, ip=state.router.session.client_ip, user_agent=state.router.headers.user_agent)
-    )
+    actors.acting(principal.acting_from(ip=state.router.session.client_ip, user_agent=state.router.headers.user_agent))
     return principal
 
 

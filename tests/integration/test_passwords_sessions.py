@@ -12,7 +12,7 @@ from billing_app.errors import InvalidCredentials, InvalidRequest, NotFound, Tok
 from billing_app.models import AuditEvent, EmailKind, EmailOutbox, EmailToken
 from billing_app.models.types import utcnow
 from billing_app.services import accounts, passwords, sessions
-from billing_app.services.audit import Actor
+from billing_app.services.actors import Actor
 from tests.factories import PASSWORD, emailed_token, make_account
 
 NEW = "a brand new passphrase"

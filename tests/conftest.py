@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 import billing_app.models  # noqa: F401  (registers the tables)
 from billing_app.context import reset_context
 from billing_app.db import make_engine
+from billing_app.services import actors
 from billing_app.services.rate_limit import clear_counts
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -52,6 +53,13 @@ def missing_service(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason}; CI must have it", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def nobody_acting() -> Iterator[None]:
+    """Each test starts with no request acting (the system), whatever an earlier one set."""
+    with actors.acting_as(actors.SYSTEM):
+        yield
 
 
 def _use_database(url: str, monkeypatch: pytest.MonkeyPatch) -> str:

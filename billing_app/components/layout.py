@@ -6,8 +6,23 @@ import reflex as rx
 
 from billing_app import routes
 from billing_app.components.ready import ready_marker
+from billing_app.components.role_gate import allowed, only_for, refusal
 from billing_app.components.verify_notice import verify_notice
+from billing_app.services.roles import Permission
 from billing_app.state.session import SessionState
+
+# The permission each navigation link's page needs (none: every member may open it).
+PAGE_NEEDS: dict[str, Permission] = {
+    routes.BILLING: Permission.PAY,
+    routes.USAGE: Permission.VIEW_USAGE,
+    routes.KEYS: Permission.MANAGE_KEYS,
+    routes.SETTINGS: Permission.MANAGE_ALERTS,
+}
+
+
+def _nav_links(active: str) -> list[rx.Component]:
+    """The navigation, without the pages the role may not open."""
+    return [only_for(PAGE_NEEDS.get(href), _nav_link(label, href, href == active)) for label, href in routes.NAV]
 
 
 def _nav_link(label: str, href: str, active: bool) -> rx.Component:
@@ -66,7 +81,7 @@ def _user_menu() -> rx.Component:
                 padding="0.25em 0.75em",
             ),
             rx.menu.separator(),
-            rx.menu.item("Settings", on_click=rx.redirect(routes.SETTINGS)),
+            only_for(Permission.MANAGE_ALERTS, rx.menu.item("Settings", on_click=rx.redirect(routes.SETTINGS))),
             rx.menu.item("Security", on_click=rx.redirect(routes.SECURITY), data_testid="menu-security"),
             rx.menu.item("Sign out", on_click=SessionState.sign_out, data_testid="sign-out"),
         ),
@@ -83,7 +98,7 @@ def header(active: str) -> rx.Component:
                 high_contrast=True,
             ),
             rx.hstack(
-                *[_nav_link(label, href, href == active) for label, href in routes.NAV],
+                *_nav_links(active),
                 spacing="1",
                 overflow_x="auto",
                 display=["none", "none", "flex"],
@@ -100,7 +115,7 @@ def header(active: str) -> rx.Component:
             height="56px",
         ),
         rx.hstack(
-            *[_nav_link(label, href, href == active) for label, href in routes.NAV],
+            *_nav_links(active),
             spacing="1",
             wrap="wrap",
             padding_x="0.5em",
@@ -117,8 +132,10 @@ def header(active: str) -> rx.Component:
     )
 
 
-def page_frame(active: str, title: str, *children: rx.Component) -> rx.Component:
-    """A signed-in page: header, then the title and content in a centred column."""
+def page_frame(active: str, title: str, *children: rx.Component, needs: Permission | None = None) -> rx.Component:
+    """A signed-in page: header, then the title and content in a centred column. `needs`: the
+    permission the page is for; a role without it sees why instead of the content."""
+    content = rx.cond(allowed(needs), rx.fragment(*children), refusal(needs)) if needs else rx.fragment(*children)
     return rx.box(
         ready_marker(),
         header(active),
@@ -127,7 +144,7 @@ def page_frame(active: str, title: str, *children: rx.Component) -> rx.Component
             rx.vstack(
                 verify_notice(),
                 rx.heading(title, size="6", class_name="no-print"),
-                *children,
+                content,
                 spacing="5",
                 width="100%",
                 max_width="1100px",

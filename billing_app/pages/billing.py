@@ -12,6 +12,7 @@ from billing_app.components.layout import page_frame, section
 from billing_app.components.links import icon_link
 from billing_app.components.responsive_list import Column, RowVar, responsive_list, stacked_item
 from billing_app.components.topup_panel import topup_panel
+from billing_app.services.roles import Permission
 from billing_app.state.history import HistoryState
 
 
@@ -142,4 +143,5 @@ def billing_page() -> rx.Component:
             width="100%",
         ),
         history_table(),
+        needs=Permission.PAY,
     )

@@ -11,6 +11,7 @@ from billing_app.components.forms import field_label, form_error, labelled_input
 from billing_app.components.layout import card, page_frame
 from billing_app.gst import GST_STATES
 from billing_app.integrations.pincodes import DATA_CREDIT
+from billing_app.services.roles import Permission
 from billing_app.state.address_form import AddressState
 
 
@@ -181,4 +182,5 @@ def billing_address_page() -> rx.Component:
             max_width="760px",
         ),
         card(address_form(), max_width="760px"),
+        needs=Permission.PAY,
     )

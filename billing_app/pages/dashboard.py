@@ -7,11 +7,13 @@ import reflex as rx
 
 from billing_app import routes
 from billing_app.components.balance_card import balance_card
-from billing_app.components.layout import card, page_frame, stat_card
+from billing_app.components.layout import PAGE_NEEDS, card, page_frame, stat_card
+from billing_app.components.role_gate import only_for
 from billing_app.errors import BillingAppError
 from billing_app.money import format_money
 from billing_app.rows.counts import requests_text
 from billing_app.services import usage
+from billing_app.services.roles import Permission
 from billing_app.state.session import call_service, current_principal
 
 
@@ -23,7 +25,7 @@ class DashboardState(rx.State):
 
     @rx.event
     async def load(self) -> None:
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.VIEW_USAGE)
         if principal is None:
             return
         try:
@@ -35,6 +37,14 @@ class DashboardState(rx.State):
         self.today_requests = requests_text(today.requests)
         self.last_30_spend = format_money(last_30.cost_micros, principal.currency)
         self.last_30_requests = requests_text(last_30.requests)
+
+
+TILES = (
+    ("credit-card", "Billing", "Top up credits and see every transaction.", routes.BILLING),
+    ("chart-column", "Usage", "Requests, tokens and spend per key and model.", routes.USAGE),
+    ("key-round", "API keys", "Keys for your apps, with monthly budgets.", routes.KEYS),
+    ("bell", "Settings", "Low-balance email alerts.", routes.SETTINGS),
+)
 
 
 def _tile(icon: str, title: str, text: str, href: str) -> rx.Component:
@@ -61,27 +71,21 @@ def dashboard_page() -> rx.Component:
         "Dashboard",
         rx.grid(
             rx.box(balance_card(), grid_column=rx.breakpoints(initial="span 2", md="span 1")),
-            stat_card(
-                "Spent today (IST)",
-                DashboardState.today_spend,
-                DashboardState.today_requests,
-                "dashboard-today",
-            ),
-            stat_card(
-                "Last 30 days",
-                DashboardState.last_30_spend,
-                DashboardState.last_30_requests,
-                "dashboard-last-30",
+            only_for(
+                Permission.VIEW_USAGE,
+                stat_card(
+                    "Spent today (IST)", DashboardState.today_spend, DashboardState.today_requests, "dashboard-today"
+                ),
+                stat_card(
+                    "Last 30 days", DashboardState.last_30_spend, DashboardState.last_30_requests, "dashboard-last-30"
+                ),
             ),
             columns=rx.breakpoints(initial="2", md="3"),
             spacing="4",
             width="100%",
         ),
         rx.grid(
-            _tile("credit-card", "Billing", "Top up credits and see every transaction.", routes.BILLING),
-            _tile("chart-column", "Usage", "Requests, tokens and spend per key and model.", routes.USAGE),
-            _tile("key-round", "API keys", "Keys for your apps, with monthly budgets.", routes.KEYS),
-            _tile("bell", "Settings", "Low-balance email alerts.", routes.SETTINGS),
+            *[only_for(PAGE_NEEDS.get(href), _tile(icon, title, text, href)) for icon, title, text, href in TILES],
             columns=rx.breakpoints(initial="1", sm="2"),
             spacing="4",
             width="100%",

@@ -12,6 +12,7 @@ from billing_app.components.layout import card, page_frame, section
 from billing_app.components.money_input import money_input
 from billing_app.components.responsive_list import Column, RowVar, responsive_list, stacked_item
 from billing_app.models import RoutingMode
+from billing_app.services.roles import Permission
 from billing_app.state.keys import KeysState
 from billing_app.state.session import SessionState
 
@@ -235,5 +236,12 @@ def _routing_card() -> rx.Component:
 
 def keys_page() -> rx.Component:
     return page_frame(
-        routes.KEYS, "API keys", _new_secret(), _create_form(), _keys_list(), _routing_card(), _budget_dialog()
+        routes.KEYS,
+        "API keys",
+        _new_secret(),
+        _create_form(),
+        _keys_list(),
+        _routing_card(),
+        _budget_dialog(),
+        needs=Permission.MANAGE_KEYS,
     )

@@ -10,6 +10,7 @@ from billing_app.components.links import icon_link
 from billing_app.errors import NotFound
 from billing_app.rows.receipt import ReceiptView, receipt_view
 from billing_app.services import receipts
+from billing_app.services.roles import Permission
 from billing_app.state.session import call_service, current_principal
 
 
@@ -22,7 +23,7 @@ class ReceiptState(rx.State):
     async def load(self) -> None:
         self.loading = True
         self.missing = False
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.PAY)
         if principal is None:
             return
         payment_id = str(self.router.page.params.get("payment_id", ""))
@@ -166,4 +167,5 @@ def receipt_page() -> rx.Component:
                 _receipt(),
             ),
         ),
+        needs=Permission.PAY,
     )

@@ -13,6 +13,7 @@ from billing_app.errors import BillingAppError
 from billing_app.ist import display_ist
 from billing_app.money import AmountError, format_money, plain_amount
 from billing_app.services import alerts
+from billing_app.services.roles import Permission
 from billing_app.state.session import SessionState, call_service, current_principal
 
 AMOUNT_HELP = "Enter the threshold as an amount, e.g. 500 or 250.50."
@@ -40,7 +41,7 @@ class SettingsState(rx.State):
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.MANAGE_ALERTS)
         if principal is None:
             return
         self._show(await call_service(alerts.get_alert_settings, org_id=principal.org_id))
@@ -55,7 +56,7 @@ class SettingsState(rx.State):
     @rx.event
     async def save(self, form: dict[str, str]):  # type: ignore[no-untyped-def]
         """The input is controlled: `form` repeats what `amount` already holds."""
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.MANAGE_ALERTS)
         if principal is None or self.saving:
             return
         try:
@@ -76,7 +77,7 @@ class SettingsState(rx.State):
 
     @rx.event
     async def clear(self):  # type: ignore[no-untyped-def]
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.MANAGE_ALERTS)
         if principal is None:
             return
         try:
@@ -226,4 +227,4 @@ def _alert_card() -> rx.Component:
 
 
 def settings_page() -> rx.Component:
-    return page_frame(routes.SETTINGS, "Settings", _alert_card())
+    return page_frame(routes.SETTINGS, "Settings", _alert_card(), needs=Permission.MANAGE_ALERTS)

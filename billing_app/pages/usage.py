@@ -19,6 +19,7 @@ from billing_app.money import format_money
 from billing_app.rows.counts import count, requests_text
 from billing_app.rows.usage import TotalsRow, chart_point, totals_row
 from billing_app.services import usage
+from billing_app.services.roles import Permission
 from billing_app.state.session import SessionState, call_service, current_principal
 
 PRESETS = (("7", "7 days"), ("30", "30 days"), ("90", "90 days"))
@@ -42,7 +43,7 @@ class UsageState(rx.State):
     key_rows: list[TotalsRow] = []
 
     async def _refresh(self) -> None:
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.VIEW_USAGE)
         if principal is None:
             return
         try:
@@ -99,7 +100,7 @@ class UsageState(rx.State):
 
     @rx.event
     async def export(self):  # type: ignore[no-untyped-def]
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.VIEW_USAGE)
         if principal is None:
             return
         try:
@@ -266,4 +267,5 @@ def usage_page() -> rx.Component:
             rx.vstack(rx.skeleton(height="6em"), rx.skeleton(height="16em"), width="100%", spacing="4"),
             _content(),
         ),
+        needs=Permission.VIEW_USAGE,
     )

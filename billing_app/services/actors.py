@@ -8,6 +8,8 @@ no request, acts as the system, which every role check lets through.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -40,3 +42,13 @@ def acting(actor: Actor) -> None:
 
 def current_actor() -> Actor:
     return _acting.get() or SYSTEM
+
+
+@contextmanager
+def acting_as(actor: Actor) -> Iterator[None]:
+    """`actor` acts for the block (a test, a script), then whoever acted before."""
+    token = _acting.set(actor)
+    try:
+        yield
+    finally:
+        _acting.reset(token)

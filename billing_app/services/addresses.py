@@ -19,7 +19,8 @@ from billing_app.integrations import pincodes
 from billing_app.integrations.pincodes import PinLookup
 from billing_app.models import BillingAddress
 from billing_app.models.types import utcnow
-from billing_app.services import audit
+from billing_app.services import audit, roles
+from billing_app.services.roles import Permission
 
 __all__ = [
     "PinLookup",
@@ -85,6 +86,7 @@ def lookup_pin(*, pin: str) -> PinLookup:
 
 
 def get_address(*, org_id: int) -> BillingAddress | None:
+    roles.check(org_id, Permission.PAY)
     with read_session() as session:
         return session.get(BillingAddress, org_id)
 
@@ -156,6 +158,7 @@ def save_address(
     form order and the first problem raises InvalidRequest(field=...). Idempotent; one
     transaction, a single INSERT … ON CONFLICT, so two concurrent first saves cannot clash.
     """
+    roles.check(org_id, Permission.PAY)
     values: dict[str, object] = {
         "org_id": org_id,
         "name": _text(name, "name", "Name", NAME_MAX),

@@ -27,7 +27,8 @@ from billing_app.errors import InvalidRequest, NotFound
 from billing_app.models import EmailKind, Membership, Org, OutboxStatus, User
 from billing_app.models.types import utcnow
 from billing_app.money import AmountError, parse_typed_amount
-from billing_app.services import audit
+from billing_app.services import audit, roles
+from billing_app.services.roles import Permission
 
 ALERT_INTERVAL = timedelta(hours=24)  # at most one low-balance email per org in this window
 MAX_THRESHOLD_MICROS = 10**15  # ₹1,000,000,000: far above any balance, far inside BIGINT
@@ -63,6 +64,7 @@ def owner_of(session: Session, org_id: int) -> tuple[str, str] | None:
 
 def get_alert_settings(*, org_id: int) -> AlertSettings:
     """The threshold beside the balance, and where alerts go. Raises NotFound."""
+    roles.check(org_id, Permission.MANAGE_ALERTS)
     with read_session() as session:
         org = session.get(Org, org_id)
         if org is None:
@@ -101,6 +103,7 @@ def set_threshold(*, org_id: int, threshold_micros: int) -> AlertSettings:
     Sends nothing by itself, even when the balance is already below: the next decrease
     decides. The 24-hour window is kept, so changing the threshold never re-arms it.
     Raises InvalidRequest, NotFound."""
+    roles.check(org_id, Permission.MANAGE_ALERTS)
     if isinstance(threshold_micros, bool) or not isinstance(threshold_micros, int):
         raise InvalidRequest("threshold_micros must be an integer.", field="threshold_micros")
     if not 0 <= threshold_micros <= MAX_THRESHOLD_MICROS:
@@ -112,6 +115,7 @@ def set_threshold(*, org_id: int, threshold_micros: int) -> AlertSettings:
 def clear_threshold(*, org_id: int) -> None:
     """Turn alerts off (idempotent). An alert queued but not yet sent is cancelled by the
     sender. Raises NotFound."""
+    roles.check(org_id, Permission.MANAGE_ALERTS)
     _store_threshold(org_id, None)
 
 

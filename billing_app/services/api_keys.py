@@ -18,9 +18,10 @@ from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, NotFound
 from billing_app.models import ApiKey
 from billing_app.models.types import MAX_BIGINT, utcnow
-from billing_app.services import audit
+from billing_app.services import audit, roles
 from billing_app.services.metering import hash_key
 from billing_app.services.metering import month_spend as month_spend_of
+from billing_app.services.roles import Permission
 
 KEY_PREFIX = "sk-live-"
 VISIBLE_CHARS = 12  # "sk-live-AbCd" is what lists and logs show
@@ -44,6 +45,7 @@ def create_key(
 ) -> CreatedKey:
     """A new key for the org. Raises InvalidRequest for a missing/long name, a negative
     budget or too many active keys. A budget of 0 means nothing may be spent."""
+    roles.check(org_id, Permission.MANAGE_KEYS)
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise InvalidRequest("Give the key a name of 1 to 80 characters.", field="name")
@@ -86,6 +88,7 @@ def set_budget(*, org_id: int, key_id: int, monthly_budget_micros: int | None) -
     holds from the key's next authorize on; this month's spend is kept, so a budget at or
     below it refuses the next request with 429 budget_exceeded. Raises NotFound (an unknown
     id, another org's key) or InvalidRequest (a negative budget, a revoked key)."""
+    roles.check(org_id, Permission.MANAGE_KEYS)
     _check_budget(monthly_budget_micros)
     with write_session() as session:
         key = session.execute(select(ApiKey).where(col(ApiKey.id) == key_id)).scalar_one_or_none()
@@ -117,6 +120,7 @@ def set_budget(*, org_id: int, key_id: int, monthly_budget_micros: int | None) -
 
 def list_keys(*, org_id: int) -> list[ApiKey]:
     """The org's keys, newest first, revoked ones included (their usage still shows)."""
+    roles.check(org_id, Permission.MANAGE_KEYS)
     with read_session() as session:
         return list(
             session.execute(
@@ -128,6 +132,7 @@ def list_keys(*, org_id: int) -> list[ApiKey]:
 def revoke_key(*, org_id: int, key_id: int) -> None:
     """Revoke the key at once (the next request with it gets 401 invalid_api_key).
     Idempotent; another org's key or an unknown id is NotFound."""
+    roles.check(org_id, Permission.MANAGE_KEYS)
     with write_session() as session:
         owner = session.execute(select(col(ApiKey.org_id)).where(col(ApiKey.id) == key_id)).scalar_one_or_none()
         if owner != org_id:

@@ -15,7 +15,8 @@ from billing_app.db import read_session
 from billing_app.ist import ist_day, ist_day_start
 from billing_app.models import LedgerEntry, UsageDaily
 from billing_app.models.types import utcnow
-from billing_app.services import ledger
+from billing_app.services import ledger, roles
+from billing_app.services.roles import Permission
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def history_page(
     """One page of the ledger (ledger.list_entries: same limit, same cursors, same
     InvalidRequest for a cursor it did not hand out), and with `daily_usage` the usage
     days that sort into it. Each day lands on exactly one page."""
+    roles.check(org_id, Permission.PAY)
     page = ledger.list_entries(org_id=org_id, limit=limit, cursor=cursor)
     if not daily_usage:
         return HistoryPage(items=list(page.entries), next_cursor=page.next_cursor)

@@ -14,7 +14,9 @@ from billing_app.errors import InvalidRequest, NotFound
 from billing_app.models import EntryKind, LedgerEntry, Org, UsageEvent
 from billing_app.models.types import MAX_BIGINT
 from billing_app.services import audit as audit_log
+from billing_app.services import roles
 from billing_app.services.alerts import queue_low_balance_alert
+from billing_app.services.roles import Permission
 
 
 def post_entry(
@@ -136,6 +138,7 @@ MAX_PAGE_SIZE = 100
 
 def list_entries(*, org_id: int, limit: int = 20, cursor: str | None = None) -> Page:
     """The org's ledger, newest first, by keyset (`id < cursor`): no OFFSET scans."""
+    roles.check(org_id, Permission.PAY)
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     query = select(LedgerEntry).where(col(LedgerEntry.org_id) == org_id)
     if cursor:
@@ -150,6 +153,7 @@ def list_entries(*, org_id: int, limit: int = 20, cursor: str | None = None) -> 
 
 
 def get_balance(*, org_id: int) -> int:
+    roles.check(org_id, Permission.VIEW_BALANCE)
     with read_session() as session:
         balance = session.execute(select(col(Org.balance_micros)).where(col(Org.id) == org_id)).scalar_one_or_none()
     if balance is None:

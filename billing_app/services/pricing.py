@@ -21,6 +21,8 @@ from billing_app.errors import Conflict, InvalidRequest, NotFound
 from billing_app.models import ModelPrice, PriceSource, RoutingMode, RoutingProfile
 from billing_app.models.types import utcnow
 from billing_app.money import AmountError, parse_micros, request_cost_micros
+from billing_app.services import roles
+from billing_app.services.roles import Permission
 
 CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "models.json"
 SANDBOX_MODEL = "sandbox-echo"
@@ -197,6 +199,7 @@ def _check_mode(mode: str) -> str:
 def create_routing_profile(*, org_id: int, mode: str = RoutingMode.AUTO) -> RoutingProfile:
     """The org's one routing profile. A second is refused by the database's UNIQUE(org_id)
     and reported as RoutingProfileExists (409)."""
+    roles.check(org_id, Permission.MANAGE_KEYS)
     _check_mode(mode)
     try:
         with write_session() as session:
@@ -209,6 +212,7 @@ def create_routing_profile(*, org_id: int, mode: str = RoutingMode.AUTO) -> Rout
 
 
 def get_routing_profile(*, org_id: int) -> RoutingProfile:
+    roles.check(org_id, Permission.VIEW_BALANCE)
     with read_session() as session:
         profile = session.execute(
             select(RoutingProfile).where(col(RoutingProfile.org_id) == org_id)
@@ -220,6 +224,7 @@ def get_routing_profile(*, org_id: int) -> RoutingProfile:
 
 def set_routing_mode(*, org_id: int, mode: str) -> RoutingProfile:
     """Change the org's default mode (the markup its usage is billed with)."""
+    roles.check(org_id, Permission.MANAGE_KEYS)
     _check_mode(mode)
     with write_session() as session:
         profile = session.execute(

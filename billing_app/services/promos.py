@@ -24,7 +24,9 @@ from billing_app.errors import Conflict, InvalidRequest, NotFound, PromoInvalid,
 from billing_app.models import PromoCode, PromoRedemption
 from billing_app.models.types import utcnow
 from billing_app.money import format_units
+from billing_app.services import roles
 from billing_app.services.rate_limit import check_rate
+from billing_app.services.roles import Permission
 from billing_app.services.topup_rules import quote_topup
 
 MAX_CODE_LENGTH = 40
@@ -158,6 +160,7 @@ def validate_promo(
 
 def check_promo(*, org_id: int, user_id: int, code: str, amount: str | int | float) -> PromoQuote:
     """The pre-payment check. Rate-limited per user so codes cannot be guessed."""
+    roles.check(org_id, Permission.PAY)
     check_rate(action="promo-check", key=str(user_id), per_minute=get_settings().promo_check_rate_per_minute)
     quote = quote_topup(amount=amount)
     return validate_promo(org_id=org_id, code=code, credits_micros=quote.credits_micros, units=quote.units)

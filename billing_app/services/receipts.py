@@ -12,7 +12,9 @@ from billing_app.config import get_settings
 from billing_app.db import read_session
 from billing_app.errors import NotFound
 from billing_app.models import EntryKind, LedgerEntry, Payment, PaymentOrder, User
+from billing_app.services import roles
 from billing_app.services.addresses import get_address
+from billing_app.services.roles import Permission
 
 NOT_AN_INVOICE = "This is a payment receipt, not a GST tax invoice."
 
@@ -38,6 +40,7 @@ class Receipt:
 
 def get_receipt(*, org_id: int, payment_id: str) -> Receipt:
     """The receipt of one of this org's payments; another org's is NotFound."""
+    roles.check(org_id, Permission.PAY)
     with read_session() as session:
         row = session.exec(
             select(Payment, PaymentOrder)

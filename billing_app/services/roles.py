@@ -12,6 +12,7 @@ Everyone in an org can see its balance and its price list.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from billing_app.errors import Forbidden
 from billing_app.services.actors import current_actor
@@ -61,11 +62,17 @@ def allows(role: str, permission: Permission) -> bool:
         return False
 
 
+def refusal_message(role: Any, permission: Permission) -> Any:
+    """Why `role` may not do `permission`: a str for a str, a reflex Var for a Var (the page
+    says what the API says)."""
+    what = _NAMES.get(permission, permission.value.replace("_", " "))
+    return "Your role (" + role + f") does not allow you to {what}. Ask an owner of the organisation."
+
+
 def require(role: str, permission: Permission) -> None:
     """Forbidden (403) unless `role` grants `permission`."""
     if not allows(role, permission):
-        what = _NAMES.get(permission, permission.value.replace("_", " "))
-        raise Forbidden(f"Your role ({role}) does not allow you to {what}. Ask an owner of the organisation.")
+        raise Forbidden(refusal_message(role, permission))
 
 
 def check(org_id: int, permission: Permission) -> None:

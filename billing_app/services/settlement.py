@@ -27,7 +27,8 @@ from billing_app.ist import to_ist
 from billing_app.models import EntryKind, OrderStatus, Payment, PaymentOrder
 from billing_app.models.types import utcnow
 from billing_app.money import format_units
-from billing_app.services import audit, ledger, promos
+from billing_app.services import audit, ledger, promos, roles
+from billing_app.services.roles import Permission
 from billing_app.services.topups import get_order, topup_description
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,7 @@ def verify_checkout(
     """The checkout callback. The signature is checked against the order id from OUR
     database (another org's order is NotFound), then the order is settled from
     Razorpay's records, never from what the browser said. Raises SignatureInvalid."""
+    roles.check(org_id, Permission.PAY)
     order = get_order(org_id=org_id, razorpay_order_id=razorpay_order_id)
     assert order.razorpay_order_id is not None
     if not get_gateway().payment_signature_ok(

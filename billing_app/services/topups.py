@@ -15,9 +15,10 @@ from billing_app.errors import NotFound
 from billing_app.integrations.razorpay_gateway import get_gateway
 from billing_app.models import OrderStatus, PaymentOrder
 from billing_app.money import format_paise, format_units
-from billing_app.services import audit, promos
+from billing_app.services import audit, promos, roles
 from billing_app.services.accounts import Principal
 from billing_app.services.addresses import require_address
+from billing_app.services.roles import Permission
 from billing_app.services.topup_rules import quote_topup
 
 
@@ -40,6 +41,7 @@ def create_order(*, principal: Principal, amount: str | int | float, promo_code:
     (AddressRequired), the promo code (PromoInvalid / PromoRedeemed). Razorpay failing
     raises PaymentGatewayError and leaves our row unpaid and without a Razorpay id.
     """
+    roles.check(principal.org_id, Permission.PAY)
     quote = quote_topup(amount=amount)
     address = require_address(org_id=principal.org_id)
     promo = (

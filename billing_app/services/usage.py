@@ -22,6 +22,8 @@ from billing_app.ist import ist_day
 from billing_app.models import ApiKey, UsageDaily, UsageEvent
 from billing_app.models.types import utcnow
 from billing_app.money import micros_to_decimal
+from billing_app.services import roles
+from billing_app.services.roles import Permission
 
 MAX_RANGE_DAYS = 366
 _SUMS = (
@@ -127,6 +129,7 @@ def _in_range(org_id: int, start: date, end: date) -> list[sa.ColumnElement[bool
 
 def window(*, org_id: int, start: date, end: date) -> Window:
     """Requests, tokens and cost per key and per model over IST days start..end."""
+    roles.check(org_id, Permission.VIEW_USAGE)
     check_range(start, end)
     where = _in_range(org_id, start, end)
     cost = sa.func.sum(col(UsageDaily.cost_micros))
@@ -165,6 +168,7 @@ def window(*, org_id: int, start: date, end: date) -> Window:
 
 def summary(*, org_id: int, now: datetime | None = None) -> Summary:
     """Today (IST) and the last 30 IST days, today included."""
+    roles.check(org_id, Permission.VIEW_USAGE)
     start, end = last_days(30, now=now)
     return Summary(
         today=window(org_id=org_id, start=end, end=end),
@@ -174,6 +178,7 @@ def summary(*, org_id: int, now: datetime | None = None) -> Summary:
 
 def daily(*, org_id: int, start: date, end: date) -> list[DayUsage]:
     """One row per IST day from start to end, days without usage included (as zeros)."""
+    roles.check(org_id, Permission.VIEW_USAGE)
     check_range(start, end)
     with read_session() as session:
         rows = session.execute(
@@ -200,6 +205,7 @@ CSV_HEADER = (
 
 def export_csv(*, org_id: int, start: date, end: date, currency: str) -> str:
     """The rollup rows of the range as CSV: one line per IST day, key and model."""
+    roles.check(org_id, Permission.VIEW_USAGE)
     check_range(start, end)
     with read_session() as session:
         rows = session.execute(

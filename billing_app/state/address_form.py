@@ -8,6 +8,7 @@ import reflex as rx
 from billing_app import routes
 from billing_app.errors import BillingAppError, InvalidRequest, NotFound, Unauthenticated
 from billing_app.services import addresses, navigation
+from billing_app.services.roles import Permission
 from billing_app.state.session import call_service, current_principal
 
 FIELDS = ("name", "line1", "line2", "pin", "city", "state_code", "gstin")
@@ -56,7 +57,7 @@ class AddressState(rx.State):
         """on_load: the saved address (or an empty form) and where to go after saving."""
         self.reset()
         self.next_path = navigation.safe_local_path(self.router.url.query_parameters.get("next"), routes.BILLING)
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.PAY)
         if principal is None:
             return
         address = await call_service(addresses.get_address, org_id=principal.org_id)
@@ -161,7 +162,7 @@ class AddressState(rx.State):
         self.error_field = ""
         self.error = ""
         yield
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.PAY)
         if principal is None:
             self.saving = False
             yield rx.redirect(routes.LOGIN)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from billing_app.services import addresses
+from billing_app.services.roles import Permission
 from billing_app.state.session import call_service, current_principal
 
 
@@ -14,7 +15,7 @@ class AddressSummaryState(rx.State):
 
     @rx.event
     async def load(self) -> None:
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.PAY)
         if principal is None:
             return
         address = await call_service(addresses.get_address, org_id=principal.org_id)

@@ -8,6 +8,7 @@ import reflex as rx
 
 from billing_app.rows.history import HistoryRow, history_rows
 from billing_app.services import history
+from billing_app.services.roles import Permission
 from billing_app.state.session import call_service, current_principal
 
 PAGE_SIZE = 20
@@ -26,7 +27,7 @@ class HistoryState(rx.State):
         return len(self.page_cursors)
 
     async def _load(self, cursor: str) -> bool:
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.PAY)
         if principal is None:
             return False
         page = await call_service(

@@ -10,6 +10,7 @@ from billing_app.models import RoutingMode
 from billing_app.money import AmountError, format_money, parse_typed_amount
 from billing_app.rows.keys import KeyRow, key_row
 from billing_app.services import api_keys, pricing
+from billing_app.services.roles import Permission
 from billing_app.state.session import call_service, current_principal
 
 BUDGET_HELP = "Enter the monthly budget as an amount, e.g. 500, or leave it empty for no limit."
@@ -41,7 +42,7 @@ class KeysState(rx.State):
 
     @rx.event
     async def load(self) -> None:
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.MANAGE_KEYS)
         if principal is None:
             return
         keys = await call_service(api_keys.list_keys, org_id=principal.org_id)
@@ -67,7 +68,7 @@ class KeysState(rx.State):
         """The inputs are controlled: `form` repeats what name and budget already hold."""
         if self.creating:
             return
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.MANAGE_KEYS)
         if principal is None:
             return
         try:
@@ -110,7 +111,7 @@ class KeysState(rx.State):
     @rx.event
     async def save_budget(self, form: dict[str, str]):  # type: ignore[no-untyped-def]
         """The input is controlled: `form` repeats what editing_budget holds."""
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.MANAGE_KEYS)
         if principal is None or not self.editing_id or self.saving_budget:
             return
         try:
@@ -139,7 +140,7 @@ class KeysState(rx.State):
 
     @rx.event
     async def revoke(self, key_id: int):  # type: ignore[no-untyped-def]
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.MANAGE_KEYS)
         if principal is None:
             return
         try:
@@ -152,7 +153,7 @@ class KeysState(rx.State):
 
     @rx.event
     async def set_mode(self, mode: str | list[str]):  # type: ignore[no-untyped-def]
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.MANAGE_KEYS)
         if principal is None or not isinstance(mode, str) or mode == self.mode:
             return
         try:

@@ -12,8 +12,9 @@ from billing_app import routes
 from billing_app.errors import BillingAppError, Unauthenticated
 from billing_app.money import currency_symbol as symbol_of
 from billing_app.money import format_money
-from billing_app.services import accounts, actors, ledger, verification
+from billing_app.services import accounts, actors, ledger, roles, verification
 from billing_app.services.accounts import Principal
+from billing_app.services.roles import Permission
 
 T = TypeVar("T")
 
@@ -31,6 +32,7 @@ class SessionState(rx.State):
     currency: str = "INR"
     balance_micros: int = 0
     signed_in: bool = False
+    role: str = ""  # in the current org: what the UI shows (components/role_gate.py)
     email_verified: bool = True  # False: the header says why the balance waits, and offers "resend"
     resend_note: str = ""
 
@@ -48,8 +50,13 @@ class SessionState(rx.State):
         return "".join(part[0] for part in self.user_name.split()[:2]).upper() or "?"
 
     async def principal(self) -> Principal:
-        """The principal behind the stored token; raises Unauthenticated."""
-        return await call_service(accounts.authenticate, token=self.token)
+        """The principal behind the stored token; raises Unauthenticated. Also names them,
+        with this browser's IP and user agent, as who the handler's service calls act as (the
+        audit log's "who", the role checks' "as whom": services/actors.py)."""
+        principal = await call_service(accounts.authenticate, token=self.token)
+        router = self.router
+        actors.acting(principal.acting_from(ip=router.session.client_ip, user_agent=router.headers.user_agent))
+        return principal
 
     def _show(self, principal: Principal) -> None:
         self.user_name = principal.name
@@ -57,13 +64,14 @@ class SessionState(rx.State):
         self.org_name = principal.org_name
         self.currency = principal.currency
         self.email_verified = principal.email_verified
+        self.role = principal.role
         self.signed_in = True
 
     async def sign_in(self, signed_in: accounts.SignedIn) -> None:
         """Called by the login and signup states once a service has signed the user in."""
         self.token = signed_in.token
         self._show(signed_in.principal)
-        self.balance_micros = await call_service(ledger.get_balance, org_id=signed_in.principal.org_id)
+        self.balance_micros = await call_service(ledger.get_balance, org_id=(await self.principal()).org_id)
 
     @rx.event
     async def require_session(self):  # type: ignore[no-untyped-def]
@@ -118,17 +126,16 @@ class SessionState(rx.State):
         return rx.redirect(routes.BILLING)
 
 
-async def current_principal(state: rx.State) -> Principal | None:
-    """The signed-in principal for any state's handler, or None (the page's on_load
-    has already sent the user to the login page). Also names them, with this browser's IP
-    and user agent, as who the handler's service calls act as (the audit log's "who")."""
+async def current_principal(state: rx.State, needs: Permission | None = None) -> Principal | None:
+    """The signed-in principal for any state's handler (acting for them: SessionState.principal),
+    or None: the page's on_load has already sent the user to the login page, or their role
+    does not grant `needs` (the page shows components/role_gate.refusal instead)."""
     session = await state.get_state(SessionState)
     try:
         principal = await session.principal()
     except Unauthenticated:
         return None
-    actors.acting(principal.acting_from(ip=state.router.session.client_ip, user_agent=state.router.headers.user_agent))
-    return principal
+    return principal if needs is None or roles.allows(principal.role, needs) else None
 
 
 class AuthFormState(rx.State):

@@ -13,6 +13,7 @@ from billing_app.config import get_settings
 from billing_app.errors import AddressRequired, BillingAppError, Unauthenticated
 from billing_app.money import format_paise, format_units
 from billing_app.services import accounts, promos, settlement, topups
+from billing_app.services.roles import Permission
 from billing_app.services.topup_rules import quote_topup
 from billing_app.state.history import HistoryState
 from billing_app.state.session import SessionState, call_service, current_principal
@@ -61,7 +62,7 @@ class TopupState(rx.State):
         """The bonus depends on the amount (percentage codes): quote it again, quietly."""
         if not self.promo_applied:
             return
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.PAY)
         if principal is None:
             return
         try:
@@ -114,7 +115,7 @@ class TopupState(rx.State):
         if not self.amount:
             self.promo_error = "Choose an amount first."
             return
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.PAY)
         if principal is None:
             return
         self.promo_busy = True
@@ -155,7 +156,7 @@ class TopupState(rx.State):
         self.amount = str(form.get("amount", self.amount)).strip()
         self.promo_code = str(form.get("promo_code", self.promo_code))
         self.error = self.notice = self.success = ""
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.PAY)
         if principal is None:
             return
         self.busy = True

@@ -89,7 +89,7 @@ def list_members(principal: CurrentPrincipal) -> MembersOut:
 
 @router.post("/members", status_code=201, responses=errors(409, 429))
 def invite(body: InviteIn, principal: CurrentPrincipal) -> InvitationOut:
-    """Emails an invitation link (valid 7 days) to the address; a pending invitation to it is
+    """Emails an invitation link to the address; a pending invitation to it is
     replaced. 409 already_member when the address is a member; inviting an owner needs an owner."""
     return invitation_out(invitations.invite(org_id=principal.org_id, email=body.email, role=body.role))
 

@@ -1,11 +1,12 @@
 """Sign-up, login, logout and resolving a session token to the signed-in principal.
 
 Sign-up creates the person, their org and a session at once; the signup credit waits for
-the email address to be verified (services/verification.py)."""
+the email address to be verified (services/verification.py). Signing up with an invitation
+joins the inviting org instead (services/invitations.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -108,14 +109,13 @@ def signup(
     if invitation_token is None:
         org_name = _clean(org_name, "org_name", 120)
     password_hash = password_hasher.hash(password)
-    actor = Actor(ip=client_ip, user_agent=user_agent)
     try:
         with write_session() as session:
             user = User(email=email, name=name, password_hash=password_hash)
             session.add(user)
             session.flush()
             assert user.id is not None
-            actor = replace(actor, user_id=user.id)
+            actor = Actor(user_id=user.id, ip=client_ip, user_agent=user_agent)
             if invitation_token is None:
                 joined = _create_org(session, user=user, org_name=org_name, currency=settings.billing_currency)
             else:

@@ -3,7 +3,7 @@ person join, signed in (`accept`) or while signing up (`join_at_signup`, from ac
 
 A link is consumed by one conditional UPDATE, so however often (or concurrently) it is
 opened it makes one membership; the same person opening it again is told they joined, as
-they did. It works for 7 days and only for the address it was sent to: the person proves that
+they did. It works for LIFETIME and only for the address it was sent to: the person proves that
 mailbox by opening it, so their address counts as verified, but no signup credit comes with
 joining someone else's org (services/verification.py grants that to an org a person creates).
 Inviting an address again replaces its pending invitation.

@@ -137,12 +137,15 @@ def remove(*, org_id: int, membership_id: int) -> None:
     actor = current_actor()
     with write_session() as session:
         lock_org(session, org_id)
-        membership, user = _membership(session, org_id, membership_id)
-        leaving = actor.kind == "user" and actor.user_id == membership.user_id
-        if not leaving:
+        found = _find(session, org_id, membership_id)
+        leaving = found is not None and actor.kind == "user" and actor.user_id == found[0].user_id
+        if not leaving:  # someone else's (or no such) membership: Forbidden before NotFound
             roles.check(org_id, Permission.MANAGE_MEMBERS)
-            if membership.role == Role.OWNER:
-                roles.check(org_id, Permission.MANAGE_OWNERS)
+        if found is None:
+            raise NotFound("No such member.")
+        membership, user = found
+        if membership.role == Role.OWNER and not leaving:
+            roles.check(org_id, Permission.MANAGE_OWNERS)
         if membership.role == Role.OWNER:
             _keep_an_owner(session, org_id)
         session.delete(membership)
@@ -162,14 +165,19 @@ def remove(*, org_id: int, membership_id: int) -> None:
 def _membership(session: Session, org_id: int, membership_id: int) -> tuple[Membership, User]:
     """The membership in this org, or NotFound (another org's too: their ids are not ours to
     confirm)."""
+    found = _find(session, org_id, membership_id)
+    if found is None:
+        raise NotFound("No such member.")
+    return found
+
+
+def _find(session: Session, org_id: int, membership_id: int) -> tuple[Membership, User] | None:
     found = session.execute(
         select(Membership, User)
         .join(User, col(User.id) == Membership.user_id)
         .where(col(Membership.id) == membership_id, col(Membership.org_id) == org_id)
     ).first()
-    if found is None:
-        raise NotFound("No such member.")
-    return found[0], found[1]
+    return None if found is None else (found[0], found[1])
 
 
 def _keep_an_owner(session: Session, org_id: int) -> None:

@@ -322,6 +322,7 @@ def test_developers_and_billing_cannot_manage_members(db, role):
         (members.change_role, {"membership_id": owner_membership, "role": "developer"}),
         (members.remove, {"membership_id": owner_membership}),
         (invitations.revoke_invitation, {"invitation_id": 1}),
+        (members.remove, {"membership_id": 10**9}),  # no such member: still Forbidden, not NotFound
     ]:
         with pytest.raises(Forbidden):
             acting_as(member.principal, service, org_id=org_id, **kwargs)

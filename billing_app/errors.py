@@ -117,6 +117,18 @@ class Conflict(BillingAppError):
     default_message = "That already exists."
 
 
+class AlreadyMember(Conflict):
+    code = "already_member"
+    default_message = "This person is already a member of the organisation."
+
+
+class LastOwner(Conflict):
+    """The change would leave the org without an owner."""
+
+    code = "last_owner"
+    default_message = "An organisation needs at least one owner. Make someone else an owner first."
+
+
 class PaymentGatewayError(BillingAppError):
     """Razorpay could not be reached or answered with an error."""
 

@@ -39,6 +39,7 @@ def receipt_url(payment_id: str) -> str:
 VERIFY_EMAIL = "/verify-email"
 FORGOT_PASSWORD = "/forgot-password"
 RESET_PASSWORD = "/reset-password"
+INVITATION = "/invitations/accept"
 
 
 def emailed_link(base_url: str, path: str, token: str) -> str:

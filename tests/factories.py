@@ -4,10 +4,12 @@ for the HTTP builders, the real REST API with the sandbox), never by writing row
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -15,12 +17,13 @@ from sqlmodel import col, select
 from billing_app.db import read_session, write_session
 from billing_app.models import EmailKind, EmailOutbox, OutboxStatus, User
 from billing_app.models.types import utcnow
-from billing_app.services import accounts, alerts, api_keys, ledger, pricing, verification
+from billing_app.services import accounts, actors, alerts, api_keys, invitations, ledger, pricing, verification
 
 if TYPE_CHECKING:
     from tests.payments_support import LiveApp
 
 _counter = itertools.count(1)
+T = TypeVar("T")
 PASSWORD = "correct horse battery"
 RUPEE = 1_000_000
 # A billing address in Karnataka, as the REST API and the address form take it.
@@ -50,6 +53,35 @@ def make_account(
     if verified:
         verification.verify(token=emailed_token(signed.principal.email, EmailKind.VERIFY_EMAIL))
         mark_delivered(signed.principal.email, EmailKind.VERIFY_EMAIL)
+    return signed
+
+
+def acting_as(principal: accounts.Principal | None, service: Callable[..., T], /, **kwargs: Any) -> T:
+    """Call `service` as `principal` would through the API (None: as the system), in a copy of
+    the context: who acts does not outlive the call (nor leak into the next test or into a
+    thread pool's next task)."""
+
+    def call() -> T:
+        actors.acting(principal.acting_from(ip="127.0.0.1", user_agent="pytest") if principal else actors.SYSTEM)
+        return service(**kwargs)
+
+    return contextvars.copy_context().run(call)
+
+
+def make_member(org_id: int, role: str, *, email: str | None = None) -> accounts.SignedIn:
+    """A new person in the org with `role`, the way people join: invited (by the system, so
+    any role), then signed up with the emailed invitation's token."""
+    n = next(_counter)
+    email = email or f"member{n}@example.com"
+    acting_as(None, invitations.invite, org_id=org_id, email=email, role=role)
+    signed = accounts.signup(
+        email=email,
+        password=PASSWORD,
+        name=f"Member {n}",
+        invitation_token=emailed_token(email, EmailKind.INVITATION),
+        client_ip=f"10.1.{n // 250}.{n % 250}",
+    )
+    mark_delivered(email, EmailKind.INVITATION)
     return signed
 
 

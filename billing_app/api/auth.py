@@ -24,7 +24,15 @@ class SignupIn(RequestBody):
     )
     password: str = Field(max_length=1024, json_schema_extra=enforced_by_service(minLength=MIN_PASSWORD_LENGTH))
     name: str = Field(min_length=1, max_length=120)
-    org_name: str = Field(min_length=1, max_length=120)
+    org_name: str | None = Field(
+        default=None, min_length=1, max_length=120, description="required unless `invitation_token` is given"
+    )
+    invitation_token: str | None = Field(
+        default=None,
+        max_length=200,
+        description="an emailed invitation's token: join the inviting org (with its role) instead of creating one; "
+        "the email must be the invited address",
+    )
 
 
 class LoginIn(RequestBody):
@@ -50,11 +58,16 @@ def _session_out(signed_in: accounts.SignedIn) -> SessionOut:
     return SessionOut(token=signed_in.token, **fields)
 
 
-@router.post("/signup", status_code=201, responses=errors(409))
+@router.post("/signup", status_code=201, responses=errors(400, 403, 409))
 def signup(body: SignupIn, ip: ClientIp, agent: UserAgent) -> SessionOut:
     """Creates the user, their org and a session, and emails a verification link; the signup
-    credit is granted when the address is verified (POST /auth/verify)."""
-    return _session_out(accounts.signup(**body.model_dump(), client_ip=ip, user_agent=agent))
+    credit is granted when the address is verified (POST /auth/verify). With `invitation_token`
+    the person joins the inviting org instead (no org of their own, no signup credit, the
+    address verified by the invitation): 400 token_invalid for an unknown, expired, used or
+    revoked invitation, 403 forbidden when it is another address's."""
+    fields = body.model_dump()
+    fields["org_name"] = fields["org_name"] or ""
+    return _session_out(accounts.signup(**fields, client_ip=ip, user_agent=agent))
 
 
 @router.post("/login", responses=errors(401))

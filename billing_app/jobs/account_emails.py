@@ -1,4 +1,5 @@
-"""The emails that carry a single-use link: verify your address, reset your password."""
+"""The emails that carry a single-use link: verify your address, reset your password, join an
+org you were invited to."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from billing_app import routes
 from billing_app.config import Settings
 from billing_app.integrations.mailer import Email
 from billing_app.money import format_units
-from billing_app.services import email_tokens, outbox
+from billing_app.services import email_tokens, invitations, outbox
 
 
 def verification_email(claimed: outbox.Claimed, *, settings: Settings) -> Email:
@@ -46,6 +47,31 @@ def password_reset_email(claimed: outbox.Claimed, *, settings: Settings) -> Emai
             "If you did not ask for it, ignore this email: your password stays as it is."
         ),
     )
+
+
+def invitation_email(claimed: outbox.Claimed, *, settings: Settings) -> Email:
+    facts = claimed.payload
+    link = routes.emailed_link(settings.base_url, routes.INVITATION, facts["link_token"])
+    org = claimed.org_name or "an organisation"
+    who = facts.get("inviter_name") or "An owner"
+    role = facts.get("role", "member")
+    return _link_email(
+        claimed,
+        settings=settings,
+        subject=f"Join {org} on billing_app",
+        lead=f"{who} invited you to join {org} on billing_app as {_article(role)} {role}.\n"
+        "Sign in with this email address, or create an account with it, to accept.\n",
+        button=f"Join {org}",
+        link=link,
+        after=(
+            f"The link works once, for {invitations.LIFETIME.days} days, and only for this address. "
+            "If you did not expect it, ignore this email."
+        ),
+    )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _link_email(

@@ -97,6 +97,7 @@ RENDERERS: dict[str, Callable[..., Email]] = {
     EmailKind.LOW_BALANCE: low_balance_email,
     EmailKind.VERIFY_EMAIL: account_emails.verification_email,
     EmailKind.PASSWORD_RESET: account_emails.password_reset_email,
+    EmailKind.INVITATION: account_emails.invitation_email,
 }
 
 

@@ -1,6 +1,14 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
-from billing_app.models.account import AuthSession, EmailToken, Membership, Org, SignupCreditClaim, User
+from billing_app.models.account import (
+    AuthSession,
+    EmailToken,
+    Invitation,
+    Membership,
+    Org,
+    SignupCreditClaim,
+    User,
+)
 from billing_app.models.audit import AuditEvent
 from billing_app.models.job_lease import JobLease
 from billing_app.models.ledger import EntryKind, LedgerEntry
@@ -30,6 +38,7 @@ __all__ = [
     "EntryKind",
     "Hold",
     "HoldTotal",
+    "Invitation",
     "JobLease",
     "LedgerEntry",
     "Membership",

@@ -86,3 +86,22 @@ class SignupCreditClaim(SQLModel, table=True):
     user_id: int = Field(sa_column=Column(BigInteger, ForeignKey("user.id"), nullable=False))
     org_id: int = Field(sa_column=Column(BigInteger, ForeignKey("org.id"), nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Invitation(SQLModel, table=True):
+    """An invitation to join an org with a role, sent by email. Only the SHA-256 of the
+    link's token is stored; `accepted_at` is set by the one UPDATE that consumes it, and a
+    newer invitation to the same address revokes a pending one (`revoked_at`)."""
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    org_id: int = Field(sa_column=Column(BigInteger, ForeignKey("org.id"), nullable=False, index=True))
+    email: str = Field(max_length=254)  # stored lower-cased
+    role: str = Field(max_length=20)
+    token_hash: str = Field(max_length=64, unique=True)
+    # None when the system invited (the CLI): nobody to name
+    invited_by_user_id: int | None = Field(default=None, sa_column=Column(BigInteger, ForeignKey("user.id")))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    accepted_by_user_id: int | None = Field(default=None, sa_column=Column(BigInteger, ForeignKey("user.id")))
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

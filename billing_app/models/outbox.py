@@ -29,6 +29,7 @@ class EmailKind(StrEnum):
     LOW_BALANCE = "low_balance"
     VERIFY_EMAIL = "verify_email"  # to the address in the payload, with a link token
     PASSWORD_RESET = "password_reset"  # the same
+    INVITATION = "invitation"  # the same, to the invited address
 
 
 class EmailOutbox(SQLModel, table=True):

@@ -1,11 +1,11 @@
 """Sign-up, login, logout and resolving a session token to the signed-in principal.
 
 Sign-up creates the person, their org and a session at once; the signup credit waits for
-the email address to be verified (services/verification.py)."""
+the email address to be verified (services/verification.py). Signing up with an invitation
+joins the inviting org instead (services/invitations.py)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,22 +13,20 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from billing_app.config import get_settings
 from billing_app.db import read_session, write_session
 from billing_app.errors import Conflict, InvalidCredentials, InvalidRequest, Unauthenticated
 from billing_app.models import AuthSession, Membership, Org, RoutingProfile, User
 from billing_app.models.types import utcnow
-from billing_app.services import audit, sessions, verification
+from billing_app.services import audit, invitations, sessions, verification
 from billing_app.services.actors import Actor
-from billing_app.services.email_addresses import normalise
+from billing_app.services.email_addresses import EMAIL_PATTERN, is_valid, normalise
 from billing_app.services.rate_limit import check_rate
 from billing_app.services.tokens import hash_token
 
 password_hasher = PasswordHasher()
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-_EMAIL = re.compile(EMAIL_PATTERN)
 MIN_PASSWORD_LENGTH = 8
 # Verified against when the email is unknown, so both paths take the same time.
 _DUMMY_HASH = password_hasher.hash("not-a-real-password")
@@ -82,43 +80,71 @@ def check_password(password: str) -> None:
 
 
 def signup(
-    *, email: str, password: str, name: str, org_name: str, client_ip: str = "", user_agent: str = ""
+    *,
+    email: str,
+    password: str,
+    name: str,
+    org_name: str = "",
+    invitation_token: str | None = None,
+    client_ip: str = "",
+    user_agent: str = "",
 ) -> SignedIn:
     """Create the user, their org (owner membership) and a session, and queue the email that
-    verifies the address (the signup credit is granted then, not now).
+    verifies the address (the signup credit is granted then, not now). With an
+    `invitation_token` the person joins the inviting org instead (services/invitations.py):
+    no org of their own, no signup credit, and the address counts as verified (the link
+    reached it); `org_name` is not needed then.
 
     Raises RateLimited, InvalidRequest (bad email, short password, missing fields),
-    EmailTaken (409). All or nothing: one transaction.
+    EmailTaken (409), and with an invitation TokenInvalid or Forbidden (another address's).
+    All or nothing: one transaction.
     """
     settings = get_settings()
     check_rate(action="signup", key=client_ip, per_minute=settings.signup_rate_per_minute)
     email = normalise(_clean(email, "email", 254))
-    if not _EMAIL.match(email):
+    if not is_valid(email):
         raise InvalidRequest("Enter a valid email address.", field="email")
     check_password(password)
     name = _clean(name, "name", 120)
-    org_name = _clean(org_name, "org_name", 120)
+    if invitation_token is None:
+        org_name = _clean(org_name, "org_name", 120)
     password_hash = password_hasher.hash(password)
     try:
         with write_session() as session:
-            org = Org(name=org_name, currency=settings.billing_currency)
             user = User(email=email, name=name, password_hash=password_hash)
-            session.add(org)
             session.add(user)
             session.flush()
-            assert org.id is not None and user.id is not None
-            session.add(Membership(user_id=user.id, org_id=org.id, role="owner"))
-            session.add(RoutingProfile(org_id=org.id))  # every org has exactly one
-            verification.queue_email(session, user_id=user.id, org_id=org.id, email=email, name=name)
-            token, session_id = sessions.start(
-                session, user_id=user.id, org_id=org.id, ip=client_ip, user_agent=user_agent
-            )
+            assert user.id is not None
             actor = Actor(user_id=user.id, ip=client_ip, user_agent=user_agent)
-            audit.record(session, org_id=org.id, actor=actor, action="user.signed_up", subject=f"user:{user.id}")
-            principal = Principal(user.id, org.id, email, name, org_name, org.currency, False, "owner", session_id)
+            if invitation_token is None:
+                joined = _create_org(session, user=user, org_name=org_name, currency=settings.billing_currency)
+            else:
+                joined = invitations.join_at_signup(session, token=invitation_token, user=user, actor=actor)
+            token, session_id = sessions.start(
+                session, user_id=user.id, org_id=joined.org_id, ip=client_ip, user_agent=user_agent
+            )
+            audit.record(session, org_id=joined.org_id, actor=actor, action="user.signed_up", subject=f"user:{user.id}")
+            verified = user.email_verified_at is not None
+            principal = Principal(
+                user.id, joined.org_id, email, name, joined.org_name, joined.currency, verified, joined.role, session_id
+            )
     except IntegrityError as exc:
         raise EmailTaken() from exc
     return SignedIn(token=token, principal=principal)
+
+
+def _create_org(session: Session, *, user: User, org_name: str, currency: str) -> invitations.Accepted:
+    """The new person's own org, with them as its owner, and the email that verifies their
+    address (whose link grants the signup credit)."""
+    assert user.id is not None
+    org = Org(name=org_name, currency=currency)
+    session.add(org)
+    session.flush()
+    assert org.id is not None
+    session.add(Membership(user_id=user.id, org_id=org.id, role="owner"))
+    session.add(RoutingProfile(org_id=org.id))  # every org has exactly one
+    verification.queue_email(session, user_id=user.id, org_id=org.id, email=user.email, name=user.name)
+    return invitations.Accepted(org_id=org.id, org_name=org.name, currency=org.currency, role="owner", joined=True)
 
 
 def login(*, email: str, password: str, client_ip: str = "", user_agent: str = "") -> SignedIn:

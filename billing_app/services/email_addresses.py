@@ -14,12 +14,20 @@ the claim table holds no address.
 from __future__ import annotations
 
 import hashlib
+import re
 
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_EMAIL = re.compile(EMAIL_PATTERN)
 DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
 
 def normalise(email: str) -> str:
     return (email or "").strip().lower()
+
+
+def is_valid(email: str) -> bool:
+    """Looks like an address (something@domain.tld); whether it exists, only an email tells."""
+    return _EMAIL.match(email) is not None
 
 
 def address_key(email: str) -> str:

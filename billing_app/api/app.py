@@ -14,6 +14,7 @@ from billing_app.api import (
     health,
     keys,
     metering,
+    orgs,
     payments,
     receipts,
     usage,
@@ -39,6 +40,7 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
         api.include_router(router)
     for router in (keys.router, usage.router, metering.router, alerts.router, account.router, audit.router):
         api.include_router(router)
+    api.include_router(orgs.router)  # a person's orgs, and switching between them
     api.include_router(health.router)  # GET /ready, no auth
     settings = get_settings()
     if settings.sandbox_mode if mount_sandbox is None else mount_sandbox:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from billing_app import routes
+from billing_app.components.org_switcher import current_org, other_orgs
 from billing_app.components.ready import ready_marker
 from billing_app.components.verify_notice import verify_notice
 from billing_app.state.session import SessionState
@@ -62,9 +63,10 @@ def _user_menu() -> rx.Component:
         rx.menu.content(
             rx.box(
                 rx.text(SessionState.user_name, size="2", weight="bold"),
-                rx.text(SessionState.org_name, size="1", color=rx.color("gray", 11)),
+                current_org(),
                 padding="0.25em 0.75em",
             ),
+            other_orgs(),
             rx.menu.separator(),
             rx.menu.item("Settings", on_click=rx.redirect(routes.SETTINGS)),
             rx.menu.item("Security", on_click=rx.redirect(routes.SECURITY), data_testid="menu-security"),

@@ -18,7 +18,7 @@ from billing_app.ist import ist_day
 from billing_app.models import Membership, User
 from billing_app.models.types import utcnow
 from tests.e2e.conftest import goto, screenshot
-from tests.e2e.test_accounts_flow import sign_up, unique_email
+from tests.e2e.test_accounts_flow import PASSWORD, sign_up, unique_email
 from tests.e2e.test_settings_flow import LABEL
 from tests.e2e.test_usage_flow import create_key
 
@@ -152,3 +152,22 @@ def test_switching_org_in_the_header_shows_that_orgs_balance_and_role(app: Page,
     expect(app.get_by_test_id("activity-table").get_by_test_id("activity-row").first).to_contain_text(
         "Switched to this organisation"
     )
+
+
+def test_load_more_pages_through_the_log(app: Page, app_server: str):
+    email = unique_email()
+    sign_up(app, app_server, email)
+    with httpx.Client(base_url=app_server, timeout=20) as client:  # a second device, over the API
+        token = client.post("/auth/login", json={"email": email, "password": PASSWORD}).json()["token"]
+        for n in range(50):
+            made = client.post("/me/keys", json={"name": f"key {n}"}, headers={"Authorization": f"Bearer {token}"})
+            assert made.status_code == 201, made.text
+
+    goto(app, app_server, "/activity")
+    rows = app.get_by_test_id("activity-table").get_by_test_id("activity-row")
+    expect(rows).to_have_count(50)  # a page: the 50 keys, newest first
+    expect(rows.first).to_contain_text("name: key 49")
+    app.get_by_test_id("activity-more").click()
+    expect(rows).to_have_count(53)  # and the sign-in, the verification, the sign-up
+    expect(rows.last).to_contain_text("Signed up")
+    expect(app.get_by_test_id("activity-more")).to_have_count(0)

@@ -65,7 +65,11 @@ class ActivityState(rx.State):
         return [audit_line(row, principal.currency) for row in page.rows]
 
     @rx.event
-    async def load(self) -> None:
+    async def load(self):  # type: ignore[no-untyped-def]
+        """on_load. Shows the skeleton first: after an org switch (a reload) the rows held are
+        the previous org's until the new ones arrive."""
+        self.loading = True
+        yield
         await self._first_page()
 
     async def _first_page(self) -> None:

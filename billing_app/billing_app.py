@@ -20,6 +20,7 @@ from billing_app.pages.account_links import (
     reset_password_page,
     verify_email_page,
 )
+from billing_app.pages.activity import ActivityState, activity_page
 from billing_app.pages.billing import billing_page
 from billing_app.pages.billing_address import billing_address_page
 from billing_app.pages.dashboard import DashboardState, dashboard_page
@@ -99,4 +100,7 @@ app.add_page(
 )
 app.add_page(
     security_page, route=routes.SECURITY, title="Security · billing_app", on_load=[_signed_in, SecurityState.load]
+)
+app.add_page(
+    activity_page, route=routes.ACTIVITY, title="Activity · billing_app", on_load=[_signed_in, ActivityState.load]
 )

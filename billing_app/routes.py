@@ -12,6 +12,7 @@ KEYS = "/keys"
 MODELS = "/models"
 SETTINGS = "/settings"
 SECURITY = "/settings/security"
+ACTIVITY = "/activity"  # the audit log (account menu)
 
 NAV = (
     ("Dashboard", DASHBOARD),

@@ -15,6 +15,7 @@ from billing_app.api import (
     keys,
     members,
     metering,
+    orgs,
     payments,
     receipts,
     usage,
@@ -42,6 +43,7 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
         api.include_router(router)
     api.include_router(members.router)
     api.include_router(members.accept_router)
+    api.include_router(orgs.router)  # a person's orgs, and switching between them
     api.include_router(health.router)  # GET /ready, no auth
     settings = get_settings()
     if settings.sandbox_mode if mount_sandbox is None else mount_sandbox:

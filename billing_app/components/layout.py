@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from billing_app import routes
+from billing_app.components.org_switcher import current_org, other_orgs
 from billing_app.components.ready import ready_marker
 from billing_app.components.role_gate import allowed, only_for, refusal
 from billing_app.components.verify_notice import verify_notice
@@ -77,12 +78,14 @@ def _user_menu() -> rx.Component:
         rx.menu.content(
             rx.box(
                 rx.text(SessionState.user_name, size="2", weight="bold"),
-                rx.text(SessionState.org_name, size="1", color=rx.color("gray", 11)),
+                current_org(),
                 padding="0.25em 0.75em",
             ),
+            other_orgs(),
             rx.menu.separator(),
             only_for(Permission.MANAGE_ALERTS, rx.menu.item("Settings", on_click=rx.redirect(routes.SETTINGS))),
             rx.menu.item("Security", on_click=rx.redirect(routes.SECURITY), data_testid="menu-security"),
+            rx.menu.item("Activity", on_click=rx.redirect(routes.ACTIVITY), data_testid="menu-activity"),
             rx.menu.item("Sign out", on_click=SessionState.sign_out, data_testid="sign-out"),
         ),
     )

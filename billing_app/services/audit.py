@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from billing_app.db import read_session
@@ -87,13 +88,15 @@ def list_events(
     limit: int = 50,
     cursor: str | None = None,
     action: str | None = None,
+    any_action: Sequence[str] = (),
     actor_user_id: int | None = None,
     first_day: date | None = None,
     last_day: date | None = None,
 ) -> AuditPage:
     """The org's events, newest first. `action` matches a whole action or a prefix ending
-    in "." ("key." → every key action); `cursor` is the previous page's `next_cursor`.
-    Owners and admins only (Forbidden)."""
+    in "." ("key." → every key action); `any_action`, any of several such (the Activity
+    page's "Payments" is orders, payments, refunds and manual entries); `cursor` is the
+    previous page's `next_cursor`. Owners and admins only (Forbidden)."""
     roles.check(org_id, Permission.VIEW_AUDIT)
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidRequest(f"limit must be 1 to {MAX_PAGE_SIZE}.", field="limit")
@@ -109,9 +112,9 @@ def list_events(
             raise InvalidRequest("cursor is not one this API gave out.", field="cursor")
         query = query.where(col(AuditEvent.id) < int(cursor))
     if action:
-        query = query.where(
-            col(AuditEvent.action).startswith(action) if action.endswith(".") else col(AuditEvent.action) == action
-        )
+        query = query.where(_matches(action))
+    if any_action:
+        query = query.where(or_(*[_matches(each) for each in any_action]))
     if actor_user_id is not None:
         query = query.where(col(AuditEvent.actor_user_id) == actor_user_id)
     if first_day is not None:  # IST calendar days, both inclusive
@@ -123,6 +126,10 @@ def list_events(
     rows = [_row(event, email) for event, email in found[:limit]]
     more = len(found) > limit
     return AuditPage(rows=rows, next_cursor=str(rows[-1].id) if more and rows else None)
+
+
+def _matches(action: str) -> ColumnElement[bool]:
+    return col(AuditEvent.action).startswith(action) if action.endswith(".") else col(AuditEvent.action) == action
 
 
 def _row(event: AuditEvent, email: str | None) -> AuditRow:

@@ -18,7 +18,12 @@ def test_signup_typed_before_hydration_is_kept_and_submitted(app: Page, app_serv
     app.route(re.compile(r".*\.js(\?.*)?$"), held.append)
     app.goto(app_server + routes.SIGNUP, wait_until="commit")
     email = f"early{time.time_ns()}@example.com"
-    for field, value in (("name", "Early Bird"), ("org_name", "Dawn Labs"), ("email", email), ("password", "early bird pw")):
+    for field, value in (
+        ("name", "Early Bird"),
+        ("org_name", "Dawn Labs"),
+        ("email", email),
+        ("password", "early bird pw"),
+    ):
         app.locator(f"#field-{field}").fill(value)
     app.unroute(re.compile(r".*\.js(\?.*)?$"))
     for route in held:

@@ -56,7 +56,7 @@ def make_account(
     return signed
 
 
-def acting_as(principal: accounts.Principal | None, service: Callable[..., T], /, **kwargs: Any) -> T:
+def call_as(principal: accounts.Principal | None, service: Callable[..., T], /, **kwargs: Any) -> T:
     """Call `service` as `principal` would through the API (None: as the system), in a copy of
     the context: who acts does not outlive the call (nor leak into the next test or into a
     thread pool's next task)."""
@@ -73,7 +73,7 @@ def make_member(org_id: int, role: str, *, email: str | None = None) -> accounts
     any role), then signed up with the emailed invitation's token."""
     n = next(_counter)
     email = email or f"member{n}@example.com"
-    acting_as(None, invitations.invite, org_id=org_id, email=email, role=role)
+    call_as(None, invitations.invite, org_id=org_id, email=email, role=role)
     signed = accounts.signup(
         email=email,
         password=PASSWORD,
@@ -83,6 +83,20 @@ def make_member(org_id: int, role: str, *, email: str | None = None) -> accounts
     )
     mark_delivered(email, EmailKind.INVITATION)
     return signed
+
+
+def join_org(signed: accounts.SignedIn, org_id: int, role: str) -> None:
+    """Someone with an account joins another org with `role`, the way people do: invited (by
+    the system), then accepting the emailed invitation signed in. Their session stays where it was."""
+    email = signed.principal.email
+    call_as(None, invitations.invite, org_id=org_id, email=email, role=role)
+    call_as(
+        signed.principal,
+        invitations.accept,
+        token=emailed_token(email, EmailKind.INVITATION),
+        user_id=signed.principal.user_id,
+    )
+    mark_delivered(email, EmailKind.INVITATION)
 
 
 def mark_delivered(email: str, kind: EmailKind) -> None:

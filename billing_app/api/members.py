@@ -15,7 +15,7 @@ from billing_app.api.deps import CurrentPrincipal
 from billing_app.api.inputs import PathId, RequestBody
 from billing_app.api.schema import enforced_by_service, errors
 from billing_app.ist import iso_ist
-from billing_app.services import invitations, members, sessions
+from billing_app.services import invitations, members, orgs
 from billing_app.services.email_addresses import EMAIL_PATTERN
 
 router = APIRouter(prefix="/me", tags=["members"], responses=errors(401, 403, 404, 422))
@@ -130,7 +130,7 @@ class JoinedOut(BaseModel):
 def accept_invitation(body: AcceptIn, principal: CurrentPrincipal) -> JoinedOut:
     """Join the org that invited you (signed in with the invited address); this session then
     acts for that org. 400 token_invalid for an unknown, expired, used or revoked link; 403
-    forbidden when the invitation is for another address."""
+    email_unverified when the invitation is for another address than the caller's."""
     accepted = invitations.accept(token=body.token, user_id=principal.user_id)
-    sessions.switch_org(session_id=principal.session_id, user_id=principal.user_id, org_id=accepted.org_id)
+    orgs.switch(session_id=principal.session_id, user_id=principal.user_id, org_id=accepted.org_id)
     return JoinedOut(org_id=accepted.org_id, org_name=accepted.org_name, role=accepted.role, joined=accepted.joined)

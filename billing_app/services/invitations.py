@@ -21,7 +21,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from billing_app.db import write_session
-from billing_app.errors import AlreadyMember, Forbidden, InvalidRequest, NotFound, TokenInvalid, Unauthenticated
+from billing_app.errors import (
+    AlreadyMember,
+    EmailUnverified,
+    InvalidRequest,
+    NotFound,
+    TokenInvalid,
+    Unauthenticated,
+)
 from billing_app.models import EmailKind, EmailOutbox, Invitation, Membership, Org, User
 from billing_app.models.types import utcnow
 from billing_app.services import audit, roles
@@ -131,7 +138,8 @@ class Accepted:
 def accept(*, token: str, user_id: int) -> Accepted:
     """The signed-in person `user_id` accepts the invitation: they become a member with its
     role, and their address counts as verified. TokenInvalid for an unknown, expired, used or
-    revoked link; Forbidden (nothing consumed) when it was sent to another address. A member
+    revoked link; EmailUnverified (403 email_unverified, nothing consumed) when it was sent to
+    another address: accepting needs the invited address, verified by the link. A member
     already, or the same person opening the link again, is told they joined (no second
     membership). Returns the org, so the caller can switch the session to it."""
     actor = current_actor()
@@ -147,7 +155,7 @@ def accept(*, token: str, user_id: int) -> Accepted:
 
 def join_at_signup(session: Session, *, token: str, user: User, actor: Actor) -> Accepted:
     """Inside accounts.signup's transaction: the new person `user` (flushed, so with an id)
-    joins the inviting org instead of creating one. TokenInvalid or Forbidden as for accept;
+    joins the inviting org instead of creating one. TokenInvalid or EmailUnverified as for accept;
     the caller's transaction then rolls back, person and all."""
     assert user.id is not None
     invitation = _consume(session, token=token, user_id=user.id)
@@ -184,7 +192,7 @@ def _consume(session: Session, *, token: str, user_id: int) -> _Consumed | None:
 
 def _join(session: Session, invitation: _Consumed, user: User, actor: Actor) -> Accepted:
     if invitation.email != user.email:
-        raise Forbidden(f"This invitation is for {invitation.email}. Sign in with that address to accept it.")
+        raise EmailUnverified(f"This invitation is for {invitation.email}. Sign in with that address to accept it.")
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()  # the link reached this mailbox
     dialect = session.get_bind().dialect.name

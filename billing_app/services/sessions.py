@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from billing_app.config import get_settings
 from billing_app.db import read_session, write_session
 from billing_app.errors import NotFound
-from billing_app.models import AuthSession, Membership
+from billing_app.models import AuthSession
 from billing_app.models.types import utcnow
 from billing_app.services import audit
 from billing_app.services.actors import Actor
@@ -120,27 +120,3 @@ def end_other_sessions(*, user_id: int, org_id: int, keep_session_id: int, actor
             session, org_id=org_id, actor=actor, action="session.ended_others", after={"sessions_ended": ended}
         )
     return ended
-
-
-def switch_org(*, session_id: int, user_id: int, org_id: int) -> None:
-    """Make the session act for another org of the person's: its next request acts there,
-    with their role there. NotFound unless they are a member of `org_id` (another org's
-    existence is not confirmed) and the session is their live one."""
-    with write_session() as session:
-        member = session.execute(
-            select(col(Membership.id)).where(col(Membership.user_id) == user_id, col(Membership.org_id) == org_id)
-        ).first()
-        if member is None:
-            raise NotFound("No such organisation.")
-        switched = session.execute(
-            update(AuthSession)
-            .where(
-                col(AuthSession.id) == session_id,
-                col(AuthSession.user_id) == user_id,
-                col(AuthSession.revoked_at).is_(None),
-            )
-            .values(org_id=org_id)
-            .returning(col(AuthSession.id))
-        ).first()
-        if switched is None:
-            raise NotFound("No such session.")

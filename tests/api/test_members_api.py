@@ -95,11 +95,11 @@ def test_wrong_address_bad_and_revoked_tokens(client):
     error = assert_error(
         client.post("/auth/invitations/accept", json={"token": token}, headers=auth(stranger["token"])),
         403,
-        "forbidden",
+        "email_unverified",
     )
     assert "dev@example.com" in error["message"]
     body = {"email": "stranger2@example.com", "password": "correct horse", "name": "S", "invitation_token": token}
-    assert_error(client.post("/auth/signup", json=body), 403, "forbidden")
+    assert_error(client.post("/auth/signup", json=body), 403, "email_unverified")
     assert_error(
         client.post("/auth/invitations/accept", json={"token": "nope"}, headers=auth(stranger["token"])),
         400,

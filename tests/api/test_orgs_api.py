@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from billing_app.models import EmailKind
 from tests.api.conftest import assert_error, auth, signup
-from tests.factories import RUPEE, set_balance, user_id_of
-from tests.integration.test_orgs import join_org  # until invitations land (factories.make_member)
+from tests.factories import RUPEE, emailed_token, set_balance
 
 
 def test_a_person_in_one_org_lists_it_as_current(client):
@@ -28,7 +28,14 @@ def test_a_person_in_one_org_lists_it_as_current(client):
 def test_switch_answers_the_org_now_current_and_every_route_follows_it(client):
     asha = signup(client, "asha@example.com", org_name="Zen Studio")
     ravi = signup(client, "ravi@example.com", org_name="Acme")
-    join_org(user_id_of("asha@example.com"), ravi["org_id"], "developer")
+    invited = client.post(
+        "/me/members", json={"email": "asha@example.com", "role": "developer"}, headers=auth(ravi["token"])
+    )
+    assert invited.status_code == 201, invited.text
+    elsewhere = client.post("/auth/login", json={"email": "asha@example.com", "password": "correct horse"}).json()
+    token = emailed_token("asha@example.com", EmailKind.INVITATION)
+    joined = client.post("/auth/invitations/accept", json={"token": token}, headers=auth(elsewhere["token"]))
+    assert joined.json()["org_name"] == "Acme"  # that session now acts for Acme; this one stays
     set_balance(ravi["org_id"], 7 * RUPEE)
     headers = auth(asha["token"])
 
@@ -48,8 +55,9 @@ def test_switch_answers_the_org_now_current_and_every_route_follows_it(client):
         "currency": "INR",
         "current": True,
     }
-    assert client.get("/me/billing", headers=headers).json()["balance_micros"] == 7 * RUPEE
-    assert_error(client.get("/me/audit", headers=headers), 403, "forbidden")  # a developer there
+    assert client.get("/me/keys", headers=headers).json()["keys"] == []  # Acme's keys: none yet
+    assert_error(client.get("/me/billing", headers=headers), 403, "forbidden")  # a developer there
+    assert_error(client.get("/me/audit", headers=headers), 403, "forbidden")
     assert [org["current"] for org in client.get("/me/orgs", headers=headers).json()["orgs"]] == [True, False]
 
     events = client.get("/me/audit", headers=auth(ravi["token"]), params={"action": "session."}).json()["events"]

@@ -7,16 +7,15 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, col, select
 
 from billing_app.ist import ist_day
-from billing_app.models import Membership, User
 from billing_app.models.types import utcnow
+from tests.e2e.app_process import emailed_link
 from tests.e2e.conftest import goto, screenshot
 from tests.e2e.test_accounts_flow import PASSWORD, sign_up, unique_email
 from tests.e2e.test_settings_flow import LABEL
@@ -106,17 +105,22 @@ def test_audited_actions_appear_filter_and_download(app: Page, app_server: str):
     both_widths(app, "activity-empty")
 
 
-def join_org(database_url: str, email: str, org_id: int, role: str) -> None:
-    """Until invitations land: make the person with `email` a `role` in `org_id`, in the
-    running app's database (the lead replaces this with an invitation accepted in the UI)."""
-    engine = sa.create_engine(database_url)
-    with Session(engine) as session, session.begin():
-        user_id = session.execute(select(col(User.id)).where(col(User.email) == email)).scalar_one()
-        session.add(Membership(user_id=user_id, org_id=org_id, role=role))
-    engine.dispose()
+def join_org(base_url: str, owner_token: str, email: str, role: str) -> None:
+    """The person with `email` joins the owner's org as `role`: invited over the API, and the
+    emailed invitation accepted in another session of theirs (their browser's stays put)."""
+    invited = httpx.post(f"{base_url}/me/members", json={"email": email, "role": role}, headers=bearer(owner_token))
+    assert invited.status_code == 201, invited.text
+    token = parse_qs(urlsplit(emailed_link(base_url, email, "Join")).query)["token"][0]
+    elsewhere = httpx.post(f"{base_url}/auth/login", json={"email": email, "password": PASSWORD}).json()["token"]
+    joined = httpx.post(f"{base_url}/auth/invitations/accept", json={"token": token}, headers=bearer(elsewhere))
+    assert joined.status_code == 200, joined.text
 
 
-def test_switching_org_in_the_header_shows_that_orgs_balance_and_role(app: Page, app_server: str, app_database: str):
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_switching_org_in_the_header_shows_that_orgs_balance_and_role(app: Page, app_server: str):
     app.set_viewport_size({"width": 1280, "height": 900})
     other = httpx.post(
         f"{app_server}/auth/signup",
@@ -125,7 +129,7 @@ def test_switching_org_in_the_header_shows_that_orgs_balance_and_role(app: Page,
     email = unique_email()
     sign_up(app, app_server, email)
     expect(app.get_by_test_id("header-balance")).to_have_text("₹100.00")
-    join_org(app_database, email, other["org_id"], "developer")
+    join_org(app_server, other["token"], email, "developer")
 
     app.get_by_test_id("account-menu").click()
     expect(app.get_by_test_id("current-org")).to_have_text("Acme Labs")

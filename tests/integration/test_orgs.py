@@ -5,18 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from billing_app.db import read_session, write_session
+from billing_app.db import read_session
 from billing_app.errors import NotFound
-from billing_app.models import AuditEvent, Membership
+from billing_app.models import AuditEvent
 from billing_app.services import accounts, actors, ledger, orgs
-from tests.factories import RUPEE, make_account, set_balance
-
-
-def join_org(user_id: int, org_id: int, role: str) -> None:
-    """Until invitations land: make `user_id` a member of `org_id` with `role`. (The lead
-    replaces this with factories.make_member once services/members.py exists.)"""
-    with write_session() as session:
-        session.add(Membership(user_id=user_id, org_id=org_id, role=role))
+from tests.factories import RUPEE, join_org, make_account, set_balance
 
 
 def two_orgs(role: str = "developer") -> tuple[accounts.SignedIn, int]:
@@ -24,7 +17,7 @@ def two_orgs(role: str = "developer") -> tuple[accounts.SignedIn, int]:
     ("Zen Studio …", Ravi's) she is a `role` in."""
     asha = make_account(org_name="Acme Labs")
     ravi = make_account(email=None, name="Ravi K", org_name="Zen Studio")
-    join_org(asha.principal.user_id, ravi.principal.org_id, role)
+    join_org(asha, ravi.principal.org_id, role)
     return asha, ravi.principal.org_id
 
 
@@ -86,13 +79,13 @@ def test_switch_points_the_session_at_the_other_org_with_its_role_and_audits_it(
 
 def test_the_balance_is_the_current_orgs(any_db):
     asha, other = two_orgs()
-    principal = act_as(asha)
     set_balance(other, 7 * RUPEE)
+    principal = act_as(asha)
     listed = {row.id: row.balance_micros for row in orgs.list_orgs(user_id=principal.user_id, current_org_id=0)}
     assert listed == {principal.org_id: 100 * RUPEE, other: 7 * RUPEE}
 
     orgs.switch(session_id=principal.session_id, user_id=principal.user_id, org_id=other)
-    now = accounts.authenticate(token=asha.token)
+    now = act_as(asha)  # her next request acts for the other org
     assert ledger.get_balance(org_id=now.org_id) == 7 * RUPEE
 
 

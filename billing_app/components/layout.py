@@ -85,7 +85,10 @@ def _user_menu() -> rx.Component:
             rx.menu.separator(),
             only_for(Permission.MANAGE_ALERTS, rx.menu.item("Settings", on_click=rx.redirect(routes.SETTINGS))),
             rx.menu.item("Security", on_click=rx.redirect(routes.SECURITY), data_testid="menu-security"),
-            rx.menu.item("Activity", on_click=rx.redirect(routes.ACTIVITY), data_testid="menu-activity"),
+            only_for(
+                Permission.VIEW_AUDIT,
+                rx.menu.item("Activity", on_click=rx.redirect(routes.ACTIVITY), data_testid="menu-activity"),
+            ),
             rx.menu.item("Sign out", on_click=SessionState.sign_out, data_testid="sign-out"),
         ),
     )

@@ -15,10 +15,11 @@ from billing_app import routes
 from billing_app.components.empty_state import empty_state
 from billing_app.components.layout import card, page_frame
 from billing_app.components.responsive_list import Column, RowVar, responsive_list, stacked_item
-from billing_app.errors import BillingAppError, Forbidden
+from billing_app.errors import BillingAppError
 from billing_app.ist import ist_day
 from billing_app.rows.audit import ACTION_GROUPS, AuditLine, audit_line
 from billing_app.services import audit
+from billing_app.services.roles import Permission
 from billing_app.state.session import call_service, current_principal
 
 PAGE_SIZE = 50
@@ -33,7 +34,6 @@ class ActivityState(rx.State):
     next_cursor: str = ""  # "" when the last page is shown
     loading: bool = True
     loading_more: bool = False
-    forbidden: str = ""  # the service's refusal (a role that can't see the log), shown instead of it
     error: str = ""
 
     def _filters(self) -> dict[str, Any]:
@@ -46,21 +46,18 @@ class ActivityState(rx.State):
         return {"any_action": actions, "first_day": first, "last_day": last}
 
     async def _fetch(self, cursor: str | None) -> list[AuditLine] | None:
-        """One page after `cursor`, or None (the refusal or the error is set)."""
-        principal = await current_principal(self)
+        """One page after `cursor`, or None (the error is set, or the role may not see the log)."""
+        principal = await current_principal(self, Permission.VIEW_AUDIT)
         if principal is None:
             return None
         try:
             page = await call_service(
                 audit.list_events, org_id=principal.org_id, limit=PAGE_SIZE, cursor=cursor, **self._filters()
             )
-        except Forbidden as exc:
-            self.forbidden = exc.message
-            return None
         except (ValueError, BillingAppError) as exc:
             self.error = getattr(exc, "message", BAD_RANGE)
             return None
-        self.forbidden = self.error = ""
+        self.error = ""
         self.next_cursor = page.next_cursor or ""
         return [audit_line(row, principal.currency) for row in page.rows]
 
@@ -108,7 +105,7 @@ class ActivityState(rx.State):
 
     @rx.event
     async def download(self):  # type: ignore[no-untyped-def]
-        principal = await current_principal(self)
+        principal = await current_principal(self, Permission.VIEW_AUDIT)
         if principal is None:
             return
         try:
@@ -228,16 +225,11 @@ def activity_page() -> rx.Component:
     return page_frame(
         routes.ACTIVITY,
         "Activity",
+        _filter_bar(),
         rx.cond(
-            ActivityState.forbidden != "",
-            rx.callout(ActivityState.forbidden, icon="lock", color_scheme="amber", data_testid="activity-forbidden"),
-            rx.fragment(
-                _filter_bar(),
-                rx.cond(
-                    ActivityState.error != "",
-                    rx.callout(ActivityState.error, icon="triangle-alert", color_scheme="red"),
-                ),
-                rx.cond(ActivityState.loading, rx.skeleton(height="16em", width="100%"), _list()),
-            ),
+            ActivityState.error != "",
+            rx.callout(ActivityState.error, icon="triangle-alert", color_scheme="red"),
         ),
+        rx.cond(ActivityState.loading, rx.skeleton(height="16em", width="100%"), _list()),
+        needs=Permission.VIEW_AUDIT,
     )

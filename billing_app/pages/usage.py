@@ -130,7 +130,7 @@ def _range_bar() -> rx.Component:
         ),
         rx.spacer(display=["none", "none", "block"]),
         rx.button(rx.icon("download", size=16), "Export CSV", variant="soft", on_click=UsageState.export),
-        gap="3",
+        spacing="3",
         align="center",
         wrap="wrap",
         width="100%",

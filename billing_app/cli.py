@@ -12,7 +12,7 @@ from billing_app.errors import BillingAppError
 from billing_app.jobs.outbox import send_all_due
 from billing_app.models import ModelPrice
 from billing_app.money import AmountError, format_money, parse_micros
-from billing_app.services import ledger, metering, pricing, usage
+from billing_app.services import ledger, metering, pricing, staff, usage
 
 
 def _manual(args: argparse.Namespace) -> int:
@@ -93,9 +93,28 @@ def _send_emails(_: argparse.Namespace) -> int:
     return 0
 
 
+def _staff(args: argparse.Namespace) -> int:
+    if args.staff_command == "list":
+        for email in staff.list_staff():
+            print(email)
+        return 0
+    granting = args.staff_command == "grant"
+    changed = staff.set_staff(email=args.email, staff=granting)
+    state = "is staff" if granting else "is not staff"
+    print(f"{args.email} {state}" + ("" if changed else " (already)"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m billing_app.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    staff_parser = commands.add_parser("staff", help="who may use the operator console (/console)")
+    staff_commands = staff_parser.add_subparsers(dest="staff_command", required=True)
+    for verb, what in (("grant", "make EMAIL's account staff"), ("revoke", "take staff away from EMAIL")):
+        staff_commands.add_parser(verb, help=what).add_argument("email")
+    staff_commands.add_parser("list", help="every staff account's email")
+    staff_parser.set_defaults(run=_staff)
 
     manual = commands.add_parser("manual", help="credit (positive) or debit (negative) an org, with a reason")
     manual.add_argument("--org", type=int, required=True, help="org id")

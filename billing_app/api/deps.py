@@ -16,7 +16,7 @@ from fastapi.security import HTTPBearer
 from starlette.types import Scope
 
 from billing_app.config import get_settings
-from billing_app.errors import Unauthenticated
+from billing_app.errors import NotFound, Unauthenticated
 from billing_app.services import actors, sessions
 from billing_app.services.accounts import Principal, resolve
 from billing_app.services.actors import Actor
@@ -79,7 +79,22 @@ async def client_ip(request: Request) -> str:
     return forwarded[-hops] if len(forwarded) >= hops else peer
 
 
+async def current_staff(request: Request) -> Principal:
+    """A signed-in staff member, acting as staff (services/staff.py); anyone else, signed in or
+    not, gets 404 as for a route that does not exist: the console's API is not revealed."""
+    try:
+        found = resolve(token=bearer_token(request))
+    except Unauthenticated as exc:
+        raise NotFound() from exc
+    if not found.principal.is_staff:
+        raise NotFound()
+    ip = await client_ip(request)
+    actors.acting(Actor(user_id=found.principal.user_id, ip=ip, user_agent=user_agent(request), kind="staff"))
+    return found.principal
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+StaffPrincipal = Annotated[Principal, Depends(current_staff)]
 ClientIp = Annotated[str, Depends(client_ip)]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import BigInteger, Column, ForeignKey, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -29,6 +30,9 @@ class User(SQLModel, table=True):
     name: str = Field(max_length=120)
     password_hash: str = Field(max_length=255)
     email_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # staff run the service (the console under /console, the API under /admin): granted and
+    # revoked only from the CLI (`cli staff grant EMAIL`)
+    is_staff: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

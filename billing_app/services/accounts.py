@@ -52,6 +52,7 @@ class Principal:
     email_verified: bool = False
     role: str = "owner"
     session_id: int = 0
+    is_staff: bool = False  # runs the service: the console (services/staff.py)
 
     def acting_from(self, *, ip: str, user_agent: str) -> Actor:
         """This person as who a request acts as (services/actors.py): the audit log's "who",
@@ -212,6 +213,7 @@ def resolve(*, token: str | None) -> Authenticated:
                 col(User.email),
                 col(User.name),
                 col(User.email_verified_at),
+                col(User.is_staff),
                 col(Org.name).label("org_name"),
                 col(Org.currency),
                 col(Membership.role),
@@ -236,5 +238,6 @@ def resolve(*, token: str | None) -> Authenticated:
         email_verified=row.email_verified_at is not None,
         role=row.role,
         session_id=row.id,
+        is_staff=row.is_staff,
     )
     return Authenticated(principal, row.last_used_at)

@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from billing_app.config import get_settings
 from billing_app.db import read_session, write_session
-from billing_app.errors import Conflict, InvalidCredentials, InvalidRequest, Unauthenticated
+from billing_app.errors import Conflict, Forbidden, InvalidCredentials, InvalidRequest, Unauthenticated
 from billing_app.models import AuthSession, Membership, Org, RoutingProfile, User
 from billing_app.models.types import utcnow
 from billing_app.services import audit, invitations, sessions, verification
@@ -149,8 +149,9 @@ def _create_org(session: Session, *, user: User, org_name: str, currency: str) -
 
 
 def login(*, email: str, password: str, client_ip: str = "", user_agent: str = "") -> SignedIn:
-    """A new session for the right email and password. Raises RateLimited (per IP and per
-    email) or InvalidCredentials, which does not say which of the two was wrong."""
+    """A new session for the right email and password, acting for the first org they joined.
+    Raises RateLimited (per IP and per email) or InvalidCredentials, which does not say which
+    of the two was wrong; Forbidden for the right password of someone in no org any more."""
     settings = get_settings()
     email = normalise(email)
     check_rate(action="login-ip", key=client_ip, per_minute=settings.login_rate_per_minute)
@@ -158,10 +159,10 @@ def login(*, email: str, password: str, client_ip: str = "", user_agent: str = "
     with read_session() as session:
         row = session.execute(
             sa.select(User, col(Membership.org_id), col(Membership.role), col(Org.name), col(Org.currency))
-            .join(Membership, col(Membership.user_id) == User.id)
-            .join(Org, col(Org.id) == Membership.org_id)
+            .join(Membership, col(Membership.user_id) == User.id, isouter=True)
+            .join(Org, col(Org.id) == Membership.org_id, isouter=True)
             .where(col(User.email) == email)
-            .order_by(col(Membership.id))
+            .order_by(col(Membership.id).is_(None), col(Membership.id))  # the first org joined
             .limit(1)
         ).first()
     try:
@@ -171,12 +172,27 @@ def login(*, email: str, password: str, client_ip: str = "", user_agent: str = "
     if row is None:
         raise InvalidCredentials()
     user, org_id, role, org_name, currency = row
+    if org_id is None:  # the right password, but removed from every org they were in
+        raise Forbidden(
+            "You are not a member of any organisation any more. Ask an owner to invite you again, "
+            "or create an account with another address."
+        )
     with write_session() as session:
         token, session_id = sessions.start(session, user_id=user.id, org_id=org_id, ip=client_ip, user_agent=user_agent)
         actor = Actor(user_id=user.id, ip=client_ip, user_agent=user_agent)
         audit.record(session, org_id=org_id, actor=actor, action="session.signed_in", subject=f"session:{session_id}")
-    verified = user.email_verified_at is not None
-    principal = Principal(user.id, org_id, user.email, user.name, org_name, currency, verified, role, session_id)
+    principal = Principal(
+        user.id,
+        org_id,
+        user.email,
+        user.name,
+        org_name,
+        currency,
+        email_verified=user.email_verified_at is not None,
+        role=role,
+        session_id=session_id,
+        is_staff=user.is_staff,
+    )
     return SignedIn(token=token, principal=principal)
 
 

@@ -20,6 +20,7 @@ from billing_app.errors import (
     AlreadyMember,
     EmailUnverified,
     Forbidden,
+    InvalidCredentials,
     InvalidRequest,
     LastOwner,
     NotFound,
@@ -534,3 +535,14 @@ def test_the_invitation_email_carries_the_link_and_the_secret_is_dropped_once_se
     assert "link_token" not in json.loads(payload)
     with read_session() as session:  # the token is stored only as its hash
         assert token not in str(session.exec(select(Invitation)).one())
+
+
+def test_someone_removed_from_their_only_org_is_told_why_they_cannot_sign_in(any_db):
+    owner = make_account(email="owner@example.com")
+    org_id = owner.principal.org_id
+    dev = make_member(org_id, "developer", email="dev@example.com")  # joined by invitation: no org of their own
+    call_as(owner.principal, members.remove, org_id=org_id, membership_id=membership_id(org_id, dev.principal.user_id))
+    with pytest.raises(Forbidden, match="not a member of any organisation"):
+        accounts.login(email="dev@example.com", password=PASSWORD)
+    with pytest.raises(InvalidCredentials):  # a wrong password still says only that
+        accounts.login(email="dev@example.com", password="not the password")

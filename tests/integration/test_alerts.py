@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
@@ -27,17 +26,11 @@ T0 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
-    """A running SMTP server the app is configured to send through."""
-    box = Mailbox()
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(box.port))
+def mailbox(mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch) -> Mailbox:
+    """The shared SMTP server, with the public URL the alert's links use."""
     monkeypatch.setenv("PUBLIC_URL", "https://billing.example.in")
     reset_context()
-    box.start()
-    yield box
-    box.stop()
-    reset_context()
+    return mailbox
 
 
 def post(org_id: int, micros: int, *, now: datetime, kind: EntryKind = EntryKind.MANUAL) -> None:

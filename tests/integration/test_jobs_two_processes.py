@@ -39,7 +39,6 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from billing_app.config import SANDBOX_WEBHOOK_SECRET
-from billing_app.context import reset_context
 from billing_app.db import read_session, write_engine
 from billing_app.jobs.outbox import send_all_due
 from billing_app.jobs.reconciler import reconcile_once
@@ -59,19 +58,6 @@ _emails = itertools.count()
 
 
 # ----------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
-    """A running SMTP server (without PUBLIC_URL: the sandbox's URL derives from HOST:PORT)."""
-    box = Mailbox()
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(box.port))
-    reset_context()
-    box.start()
-    yield box
-    box.stop()
-    reset_context()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -14,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from billing_app.context import reset_context
 from billing_app.db import read_session, write_session
 from billing_app.errors import (
     AlreadyMember,
@@ -44,7 +42,6 @@ from billing_app.models.types import utcnow
 from billing_app.services import accounts, invitations, members, orgs
 from billing_app.services.accounts import EmailTaken
 from tests.factories import PASSWORD, call_as, emailed_token, make_account, make_member
-from tests.mailbox import Mailbox
 
 
 def audit_rows(org_id: int, prefix: str = "member.") -> list[AuditEvent]:
@@ -504,18 +501,6 @@ def test_two_owners_removing_each_other_at_once_leave_one_owner(postgres_db):
 
 
 # --- the email -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
-    box = Mailbox()
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(box.port))
-    reset_context()
-    box.start()
-    yield box
-    box.stop()
-    reset_context()
 
 
 def test_the_invitation_email_carries_the_link_and_the_secret_is_dropped_once_sent(db, mailbox):

@@ -140,12 +140,15 @@ async def current_principal(state: rx.State, needs: Permission | None = None) ->
 
 class AuthFormState(rx.State):
     """Shared by the login and signup forms: run a signing-in service, show its error
-    inline, or sign the session in and go to the Billing page."""
+    inline, or sign the session in and go to the Billing page (or where the form says)."""
 
     error: str = ""
     busy: bool = False
 
-    async def _sign_in_with(self, service: Callable[..., accounts.SignedIn], **kwargs: Any):  # type: ignore[no-untyped-def]
+    async def _sign_in_with(  # type: ignore[no-untyped-def]
+        self, service: Callable[..., accounts.SignedIn], *, then: str = routes.BILLING, **kwargs: Any
+    ):
+        """`then`: where the signed-in person goes (a path on this site, checked by the caller)."""
         self.busy = True
         self.error = ""
         yield
@@ -163,4 +166,4 @@ class AuthFormState(rx.State):
         session = await self.get_state(SessionState)
         await session.sign_in(signed_in)
         self.busy = False
-        yield rx.redirect(routes.BILLING)
+        yield rx.redirect(then)

@@ -86,9 +86,10 @@ def _remove_button(row: RowVar) -> rx.Component:
 
 
 def _member_item(row: RowVar) -> rx.Component:
-    return stacked_item(
-        rx.hstack(_who(row), rx.spacer(), _remove_button(row), align="start", width="100%"),
-        rx.hstack(_role_select(row), _muted("Joined ", row.joined), align="center", spacing="3", margin_top="0.5em"),
+    return stacked_item(  # the address gets the whole width: a phone has little
+        _who(row),
+        rx.hstack(_role_select(row), rx.spacer(), _remove_button(row), align="center", width="100%", margin_y="0.5em"),
+        _muted("Joined ", row.joined),
         test_id="member-row",
     )
 
@@ -158,11 +159,14 @@ def _invitations_card() -> rx.Component:
                 table_test_id="invitations-table",
                 row_test_id="invitation-row",
             ),
-            empty_state(
-                "mail",
-                "No invitations waiting",
-                "An invitation stays here until it is accepted, withdrawn or expires.",
-                testid="invitations-empty",
+            rx.box(  # the card's stack is start-aligned: the box spans it, so the message is centred
+                empty_state(
+                    "mail",
+                    "No invitations waiting",
+                    "An invitation stays here until it is accepted, withdrawn or expires.",
+                    testid="invitations-empty",
+                ),
+                width="100%",
             ),
         ),
         test_id="invitations-card",

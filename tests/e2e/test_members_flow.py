@@ -101,6 +101,8 @@ def test_invite_a_developer_who_signs_up_then_change_their_role_and_remove_them(
     goto(app, app_server, "/settings/members")
     expect(members).to_have_count(2)
     expect(pending).to_have_count(0)
+    expect(app.get_by_test_id("invitations-empty").first).to_be_visible()
+    both_widths(app, "members-joined")
     row = members.filter(has_text=invitee)
     row.get_by_test_id("member-role").click()
     app.get_by_role("option", name="billing").click()
@@ -127,11 +129,23 @@ def test_an_existing_user_signs_in_from_the_link_and_then_has_both_orgs(app: Pag
     assert made.status_code == 201, made.text
     sign_up(app, app_server, unique_email())
     open_members(app)
+    me = app.get_by_test_id("members-table").get_by_test_id("member-row").first
+    me.get_by_test_id("member-role").click()  # the only owner can't stop being one: said inline
+    app.get_by_role("option", name="admin").click()
+    expect(app.get_by_test_id("members-card").get_by_test_id("form-error")).to_contain_text("at least one owner")
+    expect(me.get_by_test_id("member-role")).to_have_text("owner")
     invite(app, invitee)
+    app.get_by_label("Email").fill(invitee)  # again: replaces the pending one
+    app.get_by_test_id("send-invitation").click()
+    expect(app.get_by_test_id("invitations-table").get_by_test_id("invitation-row")).to_have_count(1)
+    app.get_by_label("Email").fill("not an address")
+    app.get_by_test_id("send-invitation").click()  # the browser's own check stops it first
+    assert app.get_by_label("Email").evaluate("field => field.validity.valid") is False
 
     open_link(app, app_server, invitee)  # the owner opens it: another address, said so
     expect(app.get_by_test_id("invitation-other-address")).to_contain_text(invitee)
     expect(app.get_by_test_id("accept-invitation")).to_have_count(0)
+    both_widths(app, "invitation-other-address")
 
     guest = new_browser(browser)
     open_link(guest, app_server, invitee)
@@ -141,6 +155,7 @@ def test_an_existing_user_signs_in_from_the_link_and_then_has_both_orgs(app: Pag
     guest.wait_for_url(re.compile(r"/invitations/accept\?token="))
     accept = guest.get_by_test_id("accept-invitation")
     expect(accept).to_have_text("Join Acme Labs as developer")
+    screenshot(guest, "invitation-signed-in")
     accept.click()
     guest.wait_for_url(f"{app_server}/")
     expect(guest.get_by_test_id("header-balance")).to_have_text("₹100.00")

@@ -167,3 +167,8 @@ def test_an_existing_user_signs_in_from_the_link_and_then_has_both_orgs(app: Pag
 
     open_link(guest, app_server, invitee)  # used: refused, with the way to sign in
     expect(guest.get_by_test_id("invitation-invalid")).to_be_visible()
+
+    guest.goto(f"{app_server}/login?next=/keys")  # signed in already: on to `next`, on this site only
+    guest.wait_for_url("**/keys")
+    guest.goto(f"{app_server}/login?next=//elsewhere.example/")
+    guest.wait_for_url(f"{app_server}/billing")

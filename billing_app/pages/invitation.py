@@ -14,7 +14,7 @@ from billing_app import routes
 from billing_app.components.auth_frame import auth_frame
 from billing_app.components.forms import form_error, hint, labelled_input, stacked_form
 from billing_app.errors import BillingAppError, Unauthenticated
-from billing_app.services import accounts, invitations, sessions
+from billing_app.services import accounts, invitations, orgs
 from billing_app.services.email_addresses import normalise
 from billing_app.state.session import AuthFormState, SessionState, call_service
 
@@ -67,7 +67,7 @@ class InvitationState(rx.State):
             principal = await session.principal()
             accepted = await call_service(invitations.accept, token=_token(self), user_id=principal.user_id)
             await call_service(
-                sessions.switch_org,
+                orgs.switch,
                 session_id=principal.session_id,
                 user_id=principal.user_id,
                 org_id=accepted.org_id,

@@ -24,8 +24,10 @@ from billing_app.pages.activity import ActivityState, activity_page
 from billing_app.pages.billing import billing_page
 from billing_app.pages.billing_address import billing_address_page
 from billing_app.pages.dashboard import DashboardState, dashboard_page
+from billing_app.pages.invitation import InvitationState, invitation_page
 from billing_app.pages.keys import keys_page
 from billing_app.pages.login import login_page
+from billing_app.pages.members import members_page
 from billing_app.pages.models import ModelsState, models_page
 from billing_app.pages.receipt import ReceiptState, receipt_page
 from billing_app.pages.security import SecurityState, security_page
@@ -37,6 +39,7 @@ from billing_app.state.address_form import AddressState
 from billing_app.state.address_summary import AddressSummaryState
 from billing_app.state.history import HistoryState
 from billing_app.state.keys import KeysState
+from billing_app.state.members import MembersState
 from billing_app.state.session import SessionState
 
 
@@ -104,3 +107,5 @@ app.add_page(
 app.add_page(
     activity_page, route=routes.ACTIVITY, title="Activity · billing_app", on_load=[_signed_in, ActivityState.load]
 )
+app.add_page(members_page, route=routes.MEMBERS, title="Members · billing_app", on_load=[_signed_in, MembersState.load])
+app.add_page(invitation_page, route=routes.INVITATION, title="Invitation · billing_app", on_load=InvitationState.load)

@@ -13,6 +13,7 @@ MODELS = "/models"
 SETTINGS = "/settings"
 SECURITY = "/settings/security"
 ACTIVITY = "/activity"  # the audit log (account menu)
+MEMBERS = "/settings/members"  # owners and admins (account menu)
 
 NAV = (
     ("Dashboard", DASHBOARD),
@@ -41,6 +42,11 @@ VERIFY_EMAIL = "/verify-email"
 FORGOT_PASSWORD = "/forgot-password"
 RESET_PASSWORD = "/reset-password"
 INVITATION = "/invitations/accept"
+
+
+def login_url(next_path: str) -> str:
+    """Sign in, then go to `next_path` (a path on this site: services/navigation.py)."""
+    return f"{LOGIN}?{urlencode({'next': next_path}, safe='/')}"
 
 
 def emailed_link(base_url: str, path: str, token: str) -> str:

@@ -84,6 +84,10 @@ def _user_menu() -> rx.Component:
             other_orgs(),
             rx.menu.separator(),
             only_for(Permission.MANAGE_ALERTS, rx.menu.item("Settings", on_click=rx.redirect(routes.SETTINGS))),
+            only_for(
+                Permission.MANAGE_MEMBERS,
+                rx.menu.item("Members", on_click=rx.redirect(routes.MEMBERS), data_testid="menu-members"),
+            ),
             rx.menu.item("Security", on_click=rx.redirect(routes.SECURITY), data_testid="menu-security"),
             only_for(
                 Permission.VIEW_AUDIT,

@@ -8,14 +8,18 @@ from billing_app import routes
 from billing_app.components.auth_frame import auth_frame
 from billing_app.components.forms import form_error, labelled_input, stacked_form
 from billing_app.services import accounts
+from billing_app.services.navigation import safe_local_path
 from billing_app.state.session import AuthFormState
 
 
 class LoginState(AuthFormState):
     @rx.event
     async def submit(self, form: dict[str, str]):  # type: ignore[no-untyped-def]
+        # `?next=`: back to the page that sent the person here (an invitation link), on this
+        # site only (an open redirect otherwise).
+        then = safe_local_path(str(self.router.url.query_parameters.get("next", "")), routes.BILLING)
         async for update in self._sign_in_with(
-            accounts.login, email=form.get("email", ""), password=form.get("password", "")
+            accounts.login, then=then, email=form.get("email", ""), password=form.get("password", "")
         ):
             yield update
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from billing_app.db import write_session
+from billing_app.db import read_session, write_session
 from billing_app.errors import (
     AlreadyMember,
     EmailUnverified,
@@ -162,6 +162,32 @@ def join_at_signup(session: Session, *, token: str, user: User, actor: Actor) ->
     if invitation is None:
         raise TokenInvalid()
     return _join(session, invitation, user, actor)
+
+
+@dataclass(frozen=True)
+class Described:
+    org_name: str
+    email: str
+    role: str
+    valid: bool  # False: expired, used or withdrawn (the link would be refused)
+
+
+def describe(*, token: str) -> Described | None:
+    """What an invitation link is for, without consuming it: the page the link opens shows it
+    to someone not signed in (which org, which address, which role) before they sign up or
+    sign in. None for an unknown link. No role check: holding the link is the right to read
+    it, as for the other emailed links, and it tells nothing the email did not."""
+    with read_session() as session:
+        found = session.execute(
+            select(Invitation, col(Org.name))
+            .join(Org, col(Org.id) == Invitation.org_id)
+            .where(col(Invitation.token_hash) == hash_token(token or ""))
+        ).first()
+    if found is None:
+        return None
+    invitation, org_name = found
+    valid = invitation.accepted_at is None and invitation.revoked_at is None and invitation.expires_at > utcnow()
+    return Described(org_name=org_name, email=invitation.email, role=invitation.role, valid=valid)
 
 
 def _pending(now: object) -> tuple[sa.ColumnElement[bool], ...]:

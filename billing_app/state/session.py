@@ -12,7 +12,7 @@ from billing_app import routes
 from billing_app.errors import BillingAppError, Unauthenticated
 from billing_app.money import currency_symbol as symbol_of
 from billing_app.money import format_money
-from billing_app.services import accounts, actors, ledger, roles, verification
+from billing_app.services import accounts, actors, ledger, navigation, roles, verification
 from billing_app.services.accounts import Principal
 from billing_app.services.roles import Permission
 
@@ -115,7 +115,8 @@ class SessionState(rx.State):
 
     @rx.event
     async def redirect_if_signed_in(self):  # type: ignore[no-untyped-def]
-        """on_load of the login and signup pages."""
+        """on_load of the login and signup pages: a signed-in person goes on to Billing, or to
+        the login page's `?next=` (a path on this site only), as signing in would take them."""
         if not self.token:
             return None
         try:
@@ -123,7 +124,7 @@ class SessionState(rx.State):
         except Unauthenticated:
             self.token = ""
             return None
-        return rx.redirect(routes.BILLING)
+        return rx.redirect(navigation.safe_local_path(self.router.url.query_parameters.get("next"), routes.BILLING))
 
 
 async def current_principal(state: rx.State, needs: Permission | None = None) -> Principal | None:
@@ -140,12 +141,15 @@ async def current_principal(state: rx.State, needs: Permission | None = None) ->
 
 class AuthFormState(rx.State):
     """Shared by the login and signup forms: run a signing-in service, show its error
-    inline, or sign the session in and go to the Billing page."""
+    inline, or sign the session in and go to the Billing page (or where the form says)."""
 
     error: str = ""
     busy: bool = False
 
-    async def _sign_in_with(self, service: Callable[..., accounts.SignedIn], **kwargs: Any):  # type: ignore[no-untyped-def]
+    async def _sign_in_with(  # type: ignore[no-untyped-def]
+        self, service: Callable[..., accounts.SignedIn], *, then: str = routes.BILLING, **kwargs: Any
+    ):
+        """`then`: where the signed-in person goes (a path on this site, checked by the caller)."""
         self.busy = True
         self.error = ""
         yield
@@ -163,4 +167,4 @@ class AuthFormState(rx.State):
         session = await self.get_state(SessionState)
         await session.sign_in(signed_in)
         self.busy = False
-        yield rx.redirect(routes.BILLING)
+        yield rx.redirect(then)

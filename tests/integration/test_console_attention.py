@@ -21,7 +21,7 @@ from billing_app.models import AuditEvent, WebhookEvent
 from billing_app.sandbox import sign
 from billing_app.services import staff, webhooks
 from billing_app.services.actors import Actor, acting_as
-from billing_app.services.console import attention
+from billing_app.services.console import attention, catalog
 from tests.factories import paid_order, paying_account, user_id_of
 from tests.payments_support import LiveApp, assert_books_balance, credits_for, live_app, wait_until
 
@@ -180,3 +180,14 @@ def test_failed_processing_and_bad_signatures_are_listed_and_processed_again(app
 def test_only_staff_reach_the_attention_services(db, call, actor):
     with acting_as(actor), pytest.raises(NotFound):
         call()
+
+
+def test_a_promo_redeemed_through_a_check_shows_in_the_promo_list(app, as_staff):
+    catalog.create_promo(code="WELCOME50", reason="launch", flat_bonus_micros=50_000_000)
+    account = paying_account(app)
+    app.faults(webhook_drop=True)
+    order_id, _ = paid_order(app, account, promo_code="WELCOME50")
+    assert attention.check_order(razorpay_order_id=order_id, reason="paid, not credited").credited_now
+    [promo] = catalog.list_promos()
+    assert (promo.redemptions, promo.bonus_granted_micros) == (1, 50_000_000)
+    assert balance(app, account) == START + FIVE_HUNDRED + 50_000_000

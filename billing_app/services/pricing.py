@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from billing_app.config import get_settings
 from billing_app.db import read_session, write_session
@@ -117,28 +117,34 @@ def load_catalog(*, path: Path = CATALOG_PATH, overwrite: bool = False) -> int:
 
 
 def _sync_catalog(catalog: dict[str, CatalogModel], *, overwrite: bool) -> int:
-    changed = 0
     with write_session() as session:
-        rows = {row.model: row for row in session.execute(select(ModelPrice)).scalars()}
-        for name, item in catalog.items():
-            row = rows.get(name)
-            if row is None:
-                session.add(ModelPrice(**vars(item)))
-                changed += 1
-                continue
-            if row.source == PriceSource.ADMIN and not overwrite:
-                continue
-            wanted = {**vars(item), "active": True, "source": PriceSource.CATALOG}
-            if any(getattr(row, field) != value for field, value in wanted.items()):
-                for field, value in wanted.items():
-                    setattr(row, field, value)
-                row.updated_at = utcnow()
-                changed += 1
-        for name, row in rows.items():
-            if name not in catalog and row.source == PriceSource.CATALOG and row.active:
-                row.active = False
-                row.updated_at = utcnow()
-                changed += 1
+        return sync_catalog_in(session, catalog, overwrite=overwrite)
+
+
+def sync_catalog_in(session: Session, catalog: dict[str, CatalogModel], *, overwrite: bool) -> int:
+    """`load_catalog`'s one transaction, inside the caller's (the console writes its audit row
+    beside it); how many rows changed. Two loads at once may raise IntegrityError: retry."""
+    changed = 0
+    rows = {row.model: row for row in session.execute(select(ModelPrice)).scalars()}
+    for name, item in catalog.items():
+        row = rows.get(name)
+        if row is None:
+            session.add(ModelPrice(**vars(item)))
+            changed += 1
+            continue
+        if row.source == PriceSource.ADMIN and not overwrite:
+            continue
+        wanted = {**vars(item), "active": True, "source": PriceSource.CATALOG}
+        if any(getattr(row, field) != value for field, value in wanted.items()):
+            for field, value in wanted.items():
+                setattr(row, field, value)
+            row.updated_at = utcnow()
+            changed += 1
+    for name, row in rows.items():
+        if name not in catalog and row.source == PriceSource.CATALOG and row.active:
+            row.active = False
+            row.updated_at = utcnow()
+            changed += 1
     return changed
 
 
@@ -160,31 +166,53 @@ def set_price(
     active: bool | None = None,
 ) -> ModelPrice:
     """An operator's price for `model` (created if new); kept across catalog reloads."""
+    with write_session() as session:
+        return set_price_in(
+            session,
+            model=model,
+            input_micros_per_million=input_micros_per_million,
+            output_micros_per_million=output_micros_per_million,
+            display_name=display_name,
+            provider=provider,
+            active=active,
+        )
+
+
+def set_price_in(
+    session: Session,
+    *,
+    model: str,
+    input_micros_per_million: int,
+    output_micros_per_million: int,
+    display_name: str | None = None,
+    provider: str | None = None,
+    active: bool | None = None,
+) -> ModelPrice:
+    """`set_price` inside the caller's transaction (the console writes its audit row beside it)."""
     model = (model or "").strip()
     if not model or len(model) > 100:
         raise InvalidRequest("model must be 1 to 100 characters.", field="model")
     check_rate(input_micros_per_million, "input")
     check_rate(output_micros_per_million, "output")
-    with write_session() as session:
-        row = session.execute(select(ModelPrice).where(col(ModelPrice.model) == model)).scalar_one_or_none()
-        if row is None:
-            row = ModelPrice(
-                model=model,
-                display_name=display_name or model,
-                provider=provider or "custom",
-                input_micros_per_million=input_micros_per_million,
-                output_micros_per_million=output_micros_per_million,
-            )
-            session.add(row)
-        row.input_micros_per_million = input_micros_per_million
-        row.output_micros_per_million = output_micros_per_million
-        row.display_name = display_name or row.display_name
-        row.provider = provider or row.provider
-        row.active = row.active if active is None else active
-        row.source = PriceSource.ADMIN
-        row.updated_at = utcnow()
-        session.flush()
-        return row
+    row = session.execute(select(ModelPrice).where(col(ModelPrice.model) == model)).scalar_one_or_none()
+    if row is None:
+        row = ModelPrice(
+            model=model,
+            display_name=display_name or model,
+            provider=provider or "custom",
+            input_micros_per_million=input_micros_per_million,
+            output_micros_per_million=output_micros_per_million,
+        )
+        session.add(row)
+    row.input_micros_per_million = input_micros_per_million
+    row.output_micros_per_million = output_micros_per_million
+    row.display_name = display_name or row.display_name
+    row.provider = provider or row.provider
+    row.active = row.active if active is None else active
+    row.source = PriceSource.ADMIN
+    row.updated_at = utcnow()
+    session.flush()
+    return row
 
 
 # ---------------------------------------------------------------- routing profiles

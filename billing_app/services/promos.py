@@ -65,6 +65,39 @@ def create_promo(
 ) -> PromoCode:
     """An operator's new code. Raises InvalidRequest for contradictory rules, Conflict
     when the code exists."""
+    try:
+        with write_session() as session:
+            return create_promo_in(
+                session,
+                code=code,
+                flat_bonus_micros=flat_bonus_micros,
+                percent=percent,
+                cap_micros=cap_micros,
+                min_topup_units=min_topup_units,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                max_redemptions=max_redemptions,
+                active=active,
+            )
+    except IntegrityError as exc:
+        raise Conflict(f"The code {normalise_code(code)} exists already.") from exc
+
+
+def create_promo_in(
+    session: Session,
+    *,
+    code: str,
+    flat_bonus_micros: int | None = None,
+    percent: int | None = None,
+    cap_micros: int | None = None,
+    min_topup_units: int = 0,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    max_redemptions: int | None = None,
+    active: bool = True,
+) -> PromoCode:
+    """`create_promo` inside the caller's transaction (the console writes its audit row
+    beside it). A code that exists raises IntegrityError when the transaction flushes."""
     code = normalise_code(code)
     if not code or len(code) > MAX_CODE_LENGTH or not code.replace("-", "").replace("_", "").isalnum():
         raise InvalidRequest("A code is 1–40 letters, digits, '-' or '_'.", field="code")
@@ -91,12 +124,8 @@ def create_promo(
         max_redemptions=max_redemptions,
         active=active,
     )
-    try:
-        with write_session() as session:
-            session.add(promo)
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"The code {code} exists already.") from exc
+    session.add(promo)
+    session.flush()
     return promo
 
 
@@ -107,11 +136,23 @@ def list_promos() -> list[PromoCode]:
 
 def disable_promo(*, code: str) -> None:
     with write_session() as session:
-        found = session.execute(
-            update(PromoCode).where(col(PromoCode.code) == normalise_code(code)).values(active=False)
-        ).rowcount  # type: ignore[attr-defined]
-    if not found:
-        raise NotFound(f"No promo code {normalise_code(code)}.")
+        disable_promo_in(session, code=code)
+
+
+def disable_promo_in(session: Session, *, code: str) -> bool:
+    """Disable the code inside the caller's transaction; whether it was active until now.
+    NotFound for an unknown code."""
+    code = normalise_code(code)
+    promo_id = session.execute(select(PromoCode.id).where(col(PromoCode.code) == code)).scalar_one_or_none()
+    if promo_id is None:
+        raise NotFound(f"No promo code {code}.")
+    changed = session.execute(
+        update(PromoCode)
+        .where(col(PromoCode.id) == promo_id, col(PromoCode.active).is_(True))
+        .values(active=False)
+        .returning(col(PromoCode.id))
+    ).first()
+    return changed is not None
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,17 @@ def test_the_wrong_method_or_a_trailing_slash_reveals_nothing(client, people, ro
     assert client.get("/admin", follow_redirects=False).status_code == 404
 
 
+def test_malformed_input_is_not_a_hint_either(client, people, routes):
+    """The staff check comes before any parameter or body is read: no 422 for strangers."""
+    not_there = client.get("/no/such/path").json()
+    junk = {"q": "x" * 1000, "cursor": "zz", "limit": "-1"}
+    for method, path in sorted(routes):
+        url = re.sub(r"\{(\w+)(:\w+)?\}", "not-an-id", path)
+        for headers in ({}, people.owner):
+            response = client.request(method, url, params=junk, content=b"{not json", headers=headers)
+            assert (response.status_code, response.json()) == (404, not_there), f"{method} {url}"
+
+
 def test_staff_reach_every_route(client, people, routes):
     for method, path in sorted(routes):
         expected = SAMPLES[(method, path)].staff_status

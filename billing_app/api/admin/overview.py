@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from billing_app.api.admin.plain import plain
-from billing_app.api.deps import StaffPrincipal
+from billing_app.api.deps import current_staff
 from billing_app.services.console import overview
 
-router = APIRouter(prefix="/admin/overview", include_in_schema=False)
+# staff only (api/deps.current_staff: 404 to anyone else, before any parameter is read)
+router = APIRouter(prefix="/admin/overview", include_in_schema=False, dependencies=[Depends(current_staff)])
 
 
 @router.get("")
-def get_overview(_: StaffPrincipal) -> dict[str, Any]:
+def get_overview() -> dict[str, Any]:
     """Every figure, each with the `list_key` of the list behind it (a few aggregates: on the pool)."""
     return plain(overview.overview())  # type: ignore[no-any-return]

@@ -126,7 +126,7 @@ def overview(*, now: datetime | None = None) -> Overview:
         backlog = session.execute(
             sa.select(sa.func.count(), sa.func.min(col(EmailOutbox.created_at))).where(*outbox_backlog_filter())
         ).one()
-        overview = Overview(
+        figures = Overview(
             as_of=now,
             balances_owed=Figure(ORGS_IN_CREDIT, int(owed[0]), amount_micros=int(owed[1])),
             topups_today=topups(today_start),
@@ -140,7 +140,7 @@ def overview(*, now: datetime | None = None) -> Overview:
             reconciler=_reconciler(),
             outbox_backlog=Figure(OUTBOX_BACKLOG, int(backlog[0]), oldest_at=backlog[1]),
         )
-    return overview
+    return figures
 
 
 def _reconciler() -> ReconcilerRun:

@@ -16,8 +16,10 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 # Every REST route lives under one of these (api/app.py and its routers).
-API_PREFIXES = ("/v1/", "/me/", "/auth/", "/webhooks/", "/sandbox/")
-API_PATHS = frozenset({"/ready", "/openapi.json", "/docs", "/redoc"})
+API_PREFIXES = ("/v1/", "/me/", "/auth/", "/webhooks/", "/sandbox/", "/admin/")
+# /admin itself too: the API answers it 404 like every unknown /admin path (api/admin/hidden.py),
+# where Reflex would answer with its own page and tell the console's paths from the rest.
+API_PATHS = frozenset({"/ready", "/openapi.json", "/docs", "/redoc", "/admin"})
 
 
 def is_api_path(path: str) -> bool:

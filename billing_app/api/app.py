@@ -23,6 +23,9 @@ from billing_app.api import (
 )
 from billing_app.api.admin import attention as admin_attention
 from billing_app.api.admin import catalog as admin_catalog
+from billing_app.api.admin import hidden
+from billing_app.api.admin import orgs as admin_orgs
+from billing_app.api.admin import overview as admin_overview
 from billing_app.api.errors import install_error_handlers
 from billing_app.config import get_settings
 
@@ -47,7 +50,8 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
     api.include_router(members.accept_router)
     api.include_router(orgs.router)  # a person's orgs, and switching between them
     api.include_router(health.router)  # GET /ready, no auth
-    for router in (admin_attention.router, admin_catalog.router):  # the console: payments, promos, prices
+    # the console (staff only; 404 to everyone else)
+    for router in (admin_overview.router, admin_orgs.router, admin_attention.router, admin_catalog.router):
         api.include_router(router)
     settings = get_settings()
     if settings.sandbox_mode if mount_sandbox is None else mount_sandbox:
@@ -65,4 +69,5 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
                 shared_namespace=namespace_for(settings.database_url),
             ),
         )
+    hidden.hide_the_rest(api)  # keep last: anything else under /admin is 404 (api/admin/hidden.py)
     return api

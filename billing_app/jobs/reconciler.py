@@ -62,6 +62,7 @@ def reconcile_once(
             report.errors += 1
             log.warning("reconcile %s: %s", order_id, exc.message)
     job_leases.purge_expired(older_than_seconds=PURGE_LEASES_AFTER_SECONDS)
+    job_leases.stamp(job_leases.RECONCILER_LAST_RUN)  # for the console's overview
     return report
 
 

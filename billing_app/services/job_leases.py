@@ -22,7 +22,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -151,3 +151,31 @@ def purge_expired(*, older_than_seconds: float = 3600) -> int:
             sa.delete(JobLease).where(col(JobLease.expires_at) <= cutoff).returning(col(JobLease.name))
         ).all()
     return len(gone)
+
+
+# When the reconciler (jobs/reconciler.py) last finished a pass: a marker row, named here so
+# the console's services can read it without importing the job.
+RECONCILER_LAST_RUN = "reconciler:last_run"
+# A marker row never expires: no `acquire` takes it and `purge_expired` leaves it alone.
+_NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def stamp(name: str) -> None:
+    """Record that a piece of work just ran (here, by this process) in the row `name`, which
+    is a marker rather than a lease: the console shows when the reconciler last finished a
+    pass, whichever worker or CLI ran it, with no table of its own."""
+    with write_session() as session:
+        now = db_now(session)
+        insert = _insert(session).values(name=name, holder=holder_id(), acquired_at=now, expires_at=_NEVER)
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["name"], set_={"holder": insert.excluded.holder, "acquired_at": now}
+            )
+        )
+
+
+def stamped(name: str) -> tuple[datetime, str] | None:
+    """When the work `stamp`ed as `name` last ran and where (holder id); None if never."""
+    with read_session() as session:
+        row = session.exec(select(JobLease).where(col(JobLease.name) == name)).first()
+    return (row.acquired_at, row.holder) if row is not None else None

@@ -5,19 +5,16 @@ staff member's `reason`, kept in the audit log. The rules are services/console/a
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 
-from billing_app.api.admin.routing import StaffRoute
-from billing_app.api.deps import current_staff
+from billing_app.api.admin.routing import staff_router
 from billing_app.api.inputs import PathId, PathText, RequestBody
 from billing_app.ist import iso_ist
 from billing_app.services.console import attention
 from billing_app.services.console.reasons import MAX_REASON_LENGTH
 
-router = APIRouter(
-    prefix="/admin/attention", include_in_schema=False, dependencies=[Depends(current_staff)], route_class=StaffRoute
-)
+router = staff_router("/admin/attention")
 
 
 class ReasonIn(RequestBody):

@@ -8,19 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from billing_app.api.admin.attention import ReasonIn
-from billing_app.api.admin.routing import StaffRoute
-from billing_app.api.deps import current_staff
+from billing_app.api.admin.routing import staff_router
 from billing_app.api.inputs import Micros, PathText
 from billing_app.ist import IST, iso_ist
 from billing_app.services.console import catalog
 
-router = APIRouter(
-    prefix="/admin", include_in_schema=False, dependencies=[Depends(current_staff)], route_class=StaffRoute
-)
+router = staff_router("/admin")
 
 Count = Annotated[StrictInt, Field(ge=0, le=2**31 - 1)]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.routing import APIRoute
 
 from billing_app.api.deps import current_staff
@@ -24,3 +24,12 @@ class StaffRoute(APIRoute):
             return await handler(request)
 
         return staff_first
+
+
+def staff_router(prefix: str) -> APIRouter:
+    """A router of the console's API: staff only (404 to anyone else, before the body is
+    read), and left out of /openapi.json, which is public. Include it in api/app.py before
+    api/admin/hidden.hide_the_rest."""
+    return APIRouter(
+        prefix=prefix, include_in_schema=False, dependencies=[Depends(current_staff)], route_class=StaffRoute
+    )

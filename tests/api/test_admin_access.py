@@ -26,6 +26,7 @@ from tests.api.conftest import auth, signup
 from tests.factories import make_member
 
 OWN_ORG = "{own_org}"  # a path value: the org of the staff member calling
+REASON = {"reason": "checking the console"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,20 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/admin/orgs/{org_id}/payments/{payment_id}/live"): Sample(
         params={"org_id": OWN_ORG, "payment_id": "pay_NotOneOfTheirs"}, staff_status=404
     ),
+    ("GET", "/admin/attention/orders"): Sample(staff_status=200),
+    ("POST", "/admin/attention/orders/check"): Sample(body=REASON),
+    ("POST", "/admin/attention/orders/{order_id}/check"): Sample(params={"order_id": "order_X"}, body=REASON),
+    ("GET", "/admin/attention/webhooks"): Sample(staff_status=200),
+    ("POST", "/admin/attention/webhooks/process"): Sample(body=REASON),
+    ("POST", "/admin/attention/webhooks/{event_row_id}/process"): Sample(
+        params={"event_row_id": "999999"}, body=REASON, staff_status=404
+    ),
+    ("GET", "/admin/promos"): Sample(staff_status=200),
+    ("POST", "/admin/promos"): Sample(body={"code": "", "reason": "x"}, staff_status=422),
+    ("POST", "/admin/promos/{code}/disable"): Sample(params={"code": "NOPE"}, body=REASON, staff_status=404),
+    ("GET", "/admin/prices"): Sample(staff_status=200),
+    ("POST", "/admin/prices/load"): Sample(body=REASON),
+    ("PUT", "/admin/prices/{model:path}"): Sample(params={"model": "openai/gpt-4o"}, body=REASON, staff_status=422),
 }
 
 

@@ -21,6 +21,8 @@ from billing_app.api import (
     usage,
     webhooks,
 )
+from billing_app.api.admin import manual as admin_manual
+from billing_app.api.admin import refunds as admin_refunds
 from billing_app.api.errors import install_error_handlers
 from billing_app.config import get_settings
 
@@ -45,6 +47,8 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
     api.include_router(members.accept_router)
     api.include_router(orgs.router)  # a person's orgs, and switching between them
     api.include_router(health.router)  # GET /ready, no auth
+    for router in (admin_manual.router, admin_refunds.router):  # the console's money (staff only)
+        api.include_router(router)
     settings = get_settings()
     if settings.sandbox_mode if mount_sandbox is None else mount_sandbox:
         from billing_app.sandbox import create_sandbox_app, namespace_for

@@ -79,6 +79,7 @@ def audit_actions(org_id: int) -> list[audit.AuditRow]:
 
 def test_a_refund_started_twice_at_once_sends_one_refund_and_debits_once(app, ops):
     account, payment_id = paid(app)
+    app.faults(webhook_duplicate=True)  # and refund.processed arrives twice meanwhile
 
     def start(_: int) -> refunds.RefundView:
         return contextvars.copy_context().run(refund_as, ops, payment_id=payment_id, amount_paise=20_000)

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     signup_rate_per_minute: int = Field(default=20, gt=0)
     login_rate_per_minute: int = Field(default=20, gt=0)
     promo_check_rate_per_minute: int = Field(default=10, gt=0)
+    # The console: a manual credit or debit larger than this many whole units of the credit
+    # currency waits for a second staff member's approval before it posts.
+    manual_approval_above: int = Field(default=10000, ge=0)
 
     # Placeholders for a try-out (APP_ENV=prod refuses them); SELLER_GSTIN stays empty for a
     # seller not registered for GST.

@@ -129,6 +129,22 @@ class LastOwner(Conflict):
     default_message = "An organisation needs at least one owner. Make someone else an owner first."
 
 
+class NegativeBalance(BillingAppError):
+    """A console debit or refund that would take the org's balance below zero, sent without
+    `confirm_negative: true`: nothing was done; send it again confirmed to go ahead."""
+
+    code, status, type = "negative_balance", 409, "billing_error"
+    default_message = "This would take the balance below zero. Send confirm_negative: true to go ahead."
+
+
+class RefundRefused(BillingAppError):
+    """Razorpay refused a refund (more than remains, already fully refunded, ...): its
+    description is in the message."""
+
+    code, status, type = "refund_refused", 400, "billing_error"
+    default_message = "Razorpay refused the refund."
+
+
 class PaymentGatewayError(BillingAppError):
     """Razorpay could not be reached or answered with an error."""
 

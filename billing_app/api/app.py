@@ -24,8 +24,10 @@ from billing_app.api import (
 from billing_app.api.admin import attention as admin_attention
 from billing_app.api.admin import catalog as admin_catalog
 from billing_app.api.admin import hidden
+from billing_app.api.admin import manual as admin_manual
 from billing_app.api.admin import orgs as admin_orgs
 from billing_app.api.admin import overview as admin_overview
+from billing_app.api.admin import refunds as admin_refunds
 from billing_app.api.errors import install_error_handlers
 from billing_app.config import get_settings
 
@@ -50,8 +52,15 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
     api.include_router(members.accept_router)
     api.include_router(orgs.router)  # a person's orgs, and switching between them
     api.include_router(health.router)  # GET /ready, no auth
-    # the console (staff only; 404 to everyone else)
-    for router in (admin_overview.router, admin_orgs.router, admin_attention.router, admin_catalog.router):
+    # the console (staff only; 404 to everyone else): overview, orgs, money, payments, catalog
+    for router in (
+        admin_overview.router,
+        admin_orgs.router,
+        admin_manual.router,
+        admin_refunds.router,
+        admin_attention.router,
+        admin_catalog.router,
+    ):
         api.include_router(router)
     settings = get_settings()
     if settings.sandbox_mode if mount_sandbox is None else mount_sandbox:

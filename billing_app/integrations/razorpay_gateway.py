@@ -108,6 +108,18 @@ class RazorpayGateway:
             ),
         )
 
+    def refund(
+        self, *, payment_id: str, amount_paise: int, idempotency_key: str, notes: dict[str, str]
+    ) -> dict[str, Any]:
+        """Refund `amount_paise` of a captured payment. Razorpay makes one refund per
+        `idempotency_key` (sent again with the same body, it answers the first refund)."""
+        data = {"amount": amount_paise, "speed": "normal", "notes": dict(notes)}
+        headers = {"X-Refund-Idempotency": idempotency_key}
+        return self._call(
+            "the refund",
+            lambda: self._client().payment.refund(payment_id, dict(data), headers=dict(headers), timeout=self._timeout),
+        )
+
     def fetch_refund(self, refund_id: str) -> dict[str, Any]:
         return self._call(
             "the refund lookup", lambda: self._client().refund.fetch(refund_id, {}, timeout=self._timeout)

@@ -1,5 +1,5 @@
 """The emails that carry a single-use link: verify your address, reset your password, join an
-org you were invited to."""
+org you were invited to; and the notice that a refund of a payment was started (the console)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from html import escape
 from billing_app import routes
 from billing_app.config import Settings
 from billing_app.integrations.mailer import Email
-from billing_app.money import format_units
+from billing_app.money import format_money, format_paise, format_units
 from billing_app.services import email_tokens, invitations, outbox
 
 
@@ -67,6 +67,30 @@ def invitation_email(claimed: outbox.Claimed, *, settings: Settings) -> Email:
             f"The link works once, for {invitations.LIFETIME.days} days, and only for this address. "
             "If you did not expect it, ignore this email."
         ),
+    )
+
+
+def refund_started_email(claimed: outbox.Claimed, *, settings: Settings) -> Email:
+    """To the org's owner when staff start a refund: the payment, the amount coming back to
+    the card or account, and the credits that come off the balance once it is processed."""
+    facts = claimed.payload
+    org = claimed.org_name or "your organisation"
+    refunded = format_paise(int(facts["amount_paise"]))
+    paid = format_paise(int(facts["payment_amount_paise"]))
+    credits = format_money(int(facts["credits_micros"]), facts.get("currency", "INR"))
+    return _link_email(
+        claimed,
+        settings=settings,
+        subject=f"Refund of {refunded} started",
+        lead=(
+            f"We have started a refund of {refunded} of your payment of {paid} "
+            f"({facts['payment_id']}) to {org}.\n"
+            f"Razorpay returns it to the card, account or UPI app you paid with, usually within a few working days.\n"
+            f"When the refund is processed, {credits} of credit comes off {org}'s balance.\n"
+        ),
+        button="See your billing history",
+        link=settings.base_url + routes.BILLING,
+        after=f"Razorpay's refund reference: {facts.get('refund_id', '')}. Reply to this email with any question.",
     )
 
 

@@ -98,6 +98,7 @@ RENDERERS: dict[str, Callable[..., Email]] = {
     EmailKind.VERIFY_EMAIL: account_emails.verification_email,
     EmailKind.PASSWORD_RESET: account_emails.password_reset_email,
     EmailKind.INVITATION: account_emails.invitation_email,
+    EmailKind.REFUND_STARTED: account_emails.refund_started_email,
 }
 
 

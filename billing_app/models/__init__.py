@@ -10,6 +10,12 @@ from billing_app.models.account import (
     User,
 )
 from billing_app.models.audit import AuditEvent
+from billing_app.models.console import (
+    ManualEntryRequest,
+    ManualStatus,
+    RefundRequest,
+    RefundStatus,
+)
 from billing_app.models.job_lease import JobLease
 from billing_app.models.ledger import EntryKind, LedgerEntry
 from billing_app.models.metering import (
@@ -41,6 +47,8 @@ __all__ = [
     "Invitation",
     "JobLease",
     "LedgerEntry",
+    "ManualEntryRequest",
+    "ManualStatus",
     "Membership",
     "ModelPrice",
     "OrderStatus",
@@ -51,6 +59,8 @@ __all__ = [
     "PriceSource",
     "PromoCode",
     "PromoRedemption",
+    "RefundRequest",
+    "RefundStatus",
     "RoutingMode",
     "RoutingProfile",
     "SignupCreditClaim",

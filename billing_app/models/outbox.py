@@ -30,6 +30,7 @@ class EmailKind(StrEnum):
     VERIFY_EMAIL = "verify_email"  # to the address in the payload, with a link token
     PASSWORD_RESET = "password_reset"  # the same
     INVITATION = "invitation"  # the same, to the invited address
+    REFUND_STARTED = "refund_started"  # to the org's owner: staff started a refund of their payment
 
 
 class EmailOutbox(SQLModel, table=True):

@@ -43,6 +43,12 @@ SENTENCES = {
     "payment.credited": "Payment credited",
     "refund.debited": "Refund debited",
     "ledger.manual_entry": "Manual balance adjustment",
+    "ledger.manual_requested": "Asked for a manual balance adjustment",
+    "ledger.manual_approved": "Approved a manual balance adjustment",
+    "ledger.manual_rejected": "Rejected a manual balance adjustment",
+    "refund.requested": "Started a refund",
+    "refund.sent": "Refund accepted by Razorpay",
+    "refund.refused": "Refund refused by Razorpay",
 }
 
 

@@ -47,6 +47,17 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/admin/orgs/{org_id}/payments/{payment_id}/live"): Sample(
         params={"org_id": OWN_ORG, "payment_id": "pay_NotOneOfTheirs"}, staff_status=404
     ),
+    ("POST", "/admin/orgs/{org_id}/manual-entries"): Sample(
+        params={"org_id": OWN_ORG}, body={"amount_micros": 1_000_000, "reason": "goodwill"}, staff_status=201
+    ),
+    ("GET", "/admin/approvals"): Sample(staff_status=200),
+    ("POST", "/admin/approvals/{request_id}/approve"): Sample(
+        params={"request_id": "999999"}, body={}, staff_status=404
+    ),
+    ("POST", "/admin/approvals/{request_id}/reject"): Sample(params={"request_id": "999999"}, body=REASON),
+    ("POST", "/admin/payments/{payment_id}/refunds"): Sample(
+        params={"payment_id": "pay_NotOurs"}, body=REASON, staff_status=404
+    ),
     ("GET", "/admin/attention/orders"): Sample(staff_status=200),
     ("POST", "/admin/attention/orders/check"): Sample(body=REASON),
     ("POST", "/admin/attention/orders/{order_id}/check"): Sample(params={"order_id": "order_X"}, body=REASON),

@@ -1,4 +1,5 @@
-"""A wire-compatible local Razorpay emulator (orders, payments, refunds, webhooks).
+"""A wire-compatible local Razorpay emulator (orders, payments, refunds, webhooks,
+customers, tokens and recurring debits).
 
 ``create_sandbox_app`` returns a Starlette app serving Razorpay's routes at its
 root (``/v1/orders`` ...), a checkout.js stub at ``/v1/checkout.js`` and a
@@ -80,6 +81,7 @@ def create_sandbox_app(
         backoff_base=webhook_backoff_base,
         max_attempts=webhook_max_attempts,
         timeout=webhook_timeout,
+        clock=store.clock,
     )
     shared = None
     if shared_redis_url is not None:

@@ -161,6 +161,7 @@
     var closeBtn = el("button", { type: "button", className: "rzp-sb-close", "data-testid": "rzp-close", text: "Close" });
     var status = el("div", { className: "rzp-sb-msg rzp-sb-status", role: "status", "data-testid": "rzp-status" });
     var error = el("div", { className: "rzp-sb-msg rzp-sb-error", role: "alert", "data-testid": "rzp-error" });
+    var mandate = el("div", { className: "rzp-sb-prefill", "data-testid": "rzp-mandate" });
     var contactLine = [prefill.email, prefill.contact].filter(Boolean).join(" \u00b7 ");
 
     var box = el("div", { className: "rzp-sb-box" }, [
@@ -172,6 +173,7 @@
       ]),
       el("div", { className: "rzp-sb-body" }, [
         contactLine ? el("div", { className: "rzp-sb-prefill", "data-testid": "rzp-prefill", text: contactLine }) : null,
+        mandate,
         el("div", { className: "rzp-sb-methods", role: "group", "aria-label": "Payment method" }, methodButtons),
         panels.upi, panels.card, panels.netbanking, status, error
       ]),
@@ -184,7 +186,7 @@
 
     this._root = root;
     this._els = { root: root, pay: pay, fail: fail, status: status, error: error, methods: methods, panels: panels,
-      vpa: vpa, cardNumber: cardNumber, bank: bank };
+      vpa: vpa, cardNumber: cardNumber, bank: bank, mandate: mandate };
     document.body.appendChild(root);
     this._selectMethod(o.method && methods[o.method] ? o.method : "upi");
     this._ui("idle", "Sandbox checkout \u2014 no real money moves.");
@@ -217,7 +219,31 @@
       if (!self._root) return;
       if (!res.ok) self._ui("blocked", "", (res.data.error || {}).description || "Unknown order.");
       else if (res.data.order.status === "paid") self._ui("blocked", "", "This order has already been paid.");
+      else if (res.data.order.token) self._mandate(res.data.order);
     }).catch(function () { /* leave the modal usable; the pay call reports errors */ });
+  };
+
+  // An authorisation order (Recurring Payments): checkout must be opened with recurring: 1
+  // and the order's customer_id; only the order's method is offered (e-mandate: a bank).
+  Razorpay.prototype._mandate = function (order) {
+    var o = this.options;
+    var ui = this._els;
+    var terms = order.token;
+    if ([1, "1", true].indexOf(o.recurring) < 0) {
+      this._ui("blocked", "", "options.recurring must be 1: this order sets up a mandate.");
+      return;
+    }
+    if (o.customer_id !== order.customer_id) {
+      this._ui("blocked", "", "options.customer_id must be the order's customer.");
+      return;
+    }
+    this._mandateMethod = order.method;
+    var shown = order.method === "emandate" ? "netbanking" : order.method;
+    METHODS.forEach(function (m) { ui.methods[m[0]].style.display = m[0] === shown ? "" : "none"; });
+    this._selectMethod(shown);
+    var until = new Date(terms.expire_at * 1000).toLocaleDateString("en-IN");
+    ui.mandate.textContent = "Authorise auto-debits (" + terms.frequency + ") of up to " + rupees(terms.max_amount) +
+      " each, until " + until + ".";
   };
 
   Razorpay.prototype._attempt = function (forceFail) {
@@ -231,6 +257,9 @@
     if (this._method === "upi") body.vpa = ui.vpa.value.trim();
     if (this._method === "card") body.card_last4 = ui.cardNumber.value.replace(/\D/g, "").slice(-4);
     if (this._method === "netbanking") body.bank = ui.bank.value;
+    if (this._mandateMethod) body.method = this._mandateMethod;
+    if (o.recurring !== undefined) body.recurring = o.recurring;
+    if (o.customer_id) body.customer_id = o.customer_id;
     this._ui("processing", "Processing payment\u2026");
     request("POST", BASE + "/_control/orders/" + encodeURIComponent(o.order_id) + "/pay", body).then(function (res) {
       if (!res.ok) {

@@ -38,9 +38,17 @@ class Order:
     amount_paid: int = 0
     attempts: int = 0
     payment_ids: list[str] = field(default_factory=list)
+    # An authorisation order (Recurring Payments): the customer, the method and the token's
+    # terms {max_amount, expire_at, frequency, auth_type, notes}; shown on the wire.
+    customer_id: str | None = None
+    method: str | None = None
+    mandate: JSON | None = None
+    # A debit's pre-debit notification {token_id, payment_after, notified_at, debit_after,
+    # flow: decoupled | coupled}; the sandbox's own bookkeeping, not on the wire.
+    notification: JSON | None = None
 
     def wire(self) -> JSON:
-        return {
+        body: JSON = {
             "id": self.id,
             "entity": "order",
             "amount": self.amount,
@@ -54,6 +62,10 @@ class Order:
             "notes": wire_notes(self.notes),
             "created_at": self.created_at,
         }
+        if self.mandate is not None:
+            terms = {k: self.mandate[k] for k in ("max_amount", "expire_at", "frequency") if k in self.mandate}
+            body |= {"method": self.method, "customer_id": self.customer_id, "token": terms}
+        return body
 
 
 @dataclass
@@ -81,6 +93,11 @@ class Payment:
     tax: int | None = None
     error: JSON | None = None  # code, description, source, step, reason
     refund_ids: list[str] = field(default_factory=list)
+    # Recurring Payments: the customer and token of an authorisation payment or a debit
+    customer_id: str | None = None
+    token_id: str | None = None
+    debit_at: int | None = None  # a coupled debit waits for the clock to pass this
+    reverse_at: int | None = None  # a debit the late-failure switch reverses then
 
     @property
     def refund_status(self) -> str | None:
@@ -122,6 +139,9 @@ class Payment:
             "acquirer_data": dict(self.acquirer_data),
             "created_at": self.created_at,
         }
+        if self.customer_id is not None:
+            body["customer_id"] = self.customer_id
+            body["token_id"] = self.token_id
         if self.card is not None and expand_card:
             body["card"] = dict(self.card)
         if self.method == "upi":

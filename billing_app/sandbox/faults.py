@@ -28,6 +28,8 @@ class Faults:
     api_error_after_commit: bool = False  # apply the request, then answer the error
     api_slow_seconds: float = 0.0
     receipt_unique: bool = True
+    recurring_fail_next: int = 0  # the next N recurring debits fail (payment.failed)
+    recurring_reverse_next: int = 0  # the next N captured recurring debits are reversed later
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -62,7 +64,17 @@ class Faults:
                     self.api_error = self.api_error_count = None
             return status
 
+    def take(self, switch: str) -> bool:
+        """Use one of a counting switch (``recurring_fail_next`` …): True when it was set."""
+        with self._lock:
+            left: int = getattr(self, switch)
+            if left <= 0:
+                return False
+            setattr(self, switch, left - 1)
+            return True
 
+
+_COUNTS = {"recurring_fail_next", "recurring_reverse_next"}
 _BOOLS = {
     "webhook_duplicate",
     "webhook_shuffle",
@@ -90,6 +102,12 @@ def _parse(key: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise _invalid(key, "must be a number of seconds >= 0")
         return float(value)
+    if key in _COUNTS:
+        if value is None:
+            return 0
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise _invalid(key, "must be an integer >= 0")
+        return value
     if key == "webhook_shuffle_mode":
         if value not in SHUFFLE_MODES:
             raise _invalid(key, f"must be one of {', '.join(SHUFFLE_MODES)}")

@@ -7,9 +7,10 @@ import hmac
 from typing import Any
 
 from . import ids
-from .entities import JSON, Payment
+from .entities import JSON, Event, Order, Payment, fee_and_tax
 
 METHODS = ("upi", "card", "netbanking", "wallet")
+MANDATE_METHODS = ("card", "upi", "emandate")  # what an authorisation order may ask for
 OUTCOMES = ("captured", "authorized", "failed")
 
 
@@ -45,7 +46,7 @@ def instrument(payment: Payment, body: dict[str, Any], vpa: str) -> None:
             "sub_type": "consumer",
         }
         payment.acquirer_data = {"auth_code": ids.digits(6)}
-    elif payment.method == "netbanking":
+    elif payment.method in ("netbanking", "emandate"):
         payment.bank = str(body.get("bank") or "HDFC")
         payment.acquirer_data = {"bank_transaction_id": ids.digits(10)}
     else:
@@ -66,3 +67,17 @@ def fail(payment: Payment, body: dict[str, Any]) -> JSON:
     }
     meta = {"order_id": payment.order_id, "payment_id": payment.id}
     return {"error": {**payment.error, "metadata": meta}}
+
+
+def capture(payment: Payment, order: Order) -> list[Event]:
+    """Capture in full: payment.captured, and order.paid once the order is covered."""
+    payment.status = "captured"
+    payment.captured = True
+    payment.fee, payment.tax = fee_and_tax(payment.amount)
+    order.amount_paid += payment.amount
+    events = [Event("payment.captured", {"payment": payment.wire(expand_card=True)})]
+    if order.amount_paid >= order.amount:
+        order.status = "paid"
+        both = {"payment": payment.wire(expand_card=True), "order": order.wire()}
+        events.append(Event("order.paid", both))
+    return events

@@ -61,7 +61,7 @@ class RefundOps(State):
                 notes=notes_field(body),
                 receipt=receipt_field(body),
                 speed_requested=speed,
-                created_at=ids.now(),
+                created_at=self.now(),
                 seq=self._tick(),
             )
             self.refunds[refund.id] = refund

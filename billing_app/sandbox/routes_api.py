@@ -40,6 +40,7 @@ class ApiRoutes:
             api("/v1/orders/{order_id}", self.fetch_order, "GET"),
             api("/v1/orders/{order_id}/payments", self.order_payments, "GET"),
             api("/v1/payments", self.list_payments, "GET"),
+            api("/v1/payments/create/recurring", self.create_recurring, "POST"),
             api("/v1/payments/{payment_id}", self.fetch_payment, "GET"),
             api("/v1/payments/{payment_id}/card", self.payment_card, "GET"),
             api("/v1/payments/{payment_id}/capture", self.capture, "POST"),
@@ -53,6 +54,13 @@ class ApiRoutes:
             api("/v1/refunds", self.create_refund, "POST"),
             api("/v1/refunds", self.list_refunds, "GET"),
             api("/v1/refunds/{refund_id}", self.fetch_refund, "GET"),
+            api("/v1/customers", self.create_customer, "POST"),
+            api("/v1/customers", self.list_customers, "GET"),
+            api("/v1/customers/{customer_id}", self.fetch_customer, "GET"),
+            api("/v1/customers/{customer_id}/tokens", self.list_tokens, "GET"),
+            api("/v1/customers/{customer_id}/tokens/{token_id}", self.fetch_token, "GET"),
+            api("/v1/customers/{customer_id}/tokens/{token_id}", self.delete_token, "DELETE"),
+            api("/v1/customers/{customer_id}/tokens/{token_id}/cancel", self.cancel_token, "PUT"),
         ]
 
     def _authorised(self, request: Request) -> bool:
@@ -85,6 +93,7 @@ class ApiRoutes:
                 return fault_response(failure)
             if not self._authorised(request):
                 return auth_failed().response()
+            self.dispatcher.record(self.store.run_due())  # what the clock made due meanwhile
             try:
                 result = await handler(request)
             except ApiError as exc:
@@ -149,3 +158,31 @@ class ApiRoutes:
 
     async def fetch_refund(self, request: Request) -> JSON:
         return self.store.get_refund(request.path_params["refund_id"])
+
+    # customers and tokens (recurring.py) ----------------------------------------
+    async def create_customer(self, request: Request) -> JSON:
+        return self.store.create_customer(await read_body(request))
+
+    async def list_customers(self, request: Request) -> JSON:
+        return self.store.list_customers(query(request))
+
+    async def fetch_customer(self, request: Request) -> JSON:
+        return self.store.get_customer(request.path_params["customer_id"])
+
+    async def list_tokens(self, request: Request) -> JSON:
+        return self.store.list_tokens(request.path_params["customer_id"])
+
+    async def fetch_token(self, request: Request) -> JSON:
+        params = request.path_params
+        return self.store.get_token(params["customer_id"], params["token_id"])
+
+    async def delete_token(self, request: Request) -> tuple[JSON, list[Event]]:
+        params = request.path_params
+        return self.store.delete_token(params["customer_id"], params["token_id"])
+
+    async def cancel_token(self, request: Request) -> tuple[JSON, list[Event]]:
+        params = request.path_params
+        return self.store.cancel_token(params["customer_id"], params["token_id"])
+
+    async def create_recurring(self, request: Request) -> tuple[JSON, list[Event]]:
+        return self.store.create_recurring(await read_body(request))

@@ -1,7 +1,7 @@
 """The test-only control API (``/_control/...``, no auth).
 
 Pay or fail an order without a browser, flip fault switches, inspect and redeliver
-webhooks, and reset everything between tests.
+webhooks, move the clock, change a mandate's status, and reset everything between tests.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ class ControlRoutes:
             control("/", self.info, "GET"),
             control("/orders/{order_id}/pay", self.pay, "POST"),
             control("/orders/{order_id}", self.order, "GET"),
+            control("/tokens/{token_id}", self.token, "POST"),
+            control("/payments/{payment_id}/reverse", self.reverse, "POST"),
+            control("/clock", self.clock, "GET"),
+            control("/clock", self.move_clock, "POST"),
             control("/faults", self.get_faults, "GET"),
             control("/faults", self.set_faults, "POST"),
             control("/faults", self.clear_faults, "DELETE"),
@@ -62,6 +66,7 @@ class ControlRoutes:
                 "account_id": self.dispatcher.account_id,
                 "webhook_url": self.dispatcher.webhook_url,
                 "faults": self.store.faults.as_dict(),
+                "clock": self.store.clock_state(),
             }
         )
 
@@ -82,8 +87,31 @@ class ControlRoutes:
             {
                 "order": self.store.get_order(order_id),
                 "payments": self.store.order_payments(order_id)["items"],
+                "notification": self.store.orders[order_id].notification,
             }
         )
+
+    async def token(self, request: Request) -> JSONResponse:
+        """``{status: confirmed|rejected|paused|cancelled, failure_reason?}``: the bank or the
+        customer changing a mandate; fires the matching token.* webhook."""
+        result, events = self.store.set_token_status(request.path_params["token_id"], await read_body(request))
+        self.dispatcher.record(events)
+        return JSONResponse(result)
+
+    async def reverse(self, request: Request) -> JSONResponse:
+        """A captured payment failing late, now: a full refund Razorpay makes itself."""
+        result, events = self.store.reverse(request.path_params["payment_id"])
+        self.dispatcher.record(events)
+        return JSONResponse(result)
+
+    async def clock(self, request: Request) -> JSONResponse:
+        return JSONResponse(self.store.clock_state())
+
+    async def move_clock(self, request: Request) -> JSONResponse:
+        """``{advance: seconds}`` or ``{now: unix}``; then charges and reverses what fell due."""
+        result, events = self.store.move_clock(await read_body(request))
+        self.dispatcher.record(events)
+        return JSONResponse(result)
 
     async def get_faults(self, request: Request) -> JSONResponse:
         return JSONResponse(self.store.faults.as_dict())

@@ -29,6 +29,7 @@ from redis.exceptions import LockError
 from .deliveries import Delivery
 from .entities import Order, Payment, Refund
 from .errors import SERVER_ERROR, ApiError
+from .mandates import Customer, Token
 from .store import Store
 from .webhooks import Dispatcher
 
@@ -128,6 +129,9 @@ def dump(store: Store, dispatcher: Dispatcher) -> str:
             "orders": [asdict(o) for o in store.orders.values()],
             "payments": [asdict(p) for p in store.payments.values()],
             "refunds": [asdict(r) for r in store.refunds.values()],
+            "customers": [asdict(c) for c in store.customers.values()],
+            "tokens": [asdict(t) for t in store.tokens.values()],
+            "clock_offset": store.clock.offset,
             "receipts": sorted(store.receipts),
             "idempotency": store.idempotency,
             "faults": store.faults.as_dict(),
@@ -144,10 +148,14 @@ def restore(store: Store, dispatcher: Dispatcher, text: str) -> None:
     store.orders = {o["id"]: Order(**o) for o in records["orders"]}
     store.payments = {p["id"]: Payment(**p) for p in records["payments"]}
     store.refunds = {r["id"]: Refund(**r) for r in records["refunds"]}
+    # .get: records written before Recurring Payments existed have none
+    store.customers = {c["id"]: Customer(**c) for c in records.get("customers", [])}
+    store.tokens = {t["id"]: Token(**t) for t in records.get("tokens", [])}
+    store.clock.offset = records.get("clock_offset", 0)  # in place: the dispatcher holds the clock
     store.receipts = set(records["receipts"])
     store.idempotency = {key: (seen[0], seen[1]) for key, seen in records["idempotency"].items()}
     for switch in fields(store.faults):  # in place: the dispatcher holds the same object
-        setattr(store.faults, switch.name, records["faults"][switch.name])
+        setattr(store.faults, switch.name, records["faults"].get(switch.name, switch.default))
     dispatcher.generation = records["generation"]
     dispatcher.deliveries = {d["event_id"]: _delivery(d) for d in records["deliveries"]}
 

@@ -9,9 +9,11 @@ from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
 from . import ids
+from .clock import Clock
 from .entities import Order, Payment, Refund
 from .errors import not_found
 from .faults import Faults
+from .mandates import Customer, Token
 from .validation import page_params
 
 
@@ -28,6 +30,7 @@ class State:
         self.key_secret = key_secret
         self.max_amount = max_amount
         self.faults = Faults()
+        self.clock = Clock()
         self._lock = threading.RLock()
         self.next_seq = 1  # orders, payments and refunds are listed newest first by it
         self._clear()
@@ -36,15 +39,22 @@ class State:
         self.orders: dict[str, Order] = {}
         self.payments: dict[str, Payment] = {}
         self.refunds: dict[str, Refund] = {}
+        self.customers: dict[str, Customer] = {}
+        self.tokens: dict[str, Token] = {}
         self.receipts: set[str] = set()
         # X-Refund-Idempotency key -> (request fingerprint, refund id)
         self.idempotency: dict[str, tuple[str, str]] = {}
 
     def reset(self) -> None:
-        """Forget every record and switch every fault off."""
+        """Forget every record, switch every fault off and set the clock back to real time."""
         with self._lock:
             self._clear()
             self.faults.reset()
+            self.clock.offset = 0
+
+    def now(self) -> int:
+        """Unix seconds on the sandbox's (movable) clock."""
+        return self.clock.now()
 
     def _tick(self) -> int:
         seq, self.next_seq = self.next_seq, self.next_seq + 1
@@ -67,6 +77,18 @@ class State:
         if refund is None:
             raise not_found()
         return refund
+
+    def _customer(self, customer_id: str, field: str = "id") -> Customer:
+        customer = self.customers.get(customer_id)
+        if customer is None:
+            raise not_found(field)
+        return customer
+
+    def _token(self, token_id: str, field: str = "id") -> Token:
+        token = self.tokens.get(token_id)
+        if token is None or token.deleted:
+            raise not_found(field)
+        return token
 
     def _new_id(self, prefix: str, taken: Iterable[str]) -> str:
         while (new := ids.new_id(prefix)) in taken:

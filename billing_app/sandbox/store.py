@@ -1,4 +1,5 @@
-"""Orders and payments; refunds come from ``RefundOps``.
+"""Orders and payments; refunds come from ``RefundOps``, customers, tokens and recurring
+debits from ``RecurringOps`` (recurring.py).
 
 Every mutating method returns the webhook events it fired, each carrying snapshots
 taken at that moment, in the order Razorpay fires them; the caller queues them.
@@ -9,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from . import ids
-from .entities import JSON, Event, Order, Payment, collection, fee_and_tax
+from .entities import JSON, Event, Order, Payment, collection
 from .errors import ApiError
 from .payments import (
+    MANDATE_METHODS,
     METHODS,
     OUTCOMES,
     default_outcome,
@@ -20,14 +21,16 @@ from .payments import (
     instrument,
     payment_signature,
 )
-from .refunds import RefundOps
+from .payments import capture as capture_payment
+from .recurring import RecurringOps
 from .validation import amount_field, currency_field, notes_field, order_input
 
 
-class Store(RefundOps):
+class Store(RecurringOps):
     # orders ------------------------------------------------------------------
     def create_order(self, body: dict[str, Any]) -> JSON:
-        data = order_input(body, max_amount=self.max_amount)
+        zero_ok = body.get("method") == "emandate" and body.get("token") is not None
+        data = order_input(body, max_amount=self.max_amount, allow_zero=zero_ok)
         with self._lock:
             unique = self.faults.receipt_unique
             if unique and data.receipt is not None and data.receipt in self.receipts:
@@ -39,9 +42,10 @@ class Store(RefundOps):
                 receipt=data.receipt,
                 notes=data.notes,
                 capture=data.capture,
-                created_at=ids.now(),
+                created_at=self.now(),
                 seq=self._tick(),
             )
+            self._mandate_order(order, body)
             self.orders[order.id] = order
             if data.receipt is not None:
                 self.receipts.add(data.receipt)
@@ -96,15 +100,21 @@ class Store(RefundOps):
             order = self._order(order_id)
             if order.status == "paid":
                 raise ApiError("This order has already been paid", field="order_id")
-            method = body.get("method") or "upi"
-            if method not in METHODS:
-                choices = ", ".join(METHODS)
+            method = body.get("method") or order.method or "upi"
+            if order.method is not None and method != order.method:
+                raise ApiError(f"method must be {order.method} for this order", field="method")
+            allowed = MANDATE_METHODS if order.mandate else METHODS
+            if method not in allowed:
+                choices = ", ".join(allowed)
                 raise ApiError(f"method must be one of {choices}", field="method")
+            self.checkout_flags(order, body)
             vpa = str(body.get("vpa") or "success@razorpay")
             outcome = body.get("outcome") or default_outcome(method=method, vpa=vpa, capture=order.capture)
             if outcome not in OUTCOMES:
                 choices = ", ".join(OUTCOMES)
                 raise ApiError(f"outcome must be one of {choices}", field="outcome")
+            if body.get("token_status") not in (None, "confirmed", "initiated", "rejected"):
+                raise ApiError("token_status must be one of confirmed, initiated, rejected", field="token_status")
             payment = Payment(
                 id=self._new_id("pay_", self.payments),
                 order_id=order.id,
@@ -113,10 +123,11 @@ class Store(RefundOps):
                 method=method,
                 email=str(body.get("email") or "void@razorpay.com"),
                 contact=str(body.get("contact") or "+919000090000"),
-                created_at=ids.now(),
+                created_at=self.now(),
                 seq=self._tick(),
                 description=body.get("description"),
                 notes=notes_field(body),
+                customer_id=order.customer_id,
             )
             instrument(payment, body, vpa)
             self.payments[payment.id] = payment
@@ -127,10 +138,13 @@ class Store(RefundOps):
             if outcome == "failed":
                 failure = fail(payment, body)
                 return failure, [Event("payment.failed", {"payment": payment.wire(expand_card=True)})]
+            token = self._new_token(order, payment) if order.mandate is not None else None
             payment.status = "authorized"
             events = [Event("payment.authorized", {"payment": payment.wire(expand_card=True)})]
             if outcome == "captured":
-                events += self._capture(payment, order)
+                events += capture_payment(payment, order)
+            if token is not None:
+                events += self._settle_token(token, body)
             signature = payment_signature(self.key_secret, order.id, payment.id)
             result = {
                 "razorpay_payment_id": payment.id,
@@ -138,18 +152,6 @@ class Store(RefundOps):
                 "razorpay_signature": signature,
             }
             return result, events
-
-    def _capture(self, payment: Payment, order: Order) -> list[Event]:
-        payment.status = "captured"
-        payment.captured = True
-        payment.fee, payment.tax = fee_and_tax(payment.amount)
-        order.amount_paid += payment.amount
-        events = [Event("payment.captured", {"payment": payment.wire(expand_card=True)})]
-        if order.amount_paid >= order.amount:
-            order.status = "paid"
-            both = {"payment": payment.wire(expand_card=True), "order": order.wire()}
-            events.append(Event("order.paid", both))
-        return events
 
     def capture(self, payment_id: str, body: dict[str, Any]) -> tuple[JSON, list[Event]]:
         """Capture an authorized payment for exactly its amount; fires
@@ -172,5 +174,5 @@ class Store(RefundOps):
             order = self._order(payment.order_id)
             if order.status == "paid":
                 raise ApiError("The order for this payment has already been paid")
-            events = self._capture(payment, order)
+            events = capture_payment(payment, order)
             return payment.wire(), events

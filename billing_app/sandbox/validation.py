@@ -27,6 +27,7 @@ ORDER_FIELDS = {
     "offers",
     "bank_account",
     "token",
+    "notification",
     "transfers",
     "discount",
 }
@@ -107,11 +108,12 @@ class OrderInput:
     capture: str
 
 
-def order_input(body: dict[str, Any], *, max_amount: int) -> OrderInput:
+def order_input(body: dict[str, Any], *, max_amount: int, allow_zero: bool = False) -> OrderInput:
+    """``allow_zero``: an e-mandate's authorisation order may be for ₹0."""
     for key in body:
         if key not in ORDER_FIELDS:
             raise ApiError(f"{key} is/are not required and should not be sent", field=key)
-    amount = amount_field(body)
+    amount = 0 if allow_zero and body.get("amount") in (0, "0") else amount_field(body)
     assert amount is not None
     if amount > max_amount:
         raise ApiError("Amount exceeds maximum amount allowed.", field="amount")

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from . import ids
+from .clock import Clock
 from .deliveries import Delivery, sign
 from .entities import JSON, Event
 from .errors import ApiError, not_found
@@ -57,7 +58,9 @@ class Dispatcher:
         backoff_base: float = 1.0,
         max_attempts: int = 8,
         timeout: float = 5.0,
+        clock: Clock | None = None,
     ) -> None:
+        self.clock = clock or Clock()  # the store's: events are dated on the sandbox's clock
         self.webhook_secret = webhook_secret
         self.webhook_url = webhook_url
         self.account_id = account_id
@@ -109,7 +112,7 @@ class Dispatcher:
             "event": event.name,
             "contains": event.contains,
             "payload": {kind: {"entity": entity} for kind, entity in event.payload.items()},
-            "created_at": ids.now(),
+            "created_at": self.clock.now(),
         }
         raw = json.dumps(body, separators=(",", ":")).encode()
         refs = {kind: str(entity["id"]) for kind, entity in event.payload.items()}

@@ -44,6 +44,8 @@ var options = {{
   modal: {{ondismiss: function () {{ window.events.push(["dismiss"]); }}}}
 }};
 if (params.get("redirect")) {{ options.callback_url = "/callback"; options.redirect = true; }}
+if (params.get("recurring")) {{ options.recurring = params.get("recurring"); }}
+if (params.get("customer_id")) {{ options.customer_id = params.get("customer_id"); }}
 window.rzp = new Razorpay(options);
 window.rzp.on("payment.failed", function (r) {{ window.events.push(["failed", r]); }});
 window.rzp.open();

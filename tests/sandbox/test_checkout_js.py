@@ -137,3 +137,39 @@ def test_callback_base_overrides_the_derived_url() -> None:
             return (await client.get("/v1/checkout.js")).text
 
     assert '"base": "https://shop.example/sandbox/razorpay"' in run_on_fresh_loop(fetch)
+
+
+@needs_chromium
+def test_authorising_a_mandate_in_the_modal(
+    page: Any,
+    rzp: razorpay.Client,
+    sandbox: Sandbox,
+    webhook_receiver: Receiver,
+) -> None:
+    customer = rzp.customer.create({"name": "Asha", "email": "asha@example.com", "contact": "+919812345678"})
+    expire_at = int(sandbox.control("GET", "/clock")["now"]) + 365 * 24 * 3600
+    token = {"max_amount": 1_000_000, "expire_at": expire_at, "frequency": "as_presented"}
+    body = {"amount": 100, "currency": "INR", "customer_id": customer["id"], "method": "card", "token": token}
+    order = rzp.order.create(body)
+
+    # without recurring: 1 and the customer, checkout refuses to set up the mandate
+    open_checkout(page, sandbox, order)
+    page.wait_for_function("document.querySelector('[data-testid=rzp-sandbox-modal]').dataset.state === 'blocked'")
+    assert "options.recurring" in page.get_by_test_id("rzp-error").inner_text()
+
+    open_checkout(page, sandbox, order, recurring="1", customer_id=customer["id"])
+    page.wait_for_function("document.querySelector('[data-testid=rzp-mandate]').textContent !== ''")
+    assert "up to ₹10,000.00" in page.get_by_test_id("rzp-mandate").inner_text()
+    assert page.get_by_test_id("rzp-method-upi").is_hidden()  # only the order's method
+    page.get_by_test_id("rzp-card-number").fill("5555 5555 5555 4444")
+    page.get_by_test_id("rzp-pay").click()
+    page.wait_for_function("window.events.length === 1")
+    kind, success = page.evaluate("window.events[0]")
+    assert kind == "handler"
+    assert rzp.utility.verify_payment_signature(success) is True
+    (card_token,) = rzp.token.all(customer["id"])["items"]
+    assert (card_token["method"], card_token["card"]["last4"]) == ("card", "4444")
+    assert card_token["recurring_details"]["status"] == "confirmed"
+    assert rzp.payment.fetch(success["razorpay_payment_id"])["token_id"] == card_token["id"]
+    webhook_receiver.wait_for(4)
+    assert webhook_receiver.events()[-1] == "token.confirmed"

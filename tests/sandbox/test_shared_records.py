@@ -116,3 +116,41 @@ def test_orders_created_through_both_at_once_are_all_kept(pair):
     assert len({o["id"] for o in created}) == 40
     listed = sdk(b).order.all({"count": 100})["items"]
     assert {o["id"] for o in listed} == {o["id"] for o in created}
+
+
+def test_a_mandate_authorised_through_one_is_charged_through_the_other_on_one_clock(pair, receiver):
+    a, b = pair
+    customer = sdk(a).customer.create({"name": "Acme", "email": "ops@acme.test", "contact": "+919000000001"})
+    expire_at = a.control("GET", "/clock")["now"] + 365 * 86400
+    order = sdk(a).order.create(
+        {
+            "amount": 100,
+            "currency": "INR",
+            "customer_id": customer["id"],
+            "method": "upi",
+            "token": {"max_amount": 1_000_000, "expire_at": expire_at, "frequency": "as_presented"},
+        }
+    )
+    b.pay(order["id"])
+    (token,) = sdk(b).token.all(customer["id"])["items"]
+    debit = sdk(b).order.create({"amount": 50000, "currency": "INR", "notification": {"token_id": token["id"]}})
+    b.control("POST", "/clock", {"advance": 86400})
+    assert a.control("GET", "/clock")["offset"] == 86400  # the clock is shared too
+    charged = sdk(a).payment.createRecurring(
+        {
+            "email": "ops@acme.test",
+            "contact": "+919000000001",
+            "amount": 50000,
+            "currency": "INR",
+            "order_id": debit["id"],
+            "customer_id": customer["id"],
+            "token": token["id"],
+            "recurring": "1",
+        }
+    )
+    assert sdk(b).payment.fetch(charged["razorpay_payment_id"])["status"] == "captured"
+    sdk(b).token.cancel(customer["id"], token["id"])
+    a.flush()
+    b.flush()
+    paid = ["payment.authorized", "payment.captured", "order.paid"]
+    assert sorted(receiver.events()) == sorted([*paid, "token.confirmed", *paid, "token.cancelled"])

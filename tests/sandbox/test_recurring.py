@@ -472,3 +472,25 @@ def test_clock_moves_forward_only_and_dates_new_records(rzp: razorpay.Client, sa
     assert sandbox.control("POST", "/clock", {"now": target})["now"] == target
     sandbox.reset()
     assert sandbox.control("GET", "/clock")["offset"] == 0
+
+
+def test_checkout_flags_and_expiry_are_checked(rzp: razorpay.Client, sandbox: Sandbox, mandates: Mandates) -> None:
+    customer = mandates.customer()
+    order = mandates.authorisation_order(customer, "upi", expire_at=now(sandbox) + 3 * DAY)
+    refusals = [
+        ({"recurring": "0"}, "recurring"),
+        ({"recurring": 1, "customer_id": "cust_SomeoneElse000"}, "customer_id"),
+        ({"method": "card"}, "method"),
+        ({"token_status": "paused"}, "token_status"),
+    ]
+    for body, field in refusals:
+        response = sandbox.http.post(f"/orders/{order['id']}/pay", json=body)
+        assert response.status_code == 400
+        assert response.json()["error"]["field"] == field
+    assert rzp.order.fetch(order["id"])["attempts"] == 0  # a refusal is no attempt
+    sandbox.pay(order["id"], recurring=1, customer_id=customer["id"])
+    (token,) = rzp.token.all(customer["id"])["items"]
+    debit = mandates.debit_order(token, 100_000)
+    advance(sandbox, 3 * DAY)
+    with pytest.raises(BadRequestError, match="expired"):
+        mandates.charge(customer, token, debit)

@@ -281,6 +281,11 @@ def test_authorisation_orders_are_validated(rzp: razorpay.Client, sandbox: Sandb
     sandbox.pay(emandate["id"], bank="HDFC")
     (token_row,) = rzp.token.all(customer["id"])["items"]
     assert (token_row["method"], token_row["bank"], token_row["auth_type"]) == ("emandate", "HDFC", "netbanking")
+    # an e-mandate debit has no notice lead (charged at the next request) nor ₹15,000 ceiling
+    debit = rzp.order.create({"amount": 2_000_000, "currency": "INR"})
+    charged = mandates.charge(customer, token_row, debit)
+    payment = rzp.payment.fetch(charged["razorpay_payment_id"])
+    assert (payment["status"], payment["method"], payment["bank"]) == ("captured", "emandate", "HDFC")
 
 
 # limits ------------------------------------------------------------------------

@@ -1,0 +1,28 @@
+"""Auto top-up's rule: what the person sets (rule.py), the forecast of their spend
+(forecast.py), the decision a job takes at any moment (decide.py), the settings page's
+sentence (sentence.py). All pure: no database, no clock.
+
+docs/autotopup.md says what was chosen and why.
+"""
+
+from billing_app.services.autotopup.decide import Action, Decision, charge_month_start, decide
+from billing_app.services.autotopup.forecast import Forecast, SpendRate, forecast, spend_rate
+from billing_app.services.autotopup.rule import CEILING_PAISE, Method, Rule, lead_time_for, make_rule
+from billing_app.services.autotopup.sentence import describe
+
+__all__ = [
+    "CEILING_PAISE",
+    "Action",
+    "Decision",
+    "Forecast",
+    "Method",
+    "Rule",
+    "SpendRate",
+    "charge_month_start",
+    "decide",
+    "describe",
+    "forecast",
+    "lead_time_for",
+    "make_rule",
+    "spend_rate",
+]

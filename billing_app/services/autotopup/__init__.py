@@ -1,12 +1,14 @@
 """Auto top-up's rule: what the person sets (rule.py), the forecast of their spend
 (forecast.py), the decision a job takes at any moment (decide.py), the settings page's
-sentence (sentence.py). All pure: no database, no clock.
+sentence (sentence.py) and the replay of the rule over past spend (replay.py). All pure: no
+database, no clock.
 
 docs/autotopup.md says what was chosen and why.
 """
 
 from billing_app.services.autotopup.decide import Action, Decision, charge_month_start, decide
 from billing_app.services.autotopup.forecast import Forecast, SpendRate, forecast, spend_rate
+from billing_app.services.autotopup.replay import DryRun, Past, SimulatedTopup, replay
 from billing_app.services.autotopup.rule import CEILING_PAISE, Method, Rule, lead_time_for, make_rule
 from billing_app.services.autotopup.sentence import describe
 
@@ -14,9 +16,12 @@ __all__ = [
     "CEILING_PAISE",
     "Action",
     "Decision",
+    "DryRun",
     "Forecast",
     "Method",
+    "Past",
     "Rule",
+    "SimulatedTopup",
     "SpendRate",
     "charge_month_start",
     "decide",
@@ -24,5 +29,6 @@ __all__ = [
     "forecast",
     "lead_time_for",
     "make_rule",
+    "replay",
     "spend_rate",
 ]

@@ -1,12 +1,13 @@
 """Auto top-up's rule: what the person sets (rule.py), the forecast of their spend
 (forecast.py), the decision a job takes at any moment (decide.py), the settings page's
-sentence (sentence.py) and the replay of the rule over past spend (replay.py). All pure: no
-database, no clock.
+sentence (sentence.py) and the read-only dry run over the last 30 days (dry_run.py, over the
+pure replay.py). Everything but the dry run is pure: no database, no clock.
 
 docs/autotopup.md says what was chosen and why.
 """
 
 from billing_app.services.autotopup.decide import Action, Decision, charge_month_start, decide
+from billing_app.services.autotopup.dry_run import dry_run
 from billing_app.services.autotopup.forecast import Forecast, SpendRate, forecast, spend_rate
 from billing_app.services.autotopup.replay import DryRun, Past, SimulatedTopup, replay
 from billing_app.services.autotopup.rule import CEILING_PAISE, Method, Rule, lead_time_for, make_rule
@@ -26,6 +27,7 @@ __all__ = [
     "charge_month_start",
     "decide",
     "describe",
+    "dry_run",
     "forecast",
     "lead_time_for",
     "make_rule",

@@ -12,7 +12,7 @@ import pytest
 
 from billing_app.money import ceil_div
 from billing_app.services.autotopup import Action, charge_month_start, decide, make_rule, spend_rate
-from billing_app.services.autotopup.forecast import MIN_SPAN, SAFETY_MARGIN
+from billing_app.services.autotopup.forecast import MIN_SPAN, SAFETY_MARGIN, SpendRate, keeps_up
 from billing_app.services.topup_rules import TopupRules
 
 RUPEE = 1_000_000
@@ -159,3 +159,10 @@ def test_a_hand_built_rule_above_the_ceiling_is_refused():
     too_big = dataclasses.replace(upi_rule(), amount_micros=20_000 * RUPEE, amount_paise=2_000_000)
     with pytest.raises(ValueError):
         decision(0, rule=too_big)
+
+
+def test_an_amount_keeps_up_when_it_covers_the_spend_between_two_debits():
+    # The soonest the next debit lands: 1 h pause + 25 h lead + 1 h margin = 27 h.
+    at = 500 * RUPEE * 24 // 27  # the most spent per day for ₹500 to last 27 h
+    assert keeps_up(upi_rule(), SpendRate(at, TODAY))
+    assert not keeps_up(upi_rule(), SpendRate(at + 1, TODAY))

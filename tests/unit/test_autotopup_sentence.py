@@ -90,3 +90,13 @@ def test_lead_times_in_words():
         "about a day and a half later",
         "about 3 days later",
     ]
+
+
+def test_an_amount_that_cannot_keep_up_is_called_out():
+    # ₹500 at ₹500/day lasts a day; the next debit can land 27 h after the last at the soonest.
+    sentence = describe(NOON_IST, 10_000 * RUPEE, week(500), rule())
+    assert sentence.endswith(
+        "At that spend ₹500 runs out before the next top-up could land: choose a larger amount "
+        "or your balance will fall below the floor."
+    )
+    assert "choose a larger amount" not in describe(NOON_IST, 10_000 * RUPEE, week(400), rule())

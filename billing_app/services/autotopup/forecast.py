@@ -93,6 +93,14 @@ def floor_at(now: datetime, balance_micros: int, floor_micros: int, rate: SpendR
     return now + timedelta(microseconds=until) if until < _us(HORIZON) else None
 
 
+def keeps_up(rule: Rule, rate: SpendRate) -> bool:
+    """Whether one top-up covers the spend from one debit to the soonest the next can land
+    (its notice waits out the pause, then the lead time). If not, no schedule keeps the
+    balance above the floor: one debit is pending at a time."""
+    gap = rule.cooldown + rule.lead_time + SAFETY_MARGIN
+    return rule.amount_micros * _US_PER_DAY >= rate.micros_per_day * _us(gap)
+
+
 def forecast(now: datetime, balance_micros: int, history: Mapping[date, int], rule: Rule) -> Forecast:
     """The rate, when the floor is reached and when to notify. With no usage in the window
     the rule is a plain threshold: `floor_at` is now once the balance is at or below the

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from billing_app.ist import display_ist
 from billing_app.money import format_units
-from billing_app.services.autotopup.forecast import Forecast, SpendRate, forecast, window
+from billing_app.services.autotopup.forecast import Forecast, SpendRate, forecast, keeps_up, window
 from billing_app.services.autotopup.rule import Rule
 
 _ROUND_TO = timedelta(minutes=15)
@@ -58,7 +58,11 @@ def describe(now: datetime, balance: int, spend_history: Mapping[date, int], rul
     spend = _spend_words(now, outlook.rate, rule.currency)
     if outlook.notify_at is None:
         return f"{spend} your balance stays above {floor} for years: no top-up is in sight."
-    if outlook.notify_at <= now:
-        return f"{spend} the next top-up of {amount} would be notified now and {charged}."
-    when = around(outlook.notify_at)
-    return f"{spend} the next top-up of {amount} would be notified around {when} and {charged}."
+    when = "now" if outlook.notify_at <= now else f"around {around(outlook.notify_at)}"
+    sentence = f"{spend} the next top-up of {amount} would be notified {when} and {charged}."
+    if not keeps_up(rule, outlook.rate):
+        sentence += (
+            f" At that spend {amount} runs out before the next top-up could land: choose a larger amount "
+            "or your balance will fall below the floor."
+        )
+    return sentence

@@ -126,3 +126,9 @@ def test_the_balance_30_days_ago_is_worked_out_backwards(any_db):
     assert ran.start == ist_day_start(ist_day(now) - timedelta(days=29))
     before = sum(1 for n in range(40 * 3) if started + HOUR + n * 8 * HOUR < ran.start)
     assert ran.starting_balance_micros == 1000 * RUPEE - before * REQUEST_MICROS
+
+
+def test_before_the_org_existed_there_is_nothing_to_replay(any_db):
+    org_id, started = spender(1)
+    ran = dry_run(org_id=org_id, rule=rule(), now=started - 24 * HOUR)
+    assert ran.topups == [] and not ran.would_refuse and ran.start == ran.end

@@ -38,7 +38,7 @@ def read_past(*, org_id: int, now: datetime, days: int = DAYS) -> Past:
         if org is None:
             raise NotFound("No such organisation.")
         balance, created_at = org
-        start = max(ist_day_start(first_day), created_at)
+        start = min(max(ist_day_start(first_day), created_at), now)  # an org newer than `now`: nothing to replay
         entries = session.execute(
             sa.select(col(LedgerEntry.created_at), col(LedgerEntry.amount_micros))
             .where(col(LedgerEntry.org_id) == org_id, col(LedgerEntry.created_at) > start)

@@ -112,9 +112,11 @@ class _Spend:
 
 
 def _steps(start: datetime, end: datetime) -> list[datetime]:
-    count = max((end - start) // STEP, 0)
-    moments = [start + STEP * n for n in range(1, count + 1)]
-    if not moments or moments[-1] < end:
+    """The moments after `start` the replay looks at: every STEP, and `end` itself."""
+    if end <= start:
+        return []
+    moments = [start + STEP * n for n in range(1, (end - start) // STEP + 1)]
+    if moments[-1:] != [end]:
         moments.append(end)
     return moments
 
@@ -157,7 +159,7 @@ def replay(past: Past, rule: Rule) -> DryRun:
             by_month[month] += decision.amount_micros
         elif decision.action == Action.CAPPED and month not in held:
             held[month] = moment
-    assert lowest is not None  # there is always at least one step
+    lowest = lowest or (past.starting_balance_micros, past.start)  # nothing to replay
     return DryRun(
         start=past.start,
         end=past.end,

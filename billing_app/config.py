@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     # The console: a manual credit or debit larger than this many whole units of the credit
     # currency waits for a second staff member's approval before it posts.
     manual_approval_above: int = Field(default=10000, ge=0)
+    # Auto top-up: how long before a recurring debit its pre-debit notice goes out, per mandate
+    # method. RBI asks for at least 24 h; Razorpay debits about 25 h (UPI) and 36 h (card) after.
+    auto_topup_lead_upi_hours: int = Field(default=25, ge=24)
+    auto_topup_lead_card_hours: int = Field(default=37, ge=24)
 
     # Placeholders for a try-out (APP_ENV=prod refuses them); SELLER_GSTIN stays empty for a
     # seller not registered for GST.

@@ -7,7 +7,7 @@ import reflex as rx
 from billing_app import routes
 from billing_app.components.console_frame import console_frame, muted, notice, reason_input
 from billing_app.components.empty_state import empty_state
-from billing_app.components.forms import form_error, labelled_input
+from billing_app.components.forms import field_label, form_error, labelled_input
 from billing_app.components.layout import section
 from billing_app.components.responsive_list import Column, RowVar, responsive_list, stacked_item
 from billing_app.state.console_catalog import ConsolePricesState, ConsolePromosState
@@ -29,7 +29,7 @@ def _promo_form() -> rx.Component:
                     labelled_input("Code", "code", required=True, placeholder="DIWALI50"),
                     rx.vstack(
                         rx.text("Kind", size="2", weight="medium"),
-                        rx.select(["flat", "percent"], name="kind", default_value="flat", size="3"),
+                        rx.select(["flat", "percent"], name="kind", default_value="flat", size="3", width="100%"),
                         spacing="1",
                     ),
                     labelled_input("Bonus (amount, or % for percent)", "bonus", required=True, placeholder="50"),
@@ -78,12 +78,11 @@ def _disable(row: RowVar) -> rx.Component:
 def _promos_list() -> rx.Component:
     return section(
         "Promo codes",
-        rx.input(
-            value=P.disable_reason,
-            on_change=P.set_disable_reason,
+        rx.vstack(
+            field_label("Reason for disabling a code (kept in the audit log)", "disable-reason"),
+            rx.input(id="disable-reason", value=P.disable_reason, on_change=P.set_disable_reason, width="100%"),
+            spacing="1",
             width="100%",
-            aria_label="Reason",
-            placeholder="Reason for disabling a code (kept in the audit log)",
         ),
         rx.cond(
             P.promos.length() > 0,  # type: ignore[attr-defined]

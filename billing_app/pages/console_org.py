@@ -13,7 +13,7 @@ from billing_app.components.empty_state import empty_state
 from billing_app.components.forms import form_error
 from billing_app.components.layout import section
 from billing_app.components.responsive_list import Column, RowVar, responsive_list, stacked_item
-from billing_app.state.console_money import ConsoleManualState, ConsoleRefundState
+from billing_app.state.console_money import ConsoleRefundState
 from billing_app.state.console_orgs import ConsoleOrgState
 
 S = ConsoleOrgState
@@ -255,8 +255,7 @@ def console_org_page() -> rx.Component:
                 S.missing,
                 rx.callout("No such organisation.", icon="search-x", color_scheme="gray", data_testid="org-missing"),
                 rx.fragment(
-                    notice(ConsoleRefundState.notice, "refund-notice"),
-                    notice(ConsoleManualState.notice, "manual-notice"),
+                    notice(S.notice, "org-notice"),
                     _summary(),
                     _orders(),
                     _ledger(),

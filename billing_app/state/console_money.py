@@ -37,14 +37,13 @@ class ConsoleRefundState(rx.State):
     reason: str = ""
     error: str = ""
     below_zero: str = ""  # the service's warning; non-empty: the dialog asks to confirm
-    notice: str = ""
     busy: bool = False
 
     @rx.event
     def start(self, payment_id: str, remaining: str) -> None:
         """Open the dialog for a payment, the amount prefilled with what remains."""
         self.open, self.payment_id, self.amount, self.reason = True, payment_id, remaining, ""
-        self.error, self.below_zero, self.notice = "", "", ""
+        self.error, self.below_zero = "", ""
 
     @rx.event
     def set_open(self, open_: bool) -> None:
@@ -83,14 +82,14 @@ class ConsoleRefundState(rx.State):
             self.error = exc.message
         else:
             again = " (already started a moment ago: nothing new was sent)" if done.repeated else ""
-            self.notice = (
+            self.open, self.below_zero = False, ""
+            org = await self.get_state(ConsoleOrgState)
+            await org.reload()
+            org.notice = (
                 f"Refund of {format_paise(done.amount_paise)} of {done.payment_id} sent to Razorpay{again}. "
                 f"{format_money(done.credits_micros, done.currency)} of credit comes off when Razorpay "
                 "reports it processed."
             )
-            self.open, self.below_zero = False, ""
-            org = await self.get_state(ConsoleOrgState)
-            await org.reload()
         self.busy = False
 
 
@@ -101,14 +100,13 @@ class ConsoleManualState(rx.State):
     reason: str = ""
     error: str = ""
     below_zero: str = ""
-    notice: str = ""
     limit: str = ""  # above it, a second staff member approves
     busy: bool = False
 
     @rx.event
     def start(self) -> None:
         self.open, self.direction, self.amount, self.reason = True, "credit", "", ""
-        self.error, self.below_zero, self.notice = "", "", ""
+        self.error, self.below_zero = "", ""
         self.limit = format_money(manual.approval_limit_micros())
 
     @rx.event
@@ -156,11 +154,11 @@ class ConsoleManualState(rx.State):
         else:
             amount = format_money(abs(done.amount_micros), done.currency)
             kind = "Credit" if done.amount_micros > 0 else "Debit"
-            self.notice = (
+            self.open, self.below_zero = False, ""
+            await org.reload()
+            org.notice = (
                 f"{kind} of {amount} waits for another staff member's approval (Approvals)."
                 if done.status == "pending"
                 else f"{kind} of {amount} posted."
             )
-            self.open, self.below_zero = False, ""
-            await org.reload()
         self.busy = False

@@ -78,10 +78,11 @@ class ConsoleOrgState(rx.State):
     loading: bool = True
     missing: bool = False
     live_error: str = ""
+    notice: str = ""  # what the last refund or manual entry did (state/console_money.py)
 
     @rx.event
     async def load(self) -> None:
-        self.loading, self.missing, self.live_error = True, False, ""
+        self.loading, self.missing, self.live_error, self.notice = True, False, "", ""
         raw = str(self.router.page.params.get("org_id", ""))
         self.org_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
         await self.reload()

@@ -32,6 +32,7 @@ def new_browser(browser: Browser, width: int = 1280) -> Page:
 
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky header at the top of the full page
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
@@ -91,7 +92,7 @@ def test_staff_refund_200_of_a_500_payment_found_by_its_payment_id(
     dialog.get_by_test_id("refund-reason").fill("Customer asked for part of the top-up back")
     shot(staff, "refund-dialog-1280")
     dialog.get_by_test_id("refund-submit").click()
-    expect(staff.get_by_test_id("refund-notice")).to_contain_text(f"Refund of ₹200.00 of {payment_id} sent")
+    expect(staff.get_by_test_id("org-notice")).to_contain_text(f"Refund of ₹200.00 of {payment_id} sent")
 
     # The credits come off when Razorpay reports the refund processed (its webhook)
     goto(customer, app_server, routes.BILLING)
@@ -143,6 +144,34 @@ def test_every_console_page_is_the_unknown_page_to_non_staff(app: Page, app_serv
         assert "/login" not in app.url, path
 
 
+def test_a_debit_posts_at_once_and_a_refund_below_zero_asks_first(
+    app: Page, app_server: str, app_database: str, browser: Browser
+):
+    payment_id = paid_500(app, app_server)
+    staff = staff_member(browser, app_server, app_database)
+    goto(staff, app_server, routes.console_search_url(payment_id))
+    staff.get_by_test_id("org-hits").get_by_test_id("org-link").click()
+    staff.get_by_test_id("manual-open").click()
+    dialog = staff.get_by_test_id("manual-dialog")
+    dialog.get_by_role("radio", name="Debit").click()
+    dialog.get_by_test_id("manual-amount").fill("550")
+    dialog.get_by_test_id("manual-reason").fill("Usage billed outside the app")
+    dialog.get_by_test_id("manual-submit").click()
+    expect(staff.get_by_test_id("org-notice")).to_have_text("Debit of ₹550.00 posted.")
+    expect(staff.get_by_test_id("org-balance")).to_have_text("₹50.00")
+
+    order = staff.get_by_test_id("orders-table").get_by_test_id("order-row").filter(has_text=payment_id)
+    order.get_by_test_id("refund-open").click()
+    dialog = staff.get_by_test_id("refund-dialog")
+    dialog.get_by_test_id("refund-amount").fill("200")
+    dialog.get_by_test_id("refund-reason").fill("Duplicate top-up")
+    dialog.get_by_test_id("refund-submit").click()
+    expect(dialog.get_by_test_id("below-zero")).to_contain_text("would leave Acme Labs at")
+    expect(dialog.get_by_test_id("below-zero")).not_to_contain_text("confirm_negative")
+    dialog.get_by_test_id("confirm-negative").click()
+    expect(staff.get_by_test_id("org-notice")).to_contain_text(f"Refund of ₹200.00 of {payment_id} sent")
+
+
 def test_a_large_credit_waits_for_a_second_staff_member(
     app: Page, app_server: str, app_database: str, browser: Browser
 ):
@@ -156,7 +185,7 @@ def test_a_large_credit_waits_for_a_second_staff_member(
     dialog.get_by_test_id("manual-amount").fill("20000")
     dialog.get_by_test_id("manual-reason").fill("Goodwill for the outage")
     dialog.get_by_test_id("manual-submit").click()
-    expect(first.get_by_test_id("manual-notice")).to_contain_text("waits for another staff member's approval")
+    expect(first.get_by_test_id("org-notice")).to_contain_text("waits for another staff member's approval")
     expect(first.get_by_test_id("org-balance")).to_have_text("₹600.00")
 
     goto(first, app_server, routes.CONSOLE_APPROVALS)
@@ -202,6 +231,8 @@ def test_the_console_on_a_phone_and_the_attention_list(app: Page, app_server: st
     goto(staff, app_server, routes.CONSOLE_ATTENTION)
     forged_row = staff.get_by_test_id("failed-webhook").filter(has_text="evt_forged_console")
     expect(forged_row).to_contain_text("Signature failed")
+    forged_row.get_by_text("Raw body").click()
+    expect(forged_row.get_by_test_id("raw-body")).to_contain_text('"event": "payment.captured"')
     shot(staff, "attention-390")
     staff.set_viewport_size({"width": 1280, "height": 900})
     shot(staff, "attention-1280")
@@ -210,3 +241,38 @@ def test_the_console_on_a_phone_and_the_attention_list(app: Page, app_server: st
     staff.get_by_test_id("attention-reason").fill("Checking the forged delivery")
     forged_row.get_by_test_id("process-again").click()
     expect(staff.get_by_test_id("attention-results")).to_contain_text("signature still does not match")
+
+
+def test_promo_codes_and_prices(app: Page, app_server: str, app_database: str, browser: Browser):
+    staff = staff_member(browser, app_server, app_database)
+    code = f"CONSOLE{unique_email()[3:13]}"
+    goto(staff, app_server, routes.CONSOLE_PROMOS)
+    staff.get_by_label("Code", exact=True).fill(code)
+    staff.get_by_label("Bonus (amount, or % for percent)").fill("50")
+    staff.get_by_label("At most this many uses").fill("100")
+    staff.get_by_test_id("promo-create").click()  # no reason yet: the browser asks for it
+    expect(staff.get_by_test_id("promo-row").filter(has_text=code)).to_have_count(0)
+    staff.get_by_label("Reason (kept in the audit log)").fill("Diwali campaign")
+    staff.get_by_test_id("promo-create").click()
+    expect(staff.get_by_test_id("console-notice")).to_contain_text(f"{code} created")
+    row = staff.get_by_test_id("promos-table").get_by_test_id("promo-row").filter(has_text=code)
+    expect(row).to_contain_text("at most 100 uses")
+    row.get_by_test_id("promo-disable").click()
+    expect(staff.get_by_test_id("form-error")).to_contain_text("reason")
+    staff.get_by_label("Reason for disabling a code").fill("Campaign over")
+    row.get_by_test_id("promo-disable").click()
+    expect(staff.get_by_test_id("console-notice")).to_have_text(f"{code} is disabled.")
+    expect(row).to_contain_text("disabled")
+    shot(staff, "promos-1280")
+
+    goto(staff, app_server, routes.CONSOLE_PRICES)
+    row = staff.get_by_test_id("prices-table").get_by_test_id("price-row").filter(has_text="sandbox-echo")
+    row.get_by_test_id("price-edit").click()
+    form = staff.get_by_test_id("price-form")
+    form.get_by_label("Input per million tokens").fill("12.5")
+    form.get_by_label("Reason (kept in the audit log)").fill("Provider raised prices")
+    form.get_by_test_id("price-save").click()
+    expect(staff.get_by_test_id("console-notice")).to_contain_text("sandbox-echo: new rates apply")
+    expect(row).to_contain_text("₹12.50")
+    expect(row).to_contain_text("admin")
+    shot(staff, "prices-1280")

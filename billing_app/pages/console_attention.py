@@ -20,7 +20,7 @@ def _heading(title: str, button: str, on_click: object, test_id: str, anchor: st
     return rx.flex(
         rx.heading(title, size="4", id=anchor),
         rx.spacer(),
-        rx.button(button, size="2", variant="soft", on_click=on_click, loading=S.busy, data_testid=test_id),
+        rx.button(button, size="2", variant="soft", on_click=on_click, data_testid=test_id),
         wrap="wrap",
         spacing="2",
         align="center",

@@ -41,7 +41,6 @@ class ConsoleAttentionState(rx.State):
     loading: bool = True
     error: str = ""
     results: list[str] = []  # what the last action found, a line each
-    busy: bool = False
 
     @rx.event
     def set_reason(self, value: str) -> None:

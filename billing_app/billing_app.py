@@ -8,6 +8,8 @@ from starlette.types import ASGIApp
 
 from billing_app import routes
 from billing_app.api.app import create_api
+from billing_app.components.console_frame import console_title
+from billing_app.components.not_found import not_found
 from billing_app.config import get_settings
 from billing_app.front_door import ApiFirst
 from billing_app.jobs.holds import hold_expiry_loop, wal_checkpoint_loop
@@ -23,6 +25,12 @@ from billing_app.pages.account_links import (
 from billing_app.pages.activity import ActivityState, activity_page
 from billing_app.pages.billing import billing_page
 from billing_app.pages.billing_address import billing_address_page
+from billing_app.pages.console_approvals import console_approvals_page
+from billing_app.pages.console_attention import console_attention_page
+from billing_app.pages.console_catalog import console_prices_page, console_promos_page
+from billing_app.pages.console_org import console_org_page
+from billing_app.pages.console_orgs import console_orgs_page
+from billing_app.pages.console_overview import console_overview_page
 from billing_app.pages.dashboard import DashboardState, dashboard_page
 from billing_app.pages.invitation import InvitationState, invitation_page
 from billing_app.pages.keys import keys_page
@@ -37,6 +45,11 @@ from billing_app.pages.usage import UsageState, usage_page
 from billing_app.services.pricing import load_catalog
 from billing_app.state.address_form import AddressState
 from billing_app.state.address_summary import AddressSummaryState
+from billing_app.state.console_approvals import ConsoleApprovalsState
+from billing_app.state.console_attention import ConsoleAttentionState
+from billing_app.state.console_catalog import ConsolePricesState, ConsolePromosState
+from billing_app.state.console_orgs import ConsoleOrgState, ConsoleSearchState
+from billing_app.state.console_overview import ConsoleOverviewState
 from billing_app.state.history import HistoryState
 from billing_app.state.keys import KeysState
 from billing_app.state.members import MembersState
@@ -109,3 +122,18 @@ app.add_page(
 )
 app.add_page(members_page, route=routes.MEMBERS, title="Members · billing_app", on_load=[_signed_in, MembersState.load])
 app.add_page(invitation_page, route=routes.INVITATION, title="Invitation · billing_app", on_load=InvitationState.load)
+
+# The operator console: staff only; to anyone else each page shows what an unknown path shows
+# (components/not_found.py, also the app's 404 page), and the server answers 404 (front_door.py).
+app.add_page(not_found, route="404")
+_staff = SessionState.check_staff
+for page, route, title, load in (
+    (console_overview_page, routes.CONSOLE, "Overview", ConsoleOverviewState.load),
+    (console_orgs_page, routes.CONSOLE_ORGS, "Orgs", ConsoleSearchState.load),
+    (console_org_page, routes.CONSOLE_ORG, "Org", ConsoleOrgState.load),
+    (console_approvals_page, routes.CONSOLE_APPROVALS, "Approvals", ConsoleApprovalsState.load),
+    (console_attention_page, routes.CONSOLE_ATTENTION, "Attention", ConsoleAttentionState.load),
+    (console_promos_page, routes.CONSOLE_PROMOS, "Promo codes", ConsolePromosState.load),
+    (console_prices_page, routes.CONSOLE_PRICES, "Prices", ConsolePricesState.load),
+):
+    app.add_page(page, route=route, title=console_title(title), on_load=[_staff, load])

@@ -22,8 +22,21 @@ API_PREFIXES = ("/v1/", "/me/", "/auth/", "/webhooks/", "/sandbox/", "/admin/")
 API_PATHS = frozenset({"/ready", "/openapi.json", "/docs", "/redoc", "/admin"})
 
 
+# The console's pages are answered 404 to everyone, as an unknown path is: the server cannot
+# tell staff (their session is in the browser's storage, not a cookie), and a 200 would tell
+# anyone that the path exists. The page loads Reflex's 404 document under a path that exists
+# nowhere; the browser keeps its own URL, so the app renders the console page for staff and
+# the not-found content for anyone else (components/console_frame.py).
+CONSOLE_PAGES = "/console"
+NOWHERE = "/_no_such_page"
+
+
 def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES) or path in API_PATHS
+
+
+def is_console_page(path: str) -> bool:
+    return path == CONSOLE_PAGES or path.startswith(CONSOLE_PAGES + "/")
 
 
 class ApiFirst:
@@ -34,5 +47,7 @@ class ApiFirst:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and is_api_path(scope["path"]):
             await self.api(scope, receive, send)
+        elif scope["type"] == "http" and is_console_page(scope["path"]):
+            await self.reflex({**scope, "path": NOWHERE, "raw_path": NOWHERE.encode()}, receive, send)
         else:
             await self.reflex(scope, receive, send)

@@ -51,3 +51,30 @@ def login_url(next_path: str) -> str:
 
 def emailed_link(base_url: str, path: str, token: str) -> str:
     return f"{base_url}{path}?{urlencode({'token': token})}"
+
+
+# The operator console (staff only; to anyone else each of these is a page that does not exist)
+CONSOLE = "/console"
+CONSOLE_ORGS = "/console/orgs"
+CONSOLE_ORG = "/console/orgs/[org_id]"
+CONSOLE_APPROVALS = "/console/approvals"
+CONSOLE_ATTENTION = "/console/attention"
+CONSOLE_PROMOS = "/console/promos"
+CONSOLE_PRICES = "/console/prices"
+
+CONSOLE_NAV = (
+    ("Overview", CONSOLE),
+    ("Orgs", CONSOLE_ORGS),
+    ("Approvals", CONSOLE_APPROVALS),
+    ("Attention", CONSOLE_ATTENTION),
+    ("Promos", CONSOLE_PROMOS),
+    ("Prices", CONSOLE_PRICES),
+)
+
+
+def console_org_url(org_id: int) -> str:
+    return f"/console/orgs/{org_id}"
+
+
+def console_search_url(q: str) -> str:
+    return f"{CONSOLE_ORGS}?{urlencode({'q': q})}"

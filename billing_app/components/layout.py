@@ -22,8 +22,10 @@ PAGE_NEEDS: dict[str, Permission] = {
 
 
 def _nav_links(active: str) -> list[rx.Component]:
-    """The navigation, without the pages the role may not open."""
-    return [only_for(PAGE_NEEDS.get(href), _nav_link(label, href, href == active)) for label, href in routes.NAV]
+    """The navigation, without the pages the role may not open; staff also get the console."""
+    links = [only_for(PAGE_NEEDS.get(href), _nav_link(label, href, href == active)) for label, href in routes.NAV]
+    console = _nav_link("Console", routes.CONSOLE, active == routes.CONSOLE)
+    return [*links, rx.cond(SessionState.is_staff, console, rx.fragment())]
 
 
 def _nav_link(label: str, href: str, active: bool) -> rx.Component:

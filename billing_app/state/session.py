@@ -14,6 +14,7 @@ from billing_app.money import currency_symbol as symbol_of
 from billing_app.money import format_money
 from billing_app.services import accounts, actors, ledger, navigation, roles, verification
 from billing_app.services.accounts import Principal
+from billing_app.services.actors import Actor
 from billing_app.services.roles import Permission
 
 T = TypeVar("T")
@@ -35,6 +36,8 @@ class SessionState(rx.State):
     role: str = ""  # in the current org: what the UI shows (components/role_gate.py)
     email_verified: bool = True  # False: the header says why the balance waits, and offers "resend"
     resend_note: str = ""
+    is_staff: bool = False  # runs the service: the header's "Console" link, the console's pages
+    staff_checked: bool = False  # a console page asked who this is (until then it shows nothing)
 
     @rx.var
     def balance_display(self) -> str:
@@ -65,6 +68,7 @@ class SessionState(rx.State):
         self.currency = principal.currency
         self.email_verified = principal.email_verified
         self.role = principal.role
+        self.is_staff = principal.is_staff
         self.signed_in = True
 
     async def sign_in(self, signed_in: accounts.SignedIn) -> None:
@@ -85,6 +89,20 @@ class SessionState(rx.State):
         self._show(principal)
         self.balance_micros = await call_service(ledger.get_balance, org_id=principal.org_id)
         return None
+
+    @rx.event
+    async def check_staff(self) -> None:
+        """on_load of every console page: never a redirect to the login page, so that a
+        console path looks to anyone not on staff exactly like a path that does not exist."""
+        try:
+            principal = await self.principal()
+        except Unauthenticated:
+            self.is_staff, self.staff_checked = False, True
+            return
+        self._show(principal)
+        if principal.is_staff:
+            self.balance_micros = await call_service(ledger.get_balance, org_id=principal.org_id)
+        self.staff_checked = True
 
     @rx.event
     async def refresh_balance(self) -> None:
@@ -137,6 +155,29 @@ async def current_principal(state: rx.State, needs: Permission | None = None) ->
     except Unauthenticated:
         return None
     return principal if needs is None or roles.allows(principal.role, needs) else None
+
+
+async def current_staff(state: rx.State) -> Principal | None:
+    """The signed-in principal for a console handler when they are on staff, acting as staff
+    (`Actor(kind="staff")`: the console's services require it, services/staff.py); None for
+    anyone else, whom the page shows as not found, so the handler calls nothing."""
+    session = await state.get_state(SessionState)
+    try:
+        principal = await session.principal()
+    except Unauthenticated:
+        return None
+    if not principal.is_staff:
+        return None
+    router = session.router
+    actors.acting(
+        Actor(
+            user_id=principal.user_id,
+            ip=router.session.client_ip,
+            user_agent=router.headers.user_agent,
+            kind="staff",
+        )
+    )
+    return principal
 
 
 class AuthFormState(rx.State):

@@ -24,3 +24,35 @@ def test_no_page_and_none_of_reflexs_own_paths_is_taken_for_the_api():
     assert pages, "billing_app/routes.py names the pages"
     for path in [*pages, "/ping", "/_event", "/_event/", "/_health", "/", "/models", "/billing/receipts/pay_1"]:
         assert not is_api_path(path), path
+
+
+def _reflex_sees(path: str) -> str:
+    """The path Reflex's app is handed for a page request to `path`."""
+    import asyncio
+
+    from billing_app.front_door import ApiFirst
+
+    seen: list[str] = []
+
+    async def reflex(scope, receive, send):  # type: ignore[no-untyped-def]
+        seen.append(scope["path"])
+
+    async def api(scope, receive, send):  # type: ignore[no-untyped-def]
+        raise AssertionError("a page went to the API")
+
+    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "headers": []}
+    asyncio.run(ApiFirst(api=api, reflex=reflex)(scope, None, None))  # type: ignore[arg-type]
+    return seen[0]
+
+
+def test_console_pages_load_reflexs_404_document_and_other_pages_their_own():
+    """The server cannot tell staff from anyone else (the session is in the browser's
+    storage), so every console page answers 404, as a path that does not exist does; the
+    browser keeps its URL and the app renders the page for staff (tests/e2e/test_console_flow.py)."""
+    from billing_app.front_door import NOWHERE
+
+    console = [path for _, path in routes.CONSOLE_NAV] + [routes.console_org_url(7), "/console/", "/console/x/y"]
+    for path in console:
+        assert _reflex_sees(path) == NOWHERE, path
+    for path in ["/", "/billing", "/consoles", "/console-help", "/settings/members", "/_next/static/x.js"]:
+        assert _reflex_sees(path) == path, path

@@ -47,13 +47,12 @@ class _Page(FPDF):
         size: float = 9,
         bold: bool = False,
         grey: bool = False,
-        align: str = "L",
     ) -> None:
         """Wrapped text in a column starting at `x`, continuing below the current line."""
         self.set_font(_FONT, "B" if bold else "", size)
         self.set_text_color(*(_GREY if grey else (0, 0, 0)))
         self.set_x(x)
-        self.multi_cell(width, size * 0.45, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(width, size * 0.45, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def rule(self, gap: float = 3.0) -> None:
         self.ln(gap)
@@ -61,9 +60,9 @@ class _Page(FPDF):
         self.line(_MARGIN, self.get_y(), _PAGE_WIDTH - _MARGIN, self.get_y())
         self.ln(gap)
 
-    def label_value(self, x: float, width: float, label: str, value: str, *, bold: bool = False) -> None:
+    def label_value(self, x: float, width: float, label: str, value: str) -> None:
         self.text_at(x, width, label, size=7.5, grey=True)
-        self.text_at(x, width, value, bold=bold)
+        self.text_at(x, width, value)
         self.ln(1.5)
 
 

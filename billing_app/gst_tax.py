@@ -115,7 +115,7 @@ def reverse_pro_rata(*, original: TaxBreakdown, refund_paise: int, already_rever
     if before + refund_paise > paid:
         raise ValueError("refunds would exceed what was paid")
     after = before + refund_paise
-    shares = {}
+    shares: dict[str, int] = {}
     for name in _TAXES:
         charged, done = getattr(original, name), getattr(already_reversed, name)
         if done > charged:
@@ -129,14 +129,13 @@ def reverse_pro_rata(*, original: TaxBreakdown, refund_paise: int, already_rever
         name = max(reversed(_TAXES), key=lambda n: shares[n])
         shares[name] -= 1
         surplus -= 1
+
+    def room(name: str) -> int:
+        return getattr(original, name) - getattr(already_reversed, name) - shares[name]
+
     deficit = (refund_paise - sum(shares.values())) - taxable_left  # > 0: taxable would exceed
     while deficit > 0:
-
-        def room(n: str) -> int:
-            return getattr(original, n) - getattr(already_reversed, n) - shares[n]
-
-        name = max(_TAXES, key=room)
-        shares[name] += 1
+        shares[max(_TAXES, key=room)] += 1
         deficit -= 1
     return replace(
         original,

@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from billing_app.gst import validate_gstin
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 SANDBOX_KEY_ID = "rzp_test_sandbox"
@@ -110,6 +112,10 @@ class Settings(BaseSettings):
     seller_address: str = "1 MG Road, Bengaluru, Karnataka 560001"
     seller_gstin: str = ""
     seller_state_code: str = "29"
+    # GST (docs/gst.md): on when SELLER_GSTIN is set. The rate is charged on top of a top-up; the
+    # SAC (services accounting code) is printed on every tax invoice and credit note.
+    gst_rate_percent: int = Field(default=18, ge=0, le=100)
+    gst_sac: str = Field(default="998315", pattern=r"^[0-9]{4,8}$")
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_prod(self) -> Settings:
@@ -117,6 +123,9 @@ class Settings(BaseSettings):
             raise ValueError("APP_ENV=prod refuses to start: " + "; ".join(problems))
         if self.topup_min_units > self.topup_max_units:
             raise ValueError("TOPUP_MIN_UNITS must not exceed TOPUP_MAX_UNITS")
+        if self.gst_enabled and (problem := validate_gstin(self.seller_gstin, self.seller_state_code)):
+            # A wrong GSTIN would be printed on every tax invoice: refuse to start instead.
+            raise ValueError(f"SELLER_GSTIN: {problem}")
         return self
 
     def _prod_problems(self) -> list[str]:
@@ -143,6 +152,11 @@ class Settings(BaseSettings):
         if "seller_state_code" not in self.model_fields_set:
             problems.append("SELLER_STATE_CODE is not set (the GST state code of the seller, e.g. 29)")
         return problems
+
+    @property
+    def gst_enabled(self) -> bool:
+        """A seller registered for GST issues tax invoices and charges GST on top of top-ups."""
+        return bool(self.seller_gstin.strip())
 
     @property
     def sandbox_mode(self) -> bool:

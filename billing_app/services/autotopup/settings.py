@@ -117,7 +117,8 @@ def put_rule(
     method: str | None = None,
     cooldown: timedelta = DEFAULT_COOLDOWN,
 ) -> AutoTopupSettings:
-    """Save the rule, and switch auto top-up on or off. `method` defaults to the mandate's.
+    """Save the rule, and switch auto top-up on or off. `method` defaults to the mandate's (else
+    the saved rule's).
     Raises InvalidRequest (naming the field) and MandateRequired (on, without a confirmed
     mandate)."""
     roles.check(org_id, Permission.PAY)
@@ -125,7 +126,8 @@ def put_rule(
     with write_session() as session:
         mandate = _locked_mandate(session, org_id)
         confirmed = mandate if mandate is not None and mandate.status == MandateStatus.CONFIRMED else None
-        chosen = method or (mandate.method if mandate is not None else None)
+        row = session.get(AutoTopupRule, org_id)
+        chosen = method or (mandate.method if mandate is not None else row.method if row is not None else None)
         if chosen is None:
             raise InvalidRequest("Choose how the mandate pays: upi or card.", field="method")
         rule = make_rule(
@@ -140,7 +142,6 @@ def put_rule(
             raise InvalidRequest(f"Your mandate pays by {mandate.method}.", field="method")
         if enabled and confirmed is None:
             raise MandateRequired()
-        row = session.get(AutoTopupRule, org_id)
         before = _values(row) if row is not None else None
         if row is None:
             row = AutoTopupRule(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -219,6 +220,22 @@ def test_a_second_authorisation_replaces_an_unpaid_one_but_not_a_confirmed_one(a
         f"{app.url}/me/billing/auto-topup/mandate", json={"method": "upi"}, headers=account["headers"]
     )
     assert response.status_code == 409 and response.json()["error"]["code"] == "conflict"
+
+
+def test_concurrent_authorisations_leave_one_live_mandate(app, account):
+    def post(_: int) -> int:
+        response = app.http.post(
+            f"{app.url}/me/billing/auto-topup/mandate", json={"method": "upi"}, headers=account["headers"]
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = list(pool.map(post, range(6)))
+    assert set(codes) <= {201, 409} and 201 in codes, codes
+    with read_session() as session:
+        rows = session.exec(select(AutoTopupMandate)).all()
+    assert [row.status for row in rows].count("pending") == 1
+    assert {row.razorpay_customer_id for row in rows} == {rows[0].razorpay_customer_id}
 
 
 def test_the_rule_is_validated_through_the_api(app, account):

@@ -94,12 +94,6 @@ def latest_mandate(session: Session, org_id: int) -> AutoTopupMandate | None:
     )
 
 
-def get_mandate(*, org_id: int) -> AutoTopupMandate | None:
-    roles.check(org_id, Permission.PAY)
-    with read_session() as session:
-        return latest_mandate(session, org_id)
-
-
 def _customer_id(principal: Principal) -> str:
     """The org's Razorpay customer: the one an earlier mandate used, else a new one."""
     with read_session() as session:

@@ -164,6 +164,22 @@ def test_a_upi_mandate_is_authorised_then_cancelled_by_the_bank(app, account, ma
     assert_books_balance()
 
 
+def test_reversed_and_duplicated_webhooks_confirm_the_mandate_once(app, account):
+    """token.confirmed arriving before the authorisation payment's events still finds its
+    mandate (through the customer, asked of Razorpay); every event twice changes nothing twice."""
+    app.faults(webhook_shuffle=True, webhook_duplicate=True)
+    authorised(app, account)
+    assert wait_for_status(app, account, "confirmed")["mandate"]["instrument"] == "asha@okhdfc"
+    app.control(f"/tokens/{token_id_of(account['org_id'])}", {"status": "paused"})
+    wait_for_status(app, account, "paused")
+    app.flush_webhooks()
+    assert actions(account["org_id"]).count("autotopup.mandate.confirmed") == 1
+    assert actions(account["org_id"]).count("autotopup.mandate.paused") == 1
+    assert len(notices(account["org_id"])) == 1
+    assert webhook_errors() == []
+    assert app.billing(account)["balance_micros"] == START
+
+
 def test_a_rejected_mandate_is_reported_and_emailed(app, account):
     started = start_mandate(app, account, "card")
     app.pay(started["order_id"], method="card", token_status="rejected")

@@ -41,6 +41,13 @@ class AddressRequired(BillingAppError):
     default_message = "Add a billing address before topping up."
 
 
+class MandateRequired(BillingAppError):
+    """Auto top-up switched on before the org has a confirmed mandate to charge."""
+
+    code, status, type = "mandate_required", 400, "billing_error"
+    default_message = "Authorise a mandate, and wait for your bank to confirm it, before turning auto top-up on."
+
+
 class PromoInvalid(BillingAppError):
     code, status, type = "promo_invalid", 400, "billing_error"
     default_message = "This promo code is not valid."

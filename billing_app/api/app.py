@@ -10,6 +10,7 @@ from billing_app.api import (
     alerts,
     audit,
     auth,
+    autotopup,
     billing,
     health,
     keys,
@@ -48,6 +49,7 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
         api.include_router(router)
     for router in (keys.router, usage.router, metering.router, alerts.router, account.router, audit.router):
         api.include_router(router)
+    api.include_router(autotopup.router)  # the mandate, the rule, the dry run
     api.include_router(members.router)
     api.include_router(members.accept_router)
     api.include_router(orgs.router)  # a person's orgs, and switching between them

@@ -125,6 +125,50 @@ class RazorpayGateway:
             "the refund lookup", lambda: self._client().refund.fetch(refund_id, {}, timeout=self._timeout)
         )
 
+    # Recurring Payments (auto top-up's mandate): a customer, an authorisation order, its token.
+
+    def create_customer(self, *, name: str, email: str, notes: dict[str, str]) -> dict[str, Any]:
+        """The org's Razorpay customer; `fail_existing` 0 answers the existing one for the same
+        email instead of refusing, so asking twice is harmless."""
+        data = {"name": name, "email": email, "fail_existing": "0", "notes": dict(notes)}
+        return self._call("the customer", lambda: self._client().customer.create(dict(data), timeout=self._timeout))
+
+    def create_authorisation_order(
+        self,
+        *,
+        amount_paise: int,
+        customer_id: str,
+        method: str,
+        max_amount_paise: int,
+        expire_at: int,
+        receipt: str,
+        notes: dict[str, str],
+    ) -> dict[str, Any]:
+        """An order whose payment authorises a mandate (`token`): charged later on demand
+        (`as_presented`), up to `max_amount_paise` a debit, until `expire_at` (Unix seconds)."""
+        data = {
+            "amount": amount_paise,
+            "currency": "INR",
+            "customer_id": customer_id,
+            "method": method,
+            "receipt": receipt,
+            "token": {"max_amount": max_amount_paise, "expire_at": expire_at, "frequency": "as_presented"},
+            "notes": dict(notes),
+        }
+        return self._call("the mandate order", lambda: self._client().order.create(dict(data), timeout=self._timeout))
+
+    def fetch_token(self, *, customer_id: str, token_id: str) -> dict[str, Any]:
+        return self._call(
+            "the mandate lookup",
+            lambda: self._client().token.fetch(customer_id, token_id, {}, timeout=self._timeout),
+        )
+
+    def cancel_token(self, *, customer_id: str, token_id: str) -> dict[str, Any]:
+        return self._call(
+            "the mandate cancellation",
+            lambda: self._client().token.cancel(customer_id, token_id, {}, timeout=self._timeout),
+        )
+
     def payment_signature_ok(self, *, order_id: str, payment_id: str, signature: str) -> bool:
         return payment_signature_ok(
             key_secret=self._key_secret, order_id=order_id, payment_id=payment_id, signature=signature

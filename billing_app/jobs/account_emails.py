@@ -94,6 +94,29 @@ def refund_started_email(claimed: outbox.Claimed, *, settings: Settings) -> Emai
     )
 
 
+def autotopup_off_email(claimed: outbox.Claimed, *, settings: Settings) -> Email:
+    """To the org's owner when the bank or the customer stops the mandate (rejected, cancelled,
+    paused): auto top-up is off, and stays off until someone turns it on again."""
+    facts = claimed.payload
+    org = claimed.org_name or "your organisation"
+    was_on = bool(facts.get("was_on"))
+    lead = (
+        f"Auto top-up for {org} is now off: {facts.get('reason', 'the mandate stopped')}.\n"
+        if was_on
+        else f"The auto top-up mandate for {org} stopped: {facts.get('reason', 'the mandate stopped')}.\n"
+    )
+    return _link_email(
+        claimed,
+        settings=settings,
+        subject=f"Auto top-up is off for {org}" if was_on else f"Your auto top-up mandate for {org} stopped",
+        lead=lead + "No automatic top-up will be charged. Your balance is not topped up until you do it yourself.\n"
+        "To use auto top-up again, authorise a new mandate and turn it on in Settings.\n",
+        button="Open auto top-up settings",
+        link=settings.base_url + routes.SETTINGS,
+        after="Auto top-up never turns itself back on. Reply to this email with any question.",
+    )
+
+
 def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
 

@@ -99,6 +99,7 @@ RENDERERS: dict[str, Callable[..., Email]] = {
     EmailKind.PASSWORD_RESET: account_emails.password_reset_email,
     EmailKind.INVITATION: account_emails.invitation_email,
     EmailKind.REFUND_STARTED: account_emails.refund_started_email,
+    EmailKind.AUTOTOPUP_OFF: account_emails.autotopup_off_email,
 }
 
 

@@ -10,6 +10,13 @@ from billing_app.models.account import (
     User,
 )
 from billing_app.models.audit import AuditEvent
+from billing_app.models.autotopup import (
+    AutoTopupDebit,
+    AutoTopupMandate,
+    AutoTopupRule,
+    DebitStatus,
+    MandateStatus,
+)
 from billing_app.models.console import (
     ManualEntryRequest,
     ManualStatus,
@@ -37,7 +44,11 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "AuthSession",
+    "AutoTopupDebit",
+    "AutoTopupMandate",
+    "AutoTopupRule",
     "BillingAddress",
+    "DebitStatus",
     "EmailKind",
     "EmailOutbox",
     "EmailToken",
@@ -47,6 +58,7 @@ __all__ = [
     "Invitation",
     "JobLease",
     "LedgerEntry",
+    "MandateStatus",
     "ManualEntryRequest",
     "ManualStatus",
     "Membership",

@@ -31,6 +31,7 @@ class EmailKind(StrEnum):
     PASSWORD_RESET = "password_reset"  # the same
     INVITATION = "invitation"  # the same, to the invited address
     REFUND_STARTED = "refund_started"  # to the org's owner: staff started a refund of their payment
+    AUTOTOPUP_OFF = "autotopup_off"  # to the org's owner: the mandate stopped, so auto top-up is off
 
 
 class EmailOutbox(SQLModel, table=True):

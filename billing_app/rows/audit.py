@@ -18,6 +18,7 @@ ACTION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "members": ("Members", ("member.",)),
     "payments": ("Payments", ("order.", "payment.", "refund.", "ledger.")),
     "settings": ("Settings", ("address.", "alert.", "routing.")),
+    "auto_topup": ("Auto top-up", ("autotopup.",)),
 }
 
 SENTENCES = {
@@ -49,6 +50,15 @@ SENTENCES = {
     "refund.requested": "Started a refund",
     "refund.sent": "Refund accepted by Razorpay",
     "refund.refused": "Refund refused by Razorpay",
+    "autotopup.rule.saved": "Saved the auto top-up settings",
+    "autotopup.rule.deleted": "Removed the auto top-up settings",
+    "autotopup.enabled": "Turned auto top-up on",
+    "autotopup.disabled": "Auto top-up turned off",
+    "autotopup.mandate.started": "Started authorising an auto top-up mandate",
+    "autotopup.mandate.confirmed": "Auto top-up mandate confirmed by the bank",
+    "autotopup.mandate.rejected": "Auto top-up mandate declined",
+    "autotopup.mandate.paused": "Auto top-up mandate paused",
+    "autotopup.mandate.cancelled": "Auto top-up mandate cancelled",
 }
 
 

@@ -34,6 +34,7 @@ from billing_app.integrations.razorpay_gateway import webhook_signature_ok
 from billing_app.models import WebhookEvent
 from billing_app.models.types import utcnow
 from billing_app.services import job_leases
+from billing_app.services.autotopup import mandate
 from billing_app.services.refunds import apply_refund
 from billing_app.services.settlement import settle_order
 
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 SETTLING_EVENTS = {"payment.captured", "order.paid", "payment.authorized"}
 REFUND_EVENTS = {"refund.processed"}
+TOKEN_EVENTS = {"token.confirmed", "token.rejected", "token.cancelled", "token.paused"}
 # A claim outlives any one processing (a settle asks Razorpay a few times, each call with a
 # timeout); a claim left by a dead worker is taken over after this.
 EVENT_CLAIM_SECONDS = 120.0
@@ -94,10 +96,16 @@ def _handle(event: dict[str, Any]) -> None:
         order_id = payment.get("order_id") or order.get("id")
         if not order_id:
             raise ValueError("no order id in the payload")
-        settle_order(razorpay_order_id=order_id)
+        if mandate.owns_order(order_id):  # a mandate's authorisation: bind its token, credit nothing
+            mandate.authorisation_reported(razorpay_order_id=order_id)
+        else:
+            settle_order(razorpay_order_id=order_id)
     elif kind in REFUND_EVENTS:
         refund = (payload.get("refund") or {}).get("entity") or {}
         apply_refund(refund_id=refund["id"])
+    elif kind in TOKEN_EVENTS:
+        token = (payload.get("token") or {}).get("entity") or {}
+        mandate.token_reported(event=str(kind), token=token)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ class Rule:
 
 
 VERIFY_BODY = {"razorpay_payment_id": "pay_X", "razorpay_order_id": "order_X", "razorpay_signature": "0" * 64}
+# Saved switched off (no mandate needed); a granted role gets 200, the rest 403.
+AUTO_TOPUP_BODY = {"amount": 500, "floor_micros": 100_000_000, "monthly_cap": 2000, "method": "upi", "enabled": False}
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/me/billing"): Rule(Permission.PAY),
     ("GET", "/me/billing/address"): Rule(Permission.PAY),
@@ -38,6 +40,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/me/billing/orders/{order_id}/verify"): Rule(Permission.PAY, VERIFY_BODY, {"order_id": "order_X"}),
     ("POST", "/me/billing/promo/check"): Rule(Permission.PAY, {"code": "NOPE", "amount": 500}),
     ("GET", "/me/billing/receipts/{payment_id}"): Rule(Permission.PAY, params={"payment_id": "pay_X"}),
+    ("GET", "/me/billing/auto-topup"): Rule(Permission.PAY),
+    ("PUT", "/me/billing/auto-topup"): Rule(Permission.PAY, AUTO_TOPUP_BODY),
+    ("DELETE", "/me/billing/auto-topup"): Rule(Permission.PAY),
+    ("POST", "/me/billing/auto-topup/mandate"): Rule(Permission.PAY, {"method": "bogus"}),
+    ("DELETE", "/me/billing/auto-topup/mandate"): Rule(Permission.PAY),
+    ("GET", "/me/billing/auto-topup/dry-run"): Rule(Permission.PAY),
     ("GET", "/me/keys"): Rule(Permission.MANAGE_KEYS),
     ("POST", "/me/keys"): Rule(Permission.MANAGE_KEYS, {"name": "ci"}),
     ("PATCH", "/me/keys/{key_id}"): Rule(Permission.MANAGE_KEYS, {"monthly_budget_micros": None}, {"key_id": "999"}),

@@ -126,7 +126,10 @@ def _body() -> rx.Component:
         rx.cond(
             S.shown > 0,
             _rows(),
-            empty_state("inbox", "Nothing here", "No rows match this figure now.", testid="list-empty"),
+            rx.box(
+                empty_state("inbox", "Nothing here", "No rows match this figure now.", testid="list-empty"),
+                width="100%",
+            ),
         ),
         rx.cond(
             S.next_cursor != "",

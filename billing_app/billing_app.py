@@ -28,6 +28,7 @@ from billing_app.pages.billing_address import billing_address_page
 from billing_app.pages.console_approvals import console_approvals_page
 from billing_app.pages.console_attention import console_attention_page
 from billing_app.pages.console_catalog import console_prices_page, console_promos_page
+from billing_app.pages.console_lists import console_list_page
 from billing_app.pages.console_org import console_org_page
 from billing_app.pages.console_orgs import console_orgs_page
 from billing_app.pages.console_overview import console_overview_page
@@ -48,6 +49,7 @@ from billing_app.state.address_summary import AddressSummaryState
 from billing_app.state.console_approvals import ConsoleApprovalsState
 from billing_app.state.console_attention import ConsoleAttentionState
 from billing_app.state.console_catalog import ConsolePricesState, ConsolePromosState
+from billing_app.state.console_lists import ConsoleListState
 from billing_app.state.console_orgs import ConsoleOrgState, ConsoleSearchState
 from billing_app.state.console_overview import ConsoleOverviewState
 from billing_app.state.history import HistoryState
@@ -129,6 +131,7 @@ app.add_page(not_found, route="404")
 _staff = SessionState.check_staff
 for page, route, title, load in (
     (console_overview_page, routes.CONSOLE, "Overview", ConsoleOverviewState.load),
+    (console_list_page, routes.CONSOLE_LIST, "Overview list", ConsoleListState.load),
     (console_orgs_page, routes.CONSOLE_ORGS, "Orgs", ConsoleSearchState.load),
     (console_org_page, routes.CONSOLE_ORG, "Org", ConsoleOrgState.load),
     (console_approvals_page, routes.CONSOLE_APPROVALS, "Approvals", ConsoleApprovalsState.load),

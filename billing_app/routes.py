@@ -61,6 +61,7 @@ CONSOLE_APPROVALS = "/console/approvals"
 CONSOLE_ATTENTION = "/console/attention"
 CONSOLE_PROMOS = "/console/promos"
 CONSOLE_PRICES = "/console/prices"
+CONSOLE_LIST = "/console/lists/[key]"  # the rows behind an overview figure
 
 CONSOLE_NAV = (
     ("Overview", CONSOLE),
@@ -74,6 +75,11 @@ CONSOLE_NAV = (
 
 def console_org_url(org_id: int) -> str:
     return f"/console/orgs/{org_id}"
+
+
+def console_list_url(key: str, window: str | None = None) -> str:
+    """The list behind an overview figure (`key`: its list_key; `window`: today or 30d)."""
+    return f"/console/lists/{key}" + (f"?{urlencode({'window': window})}" if window else "")
 
 
 def console_search_url(q: str) -> str:

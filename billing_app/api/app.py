@@ -25,6 +25,7 @@ from billing_app.api import (
 from billing_app.api.admin import attention as admin_attention
 from billing_app.api.admin import catalog as admin_catalog
 from billing_app.api.admin import hidden
+from billing_app.api.admin import lists as admin_lists
 from billing_app.api.admin import manual as admin_manual
 from billing_app.api.admin import orgs as admin_orgs
 from billing_app.api.admin import overview as admin_overview
@@ -54,9 +55,10 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
     api.include_router(members.accept_router)
     api.include_router(orgs.router)  # a person's orgs, and switching between them
     api.include_router(health.router)  # GET /ready, no auth
-    # the console (staff only; 404 to everyone else): overview, orgs, money, payments, catalog
+    # the console (staff only; 404 to everyone else): overview and its lists, orgs, money, payments, catalog
     for router in (
         admin_overview.router,
+        admin_lists.router,
         admin_orgs.router,
         admin_manual.router,
         admin_refunds.router,

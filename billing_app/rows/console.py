@@ -10,6 +10,7 @@ from billing_app import routes
 from billing_app.ist import display_ist, to_ist
 from billing_app.money import format_money, format_paise
 from billing_app.rows.counts import count
+from billing_app.services.console import overview
 from billing_app.services.console.orgs import KeyRow, OrderRow, OrgHit
 from billing_app.services.console.overview import Figure, Overview
 from billing_app.services.members import Member
@@ -57,9 +58,13 @@ def _reconciler(o: Overview) -> FigureLine:
 
 
 def figure_lines(o: Overview) -> list[FigureLine]:
-    """The overview's figures in reading order: money first, then what needs a person. The
-    money figures link to the org search (there is no list of payments of its own yet)."""
-    attention, orgs = routes.CONSOLE_ATTENTION, routes.CONSOLE_ORGS
+    """The overview's figures in reading order: money first, then what needs a person. Each
+    links to the list behind it: its own page (routes.console_list_url), or the attention
+    page's unpaid orders and webhooks."""
+    attention, today, days_30 = routes.CONSOLE_ATTENTION, overview.TODAY, overview.LAST_30_DAYS
+
+    def rows(f: Figure, window: str | None = None) -> str:
+        return routes.console_list_url(f.list_key, window)
 
     def paise(f: Figure) -> str:
         return format_paise(f.amount_paise or 0)
@@ -68,19 +73,47 @@ def figure_lines(o: Overview) -> list[FigureLine]:
         return format_money(f.amount_micros or 0)
 
     return [
-        FigureLine("balances-owed", "Balances owed", micros(o.balances_owed), _of(o.balances_owed.count, "org"), orgs),
-        FigureLine("topups-today", "Top-ups today", paise(o.topups_today), _of(o.topups_today.count, "payment"), orgs),
         FigureLine(
-            "topups-30", "Top-ups, 30 days", paise(o.topups_30_days), _of(o.topups_30_days.count, "payment"), orgs
+            "balances-owed",
+            "Balances owed",
+            micros(o.balances_owed),
+            _of(o.balances_owed.count, "org"),
+            rows(o.balances_owed),
         ),
         FigureLine(
-            "refunds-today", "Refunds today", micros(o.refunds_today), _of(o.refunds_today.count, "refund"), orgs
+            "topups-today",
+            "Top-ups today",
+            paise(o.topups_today),
+            _of(o.topups_today.count, "payment"),
+            rows(o.topups_today, today),
         ),
         FigureLine(
-            "refunds-30", "Refunds, 30 days", micros(o.refunds_30_days), _of(o.refunds_30_days.count, "refund"), orgs
+            "topups-30",
+            "Top-ups, 30 days",
+            paise(o.topups_30_days),
+            _of(o.topups_30_days.count, "payment"),
+            rows(o.topups_30_days, days_30),
         ),
         FigureLine(
-            "active-orgs", "Active orgs", count(o.active_orgs.count), "used the API or topped up, 30 days", orgs
+            "refunds-today",
+            "Refunds today",
+            micros(o.refunds_today),
+            _of(o.refunds_today.count, "refund"),
+            rows(o.refunds_today, today),
+        ),
+        FigureLine(
+            "refunds-30",
+            "Refunds, 30 days",
+            micros(o.refunds_30_days),
+            _of(o.refunds_30_days.count, "refund"),
+            rows(o.refunds_30_days, days_30),
+        ),
+        FigureLine(
+            "active-orgs",
+            "Active orgs",
+            count(o.active_orgs.count),
+            "used the API or topped up, 30 days",
+            rows(o.active_orgs),
         ),
         FigureLine(
             "unpaid-orders",
@@ -104,7 +137,9 @@ def figure_lines(o: Overview) -> list[FigureLine]:
             f"{attention}#webhooks",
         ),
         _reconciler(o),
-        FigureLine("outbox", "Email backlog", count(o.outbox_backlog.count), _oldest(o.outbox_backlog), routes.CONSOLE),
+        FigureLine(
+            "outbox", "Email backlog", count(o.outbox_backlog.count), _oldest(o.outbox_backlog), rows(o.outbox_backlog)
+        ),
     ]
 
 

@@ -39,6 +39,7 @@ class Sample:
 
 SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/admin/overview"): Sample(staff_status=200),
+    ("GET", "/admin/lists/{key}"): Sample(params={"key": "topups"}, query={"window": "today"}, staff_status=200),
     ("GET", "/admin/orgs"): Sample(query={"q": "acme"}, staff_status=200),
     ("GET", "/admin/orgs/{org_id}"): Sample(params={"org_id": OWN_ORG}, staff_status=200),
     ("GET", "/admin/orgs/{org_id}/ledger"): Sample(params={"org_id": OWN_ORG}, staff_status=200),

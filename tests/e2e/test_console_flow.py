@@ -20,7 +20,10 @@ pytestmark = pytest.mark.e2e
 
 SHOTS = Path("/tmp/shots-console")
 NOT_FOUND = "404: Page not found"
-CONSOLE_PATHS = [path for _, path in routes.CONSOLE_NAV] + [routes.console_org_url(1)]
+CONSOLE_PATHS = [path for _, path in routes.CONSOLE_NAV] + [
+    routes.console_org_url(1),
+    routes.console_list_url("topups", "today"),
+]
 
 
 def new_browser(browser: Browser, width: int = 1280) -> Page:
@@ -276,3 +279,28 @@ def test_promo_codes_and_prices(app: Page, app_server: str, app_database: str, b
     expect(row).to_contain_text("₹12.50")
     expect(row).to_contain_text("admin")
     shot(staff, "prices-1280")
+
+
+def test_a_figure_opens_the_rows_behind_it(app: Page, app_server: str, app_database: str, browser: Browser):
+    """Top-ups today on the overview opens the payments it counts; a row leads to the org."""
+    payment_id = paid_500(app, app_server)
+    staff = staff_member(browser, app_server, app_database)
+    goto(staff, app_server, routes.CONSOLE)
+    staff.get_by_test_id("figure-topups-today").click()
+    staff.wait_for_url(f"**{routes.console_list_url('topups', 'today')}")
+    expect(staff.get_by_test_id("list-title")).to_have_text("Top-ups, today")
+    row = staff.get_by_test_id("list-table").get_by_test_id("list-row").filter(has_text=payment_id)
+    expect(row).to_contain_text("₹500.00")
+    shots = Path("/tmp/shots-lists")
+    shots.mkdir(exist_ok=True)
+    staff.screenshot(path=str(shots / "topups-today-1280.png"), full_page=True)
+    staff.set_viewport_size({"width": 390, "height": 900})
+    expect(staff.get_by_test_id("list-row").filter(visible=True).filter(has_text=payment_id)).to_be_visible()
+    staff.screenshot(path=str(shots / "topups-today-390.png"), full_page=True)
+    staff.set_viewport_size({"width": 1280, "height": 900})
+    row.get_by_test_id("list-org").click()
+    staff.wait_for_url(re.compile(r".*/console/orgs/\d+$"))
+    expect(staff.get_by_test_id("org-balance")).to_have_text("₹600.00")
+    goto(staff, app_server, routes.console_list_url("outbox_backlog"))
+    expect(staff.get_by_test_id("list-title")).to_have_text("Email backlog")
+    staff.screenshot(path=str(shots / "backlog-1280.png"), full_page=True)

@@ -58,3 +58,7 @@ def test_every_figure_is_a_link_and_counts_read_as_words():
     assert lines["reconciler"].value == "05:30 PM IST"
     assert lines["reconciler"].detail == "04 Dec 2026 · vm:1:abc"
     assert lines["webhooks-failed"].href == "/console/attention#webhooks"
+    assert lines["topups-today"].href == "/console/lists/topups?window=today"
+    assert lines["refunds-30"].href == "/console/lists/refunds?window=30d"
+    assert lines["balances-owed"].href == "/console/lists/orgs_in_credit"
+    assert lines["outbox"].href == "/console/lists/outbox_backlog"

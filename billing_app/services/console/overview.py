@@ -88,19 +88,18 @@ def overview(*, now: datetime | None = None) -> Overview:
     """Every figure of the overview (today and 30 days are IST calendar days, today included)."""
     staff.require()
     now = now or utcnow()
-    first, last = usage.last_days(ACTIVE_DAYS, now=now)
-    today_start, month_start = ist_day_start(last), ist_day_start(first)
+    today_start, month_start = window_start(TODAY, now), window_start(LAST_30_DAYS, now)
     with read_session() as session:
         owed = session.execute(
             sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(col(Org.balance_micros)), 0)).where(
-                col(Org.balance_micros) > 0
+                *orgs_in_credit_filter()
             )
         ).one()
 
         def topups(since: datetime) -> Figure:
             count, paise = session.execute(
                 sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(col(Payment.amount_paise)), 0)).where(
-                    col(Payment.captured_at) >= since
+                    *topups_filter(since)
                 )
             ).one()
             return Figure(TOPUPS, int(count), amount_paise=int(paise))
@@ -108,14 +107,12 @@ def overview(*, now: datetime | None = None) -> Overview:
         def refunds(since: datetime) -> Figure:
             count, micros = session.execute(
                 sa.select(sa.func.count(), sa.func.coalesce(-sa.func.sum(col(LedgerEntry.amount_micros)), 0)).where(
-                    col(LedgerEntry.kind) == EntryKind.REFUND, col(LedgerEntry.created_at) >= since
+                    *refunds_filter(since)
                 )
             ).one()
             return Figure(REFUNDS, int(count), amount_micros=int(micros))
 
-        used = sa.select(col(UsageDaily.org_id)).where(col(UsageDaily.day) >= first)
-        paid = sa.select(col(Payment.org_id)).where(col(Payment.captured_at) >= month_start)
-        active = session.execute(sa.select(sa.func.count()).select_from(sa.union(used, paid).subquery())).scalar_one()
+        active = session.execute(sa.select(sa.func.count()).select_from(active_org_ids(now).subquery())).scalar_one()
         unpaid = session.execute(
             sa.select(sa.func.count(), sa.func.min(col(PaymentOrder.created_at))).where(*unpaid_orders_filter(now))
         ).one()
@@ -148,7 +145,43 @@ def _reconciler() -> ReconcilerRun:
     return ReconcilerRun(RECONCILER, ran[0] if ran else None, ran[1] if ran else None)
 
 
-# The conditions behind the lists, for the pages that show their rows.
+# The conditions behind the lists, for the pages that show their rows (services/console/lists.py
+# counts with the same ones, so a figure and its list cannot disagree).
+
+TODAY = "today"
+LAST_30_DAYS = "30d"
+WINDOWS = (TODAY, LAST_30_DAYS)
+
+
+def window_start(window: str, now: datetime) -> datetime:
+    """Where a money figure's window starts: today's IST midnight, or that of the first of the
+    ACTIVE_DAYS IST days ending today."""
+    first, last = usage.last_days(ACTIVE_DAYS, now=now)
+    return ist_day_start(last if window == TODAY else first)
+
+
+def orgs_in_credit_filter() -> list[sa.ColumnElement[bool]]:
+    """Orgs we owe credits to (an org in debt does not lower what is owed)."""
+    return [col(Org.balance_micros) > 0]
+
+
+def topups_filter(since: datetime) -> list[sa.ColumnElement[bool]]:
+    """Credited payments (a `payment` row is written only when one is credited) captured since."""
+    return [col(Payment.captured_at) >= since]
+
+
+def refunds_filter(since: datetime) -> list[sa.ColumnElement[bool]]:
+    """`refund` ledger entries (the credits Razorpay's `refund.processed` took back) since."""
+    return [col(LedgerEntry.kind) == EntryKind.REFUND, col(LedgerEntry.created_at) >= since]
+
+
+def active_org_ids(now: datetime) -> sa.CompoundSelect:
+    """The ids of orgs that used the API (a usage_daily row) or topped up in the last
+    ACTIVE_DAYS IST days: money moved, sign-ins do not count."""
+    first, _ = usage.last_days(ACTIVE_DAYS, now=now)
+    used = sa.select(col(UsageDaily.org_id)).where(col(UsageDaily.day) >= first)
+    paid = sa.select(col(Payment.org_id)).where(*topups_filter(window_start(LAST_30_DAYS, now)))
+    return sa.union(used, paid)
 
 
 def unpaid_orders_filter(now: datetime) -> list[sa.ColumnElement[bool]]:

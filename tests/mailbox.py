@@ -62,18 +62,23 @@ class Mailbox:
             contents = [envelope.content for envelope in self.envelopes]
         return [message_from_bytes(content, policy=policy.default) for content in contents]  # type: ignore[misc]
 
-    def link_in_email(self, to: str, subject_starts: str, timeout: float = 30.0) -> str:
+    def link_in_email(self, to: str, subject_starts: str, timeout: float = 30.0, *, at_least: int = 1) -> str:
         """The first link in the newest email to `to` whose subject starts with `subject_starts`,
-        waiting up to `timeout` seconds for it to arrive."""
+        waiting up to `timeout` seconds until `at_least` such emails have arrived (a second
+        invitation's email, say, and not only the first's)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for message in reversed(self.messages):
-                recipients = [address.addr_spec for address in message["To"].addresses]
-                if to in recipients and str(message["Subject"]).startswith(subject_starts):
-                    text = message.get_body(preferencelist=("plain",))
-                    assert text is not None
-                    found = re.search(r"https?://\S+", text.get_content())
-                    assert found, text.get_content()
-                    return found.group(0)
+            matching = [
+                message
+                for message in self.messages
+                if to in [address.addr_spec for address in message["To"].addresses]
+                and str(message["Subject"]).startswith(subject_starts)
+            ]
+            if len(matching) >= at_least:
+                text = matching[-1].get_body(preferencelist=("plain",))
+                assert text is not None
+                found = re.search(r"https?://\S+", text.get_content())
+                assert found, text.get_content()
+                return found.group(0)
             time.sleep(0.2)
         raise AssertionError(f"no email {subject_starts!r}… reached {to} in {timeout:g} s")

@@ -78,10 +78,10 @@ def wait_until_serving(
 MAILBOXES: dict[str, Mailbox] = {}
 
 
-def emailed_link(base_url: str, email: str, subject_starts: str = "Verify your email") -> str:
+def emailed_link(base_url: str, email: str, subject_starts: str = "Verify your email", *, at_least: int = 1) -> str:
     """The link in the newest email with that subject the app at `base_url` sent to `email`,
-    as the person finds it in their inbox."""
-    return MAILBOXES[base_url].link_in_email(email.strip().lower(), subject_starts)
+    as the person finds it in their inbox, once `at_least` such emails have arrived."""
+    return MAILBOXES[base_url].link_in_email(email.strip().lower(), subject_starts, at_least=at_least)
 
 
 @contextmanager

@@ -6,7 +6,7 @@ from starlette.routing import Mount
 
 from billing_app import routes
 from billing_app.api.app import create_api
-from billing_app.front_door import is_api_path
+from billing_app.front_door import NOWHERE, ApiFirst, is_api_path
 
 
 def test_every_rest_route_goes_to_the_api_directly():
@@ -27,11 +27,9 @@ def test_no_page_and_none_of_reflexs_own_paths_is_taken_for_the_api():
 
 
 def _reflex_sees(path: str) -> str:
-    """The path Reflex's app is handed for a page request to `path`."""
-    import asyncio
-
-    from billing_app.front_door import ApiFirst
-
+    """The path Reflex's app is handed for a page request to `path`. The call is driven by
+    hand (it awaits nothing real): asyncio.run would fail in a run where Playwright's sync API
+    already holds this thread's event loop."""
     seen: list[str] = []
 
     async def reflex(scope, receive, send):  # type: ignore[no-untyped-def]
@@ -41,16 +39,18 @@ def _reflex_sees(path: str) -> str:
         raise AssertionError("a page went to the API")
 
     scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "headers": []}
-    asyncio.run(ApiFirst(api=api, reflex=reflex)(scope, None, None))  # type: ignore[arg-type]
-    return seen[0]
+    call = ApiFirst(api=api, reflex=reflex)(scope, None, None)  # type: ignore[arg-type]
+    try:
+        call.send(None)
+    except StopIteration:
+        return seen[0]
+    raise AssertionError("ApiFirst awaited something the test apps never give")
 
 
 def test_console_pages_load_reflexs_404_document_and_other_pages_their_own():
     """The server cannot tell staff from anyone else (the session is in the browser's
     storage), so every console page answers 404, as a path that does not exist does; the
     browser keeps its URL and the app renders the page for staff (tests/e2e/test_console_flow.py)."""
-    from billing_app.front_door import NOWHERE
-
     console = [path for _, path in routes.CONSOLE_NAV] + [routes.console_org_url(7), "/console/", "/console/x/y"]
     for path in console:
         assert _reflex_sees(path) == NOWHERE, path

@@ -44,7 +44,7 @@ def autotopup_once(*, now: datetime | None = None) -> AutoTopupReport:
             report.errors += 1
             log.exception("auto top-up: evaluating org %d failed; next pass", org_id)
     steps: list[tuple[str, Callable[[], int]]] = [
-        ("orders_placed", debits.place_missing_orders),
+        ("orders_placed", lambda: debits.place_missing_orders(now=now)),
         ("settled", lambda: debits.follow(now=now)),
         ("charged", lambda: debits.charge_due(now=now)),
     ]

@@ -225,3 +225,36 @@ def test_a_skipped_debit_is_never_charged(app):
     charged_and_settled(app, org_id, now)
     assert [row.status for row in debit_rows(org_id)] == ["skipped"]
     assert credits_for(org_id) == []
+
+
+def test_a_debit_order_razorpay_failed_to_create_is_created_by_the_next_pass(app):
+    account = on(app)
+    org_id = account["org_id"]
+    app.faults(api_error=503, api_error_count=1)
+    now = clock(app)
+    debit = debits.evaluate(org_id=org_id, now=now).debit
+    assert debit is not None and debit_rows(org_id)[0].razorpay_order_id is None
+    later = advance(app, timedelta(hours=2))
+    autotopup_once(now=later)
+    [debit] = debit_rows(org_id)
+    assert debit.razorpay_order_id is not None and debit.charge_after == later + debits.RAZORPAY_NOTICE
+    charged_and_settled(app, org_id, advance(app, debits.RAZORPAY_NOTICE + timedelta(minutes=1)))
+    assert debit_rows(org_id)[0].status == "captured"
+    assert len(credits_for(org_id)) == 1
+
+
+def test_a_charge_whose_answer_was_lost_is_credited_once_and_never_charged_again(app):
+    account = on(app)
+    org_id = account["org_id"]
+    debits.evaluate(org_id=org_id, now=clock(app))
+    now = advance(app, LEAD + timedelta(minutes=1))
+    # the first error is the contact lookup (harmless), the second the debit itself
+    app.faults(api_error=500, api_error_count=2, api_error_after_commit=True)
+    debits.charge_due(now=now)  # Razorpay charged, but we heard an error: a retry is scheduled
+    assert debit_rows(org_id)[0].status == "notified"
+    app.flush_webhooks()  # the payment's webhooks credit the order through the settle path
+    charged_and_settled(app, org_id, now + timedelta(hours=2))
+    [debit] = debit_rows(org_id)
+    assert (debit.status, debit.attempts) == ("captured", 1)
+    assert len(credits_for(org_id)) == 1
+    assert_books_balance()

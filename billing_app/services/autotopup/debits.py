@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 # Razorpay does not retry a decoupled debit: we do, after these pauses, then give up.
 RETRY_BACKOFF = (timedelta(hours=1), timedelta(hours=4), timedelta(hours=12))
 MAX_ATTEMPTS = 3
+# Razorpay charges a decoupled debit no sooner than this after its order (its own notice).
+RAZORPAY_NOTICE = timedelta(hours=24, minutes=5)
 # Razorpay's debit needs a phone number; the mandate's authorisation payment gives the real one.
 FALLBACK_CONTACT = "9999999999"
 # What a debit counts toward the monthly cap: everything but what never charged.
@@ -242,15 +244,29 @@ def place_order(debit: AutoTopupDebit, mandate: AutoTopupMandate) -> str | None:
     return str(order["id"])
 
 
-def place_missing_orders() -> int:
-    """Create the Razorpay order of each notified debit that has none yet (Razorpay failed)."""
+def place_missing_orders(*, now: datetime) -> int:
+    """Create the Razorpay order of each notified debit that has none yet (Razorpay failed).
+    Razorpay's own notice goes out only now, so the debit moves to at least RAZORPAY_NOTICE
+    from now: our email said "on or after", never earlier."""
     with read_session() as session:
         rows = session.exec(
             select(AutoTopupDebit, AutoTopupMandate)
             .join(AutoTopupMandate, col(AutoTopupMandate.id) == AutoTopupDebit.mandate_id)
             .where(col(AutoTopupDebit.status) == DebitStatus.NOTIFIED, col(AutoTopupDebit.razorpay_order_id).is_(None))
         ).all()
-    return sum(1 for debit, mandate in rows if place_order(debit, mandate))
+    placed = 0
+    for debit, mandate in rows:
+        earliest = now + RAZORPAY_NOTICE
+        if debit.charge_after < earliest:
+            with write_session() as session:
+                session.execute(
+                    update(AutoTopupDebit)
+                    .where(col(AutoTopupDebit.id) == debit.id, col(AutoTopupDebit.razorpay_order_id).is_(None))
+                    .values(charge_after=earliest, updated_at=now)
+                )
+            debit.charge_after = earliest
+        placed += place_order(debit, mandate) is not None
+    return placed
 
 
 def _contact(mandate: AutoTopupMandate) -> tuple[str, str]:
@@ -359,10 +375,17 @@ def _failed(debit: AutoTopupDebit, now: datetime, *, reason: str) -> None:
 
 def follow(*, now: datetime) -> int:
     """Bring each charging debit to its outcome: its order settled (through settle_order, the
-    one credit path) → captured; its payment failed → retry or give up. Returns how many moved."""
+    one credit path) → captured; its payment failed → retry or give up. A notified debit whose
+    order got paid anyway (a debit Razorpay made although its answer was lost) is captured too,
+    never charged again. Returns how many moved."""
     with read_session() as session:
         charging = session.exec(select(AutoTopupDebit).where(col(AutoTopupDebit.status) == DebitStatus.CHARGING)).all()
-    moved = 0
+        paid_anyway = session.exec(
+            select(AutoTopupDebit)
+            .join(PaymentOrder, col(PaymentOrder.razorpay_order_id) == AutoTopupDebit.razorpay_order_id)
+            .where(col(AutoTopupDebit.status) == DebitStatus.NOTIFIED, col(PaymentOrder.status) == OrderStatus.PAID)
+        ).all()
+    moved = sum(_captured(debit, now, DebitStatus.NOTIFIED) for debit in paid_anyway)
     for debit in charging:
         if debit.razorpay_order_id is None or debit.razorpay_payment_id is None:
             continue
@@ -380,11 +403,11 @@ def follow(*, now: datetime) -> int:
     return moved
 
 
-def _captured(debit: AutoTopupDebit, now: datetime) -> int:
+def _captured(debit: AutoTopupDebit, now: datetime, status: DebitStatus = DebitStatus.CHARGING) -> int:
     with write_session() as session:
         done = session.execute(
             update(AutoTopupDebit)
-            .where(col(AutoTopupDebit.id) == debit.id, col(AutoTopupDebit.status) == DebitStatus.CHARGING)
+            .where(col(AutoTopupDebit.id) == debit.id, col(AutoTopupDebit.status) == status)
             .values(status=DebitStatus.CAPTURED, updated_at=now)
             .returning(col(AutoTopupDebit.id))
         ).first()

@@ -5,6 +5,8 @@ our API → the existing settle and refund paths. The sandbox's clock is moved, 
 from __future__ import annotations
 
 import json
+import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -21,6 +23,7 @@ from billing_app.services import metering, pricing
 from billing_app.services.autotopup import debits
 from tests.factories import paying_account
 from tests.integration.test_autotopup_mandate import authorised, put_rule, settings, wait_for_status
+from tests.integration.test_jobs_two_processes import Child
 from tests.mailbox import Mailbox
 from tests.payments_support import SANDBOX, LiveApp, assert_books_balance, credits_for, live_app, wait_until
 
@@ -160,6 +163,22 @@ def test_twenty_concurrent_triggers_make_one_debit(app):
     assert len(notices(account["org_id"])) == 1
 
 
+def test_twenty_triggers_across_two_processes_make_one_debit(app, any_db):
+    account = on(app)
+    now = int(clock(app).timestamp())
+    args = ["-m", "tests.integration.test_autotopup_debits", "evaluate", str(account["org_id"]), str(now)]
+    children = [Child(args, any_db, app) for _ in range(2)]
+    for each in children:
+        each.expect("ready")
+    for each in children:
+        each.send("go")
+    made = [int(each.expect("made")) for each in children]
+    assert [each.finish() for each in children] == [0, 0]
+    assert sum(made) == 1
+    assert len(debit_rows(account["org_id"])) == 1
+    assert len(notices(account["org_id"])) == 1
+
+
 def test_the_monthly_cap_holds_the_debit_back(app):
     account = on(app, amount=500, monthly_cap=500, floor_micros=1000 * RUPEE)  # always below the floor
     org_id = account["org_id"]
@@ -258,3 +277,26 @@ def test_a_charge_whose_answer_was_lost_is_credited_once_and_never_charged_again
     assert (debit.status, debit.attempts) == ("captured", 1)
     assert len(credits_for(org_id)) == 1
     assert_books_balance()
+
+
+def _evaluate_in_child(org_id: str, now: str) -> None:
+    """A child process: wait for "go", then ten concurrent evaluate() calls; print how many made a debit."""
+    print("ready", flush=True)
+    assert sys.stdin.readline().strip() == "go"
+    moment = datetime.fromtimestamp(int(now), UTC)
+    made: list[bool] = []
+
+    def one() -> None:
+        made.append(debits.evaluate(org_id=int(org_id), now=moment).debit is not None)
+
+    threads = [threading.Thread(target=one) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print("made", sum(made), flush=True)
+
+
+if __name__ == "__main__":
+    assert sys.argv[1] == "evaluate"
+    _evaluate_in_child(*sys.argv[2:])

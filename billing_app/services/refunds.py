@@ -89,7 +89,7 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
                 session.execute(
                     update(AutoTopupDebit)
                     .where(
-                        col(AutoTopupDebit.razorpay_payment_id) == payment.razorpay_payment_id,
+                        col(AutoTopupDebit.razorpay_order_id) == order.razorpay_order_id,
                         col(AutoTopupDebit.status).in_((DebitStatus.CAPTURED, DebitStatus.CHARGING)),
                     )
                     .values(status=DebitStatus.REVERSED, last_error="reversed by the bank after capture")

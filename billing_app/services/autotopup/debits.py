@@ -42,6 +42,7 @@ from billing_app.models import (
     Membership,
     OrderStatus,
     Org,
+    Payment,
     PaymentOrder,
     User,
 )
@@ -404,11 +405,18 @@ def follow(*, now: datetime) -> int:
 
 
 def _captured(debit: AutoTopupDebit, now: datetime, status: DebitStatus = DebitStatus.CHARGING) -> int:
+    """Mark the debit captured once, naming the payment that was credited (the one settle_order
+    recorded for its order, whichever attempt made it)."""
     with write_session() as session:
+        credited = session.exec(
+            select(Payment.razorpay_payment_id)
+            .join(PaymentOrder, col(PaymentOrder.id) == Payment.order_id)
+            .where(col(PaymentOrder.razorpay_order_id) == debit.razorpay_order_id)
+        ).first()
         done = session.execute(
             update(AutoTopupDebit)
             .where(col(AutoTopupDebit.id) == debit.id, col(AutoTopupDebit.status) == status)
-            .values(status=DebitStatus.CAPTURED, updated_at=now)
+            .values(status=DebitStatus.CAPTURED, updated_at=now, razorpay_payment_id=credited)
             .returning(col(AutoTopupDebit.id))
         ).first()
         if done is None:
@@ -418,7 +426,7 @@ def _captured(debit: AutoTopupDebit, now: datetime, status: DebitStatus = DebitS
             org_id=debit.org_id,
             action="autotopup.debit.captured",
             subject=f"autotopup_debit:{debit.id}",
-            after={"payment_id": debit.razorpay_payment_id, "credits_micros": debit.credits_micros},
+            after={"payment_id": credited, "credits_micros": debit.credits_micros},
         )
     return 1
 

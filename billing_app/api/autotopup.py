@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from billing_app.api.deps import CurrentPrincipal
-from billing_app.api.inputs import Micros, RequestBody
+from billing_app.api.inputs import Micros, PathId, RequestBody
 from billing_app.api.schema import errors
 from billing_app.errors import InvalidRequest
 from billing_app.ist import iso_ist
@@ -220,7 +220,7 @@ def cancel_mandate(principal: CurrentPrincipal) -> MandateOut:
 
 
 @router.post("/debits/{debit_id}/skip", responses=errors(409))
-def skip_debit(debit_id: int, principal: CurrentPrincipal) -> DebitOut:
+def skip_debit(debit_id: PathId, principal: CurrentPrincipal) -> DebitOut:
     """Skip a notified auto top-up before it is charged (409 once it is being charged or done)."""
     return debit_out(debits.skip(org_id=principal.org_id, debit_id=debit_id))
 

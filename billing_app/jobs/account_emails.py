@@ -130,7 +130,7 @@ def autotopup_notice_email(claimed: outbox.Claimed, *, settings: Settings) -> Em
         subject=f"Auto top-up of {amount} for {org} on {when}",
         lead=(
             f"{settings.seller_name} will debit {amount} from your auto top-up mandate{instrument} "
-            f"on or after {when} (IST).\n"
+            f"on or after {when}.\n"
             f"Purpose: auto top-up of prepaid credit for {org}, as your auto top-up rule set.\n"
             f"Reference: {facts.get('reference', '')}\n"
             "To skip this debit before it is charged, or to turn auto top-up off or cancel the mandate, "

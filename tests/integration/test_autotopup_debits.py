@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from billing_app.cli import main
 from billing_app.db import read_session
 from billing_app.jobs.autotopup import autotopup_once
 from billing_app.jobs.outbox import send_due
@@ -279,6 +280,13 @@ def test_a_charge_whose_answer_was_lost_is_credited_once_and_never_charged_again
     [credit] = credits_for(org_id)
     assert debit.razorpay_payment_id == credit.payment_id
     assert_books_balance()
+
+
+def test_the_cli_runs_one_pass(app, capsys):
+    account = on(app)
+    assert main(["auto-topup"]) == 0  # the real clock: the notice is due at once
+    assert capsys.readouterr().out.startswith("auto top-up: 1 notified, 0 orders placed, 0 charged")
+    assert [row.status for row in debit_rows(account["org_id"])] == ["notified"]
 
 
 def _evaluate_in_child(org_id: str, now: str) -> None:

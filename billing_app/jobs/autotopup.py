@@ -29,6 +29,7 @@ class AutoTopupReport:
     orders_placed: int = 0
     charged: int = 0
     settled: int = 0
+    withdrawn: int = 0  # notified, then auto top-up was turned off: never charged
     errors: int = 0
 
 
@@ -46,6 +47,7 @@ def autotopup_once(*, now: datetime | None = None) -> AutoTopupReport:
     steps: list[tuple[str, Callable[[], int]]] = [
         ("orders_placed", lambda: debits.place_missing_orders(now=now)),
         ("settled", lambda: debits.follow(now=now)),
+        ("withdrawn", lambda: debits.drop_unwanted(now=now)),
         ("charged", lambda: debits.charge_due(now=now)),
     ]
     for field, step in steps:
@@ -59,7 +61,7 @@ def autotopup_once(*, now: datetime | None = None) -> AutoTopupReport:
 
 def autotopup_pass(clock: Callable[[], datetime] = utcnow) -> AutoTopupReport:
     report = autotopup_once(now=clock())
-    if report.notified or report.charged or report.settled or report.errors:
+    if report.notified or report.charged or report.settled or report.withdrawn or report.errors:
         log.info("auto top-up: %s", report)
     return report
 

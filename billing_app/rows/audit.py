@@ -64,6 +64,7 @@ SENTENCES = {
     "autotopup.debit.retry": "Auto top-up debit failed; will retry",
     "autotopup.debit.failed": "Auto top-up debit failed; gave up",
     "autotopup.debit.skipped": "Skipped an auto top-up",
+    "autotopup.debit.withdrawn": "Auto top-up withdrawn: turned off before the charge",
 }
 
 

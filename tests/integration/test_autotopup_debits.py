@@ -282,6 +282,19 @@ def test_a_charge_whose_answer_was_lost_is_credited_once_and_never_charged_again
     assert_books_balance()
 
 
+def test_turning_auto_top_up_off_after_the_notice_withdraws_the_debit(app):
+    account = on(app)
+    org_id = account["org_id"]
+    assert debits.evaluate(org_id=org_id, now=clock(app)).debit is not None
+    assert put_rule(app, account, enabled=False).status_code == 200
+    now = advance(app, LEAD + timedelta(minutes=1))
+    charged_and_settled(app, org_id, now)
+    [debit] = debit_rows(org_id)
+    assert (debit.status, debit.attempts) == ("skipped", 0)
+    assert debit.last_error == "withdrawn: auto top-up was turned off"
+    assert credits_for(org_id) == []
+
+
 def test_the_cli_runs_one_pass(app, capsys):
     account = on(app)
     assert main(["auto-topup"]) == 0  # the real clock: the notice is due at once

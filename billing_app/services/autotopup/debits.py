@@ -282,6 +282,40 @@ def _contact(mandate: AutoTopupMandate) -> tuple[str, str]:
     return "", FALLBACK_CONTACT
 
 
+def drop_unwanted(*, now: datetime) -> int:
+    """Withdraw each notified debit whose org turned auto top-up off (or lost its mandate) since
+    the notice: it is never charged (status skipped, with the reason). Returns how many."""
+    with read_session() as session:
+        rows = session.exec(
+            select(AutoTopupDebit, AutoTopupRule, AutoTopupMandate)
+            .join(AutoTopupMandate, col(AutoTopupMandate.id) == AutoTopupDebit.mandate_id)
+            .outerjoin(AutoTopupRule, col(AutoTopupRule.org_id) == AutoTopupDebit.org_id)
+            .where(col(AutoTopupDebit.status) == DebitStatus.NOTIFIED)
+        ).all()
+    dropped = 0
+    for debit, rule, mandate in rows:
+        if rule is not None and rule.enabled and mandate.status == MandateStatus.CONFIRMED:
+            continue
+        why = "auto top-up was turned off" if rule is None or not rule.enabled else "the mandate stopped"
+        with write_session() as session:
+            done = session.execute(
+                update(AutoTopupDebit)
+                .where(col(AutoTopupDebit.id) == debit.id, col(AutoTopupDebit.status) == DebitStatus.NOTIFIED)
+                .values(status=DebitStatus.SKIPPED, last_error=f"withdrawn: {why}", updated_at=now)
+                .returning(col(AutoTopupDebit.id))
+            ).first()
+            if done is not None:
+                audit.record(
+                    session,
+                    org_id=debit.org_id,
+                    action="autotopup.debit.withdrawn",
+                    subject=f"autotopup_debit:{debit.id}",
+                    after={"reason": why},
+                )
+                dropped += 1
+    return dropped
+
+
 def charge_due(*, now: datetime) -> int:
     """Charge every notified debit whose time has come; each is claimed first (notified →
     charging, attempts + 1) so it is charged by one tick only. Returns how many were sent."""

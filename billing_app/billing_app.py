@@ -12,6 +12,7 @@ from billing_app.components.console_frame import console_title
 from billing_app.components.not_found import not_found
 from billing_app.config import get_settings
 from billing_app.front_door import ApiFirst
+from billing_app.jobs.autotopup import autotopup_loop
 from billing_app.jobs.holds import hold_expiry_loop, wal_checkpoint_loop
 from billing_app.jobs.outbox import outbox_loop
 from billing_app.jobs.reconciler import reconciler_loop
@@ -78,6 +79,7 @@ if get_settings().background_jobs:
     app.register_lifespan_task(hold_expiry_loop)
     app.register_lifespan_task(wal_checkpoint_loop)
     app.register_lifespan_task(outbox_loop)
+    app.register_lifespan_task(autotopup_loop)
 
 _signed_in = SessionState.require_session
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · billing_app", on_load=SessionState.redirect_if_signed_in)

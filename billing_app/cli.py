@@ -9,6 +9,7 @@ from pathlib import Path
 from billing_app.cli_payments import add_payment_commands
 from billing_app.config import get_settings
 from billing_app.errors import BillingAppError
+from billing_app.jobs.autotopup import autotopup_once
 from billing_app.jobs.outbox import send_all_due
 from billing_app.models import ModelPrice
 from billing_app.money import AmountError, format_money, parse_micros
@@ -93,6 +94,15 @@ def _send_emails(_: argparse.Namespace) -> int:
     return 0
 
 
+def _auto_topup(_: argparse.Namespace) -> int:
+    report = autotopup_once()
+    print(
+        f"auto top-up: {report.notified} notified, {report.orders_placed} orders placed, "
+        f"{report.charged} charged, {report.settled} settled, {report.errors} errors"
+    )
+    return 1 if report.errors else 0
+
+
 def _staff(args: argparse.Namespace) -> int:
     if args.staff_command == "list":
         for email in staff.list_staff():
@@ -150,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     emails = commands.add_parser("send-emails", help="deliver due emails from the outbox (low-balance alerts)")
     emails.set_defaults(run=_send_emails)
+
+    topup = commands.add_parser("auto-topup", help="one pass of the auto top-up job (notify, charge, follow)")
+    topup.set_defaults(run=_auto_topup)
     return parser
 
 

@@ -1,5 +1,6 @@
 """/me/billing/auto-topup: the rule (GET, PUT, DELETE), the mandate (POST to authorise one in
-Checkout, DELETE to cancel it at Razorpay) and the dry run over the last 30 days."""
+Checkout, DELETE to cancel it at Razorpay), skipping a notified debit, and the dry run over
+the last 30 days."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from billing_app.api.deps import CurrentPrincipal
-from billing_app.api.inputs import Micros, RequestBody
+from billing_app.api.inputs import Micros, PathId, RequestBody
 from billing_app.api.schema import errors
 from billing_app.errors import InvalidRequest
 from billing_app.ist import iso_ist
-from billing_app.models import AutoTopupMandate, AutoTopupRule
-from billing_app.services.autotopup import dry_run, make_rule
+from billing_app.models import AutoTopupDebit, AutoTopupMandate, AutoTopupRule
+from billing_app.services.autotopup import debits, dry_run, make_rule
 from billing_app.services.autotopup import mandate as mandates
 from billing_app.services.autotopup import settings as autotopup_settings
 from billing_app.services.autotopup.replay import DryRun
@@ -60,6 +61,17 @@ class MandateOut(BaseModel):
     created_at: str
 
 
+class DebitOut(BaseModel):
+    id: int
+    status: str  # notified | charging | captured | failed | skipped | reversed
+    amount: int  # whole units of the credit currency
+    amount_paise: int
+    notified_at: str  # ISO 8601, +05:30
+    charge_after: str  # ISO 8601, +05:30: not charged before this
+    attempts: int
+    last_error: str | None
+
+
 class AutoTopupOut(BaseModel):
     enabled: bool
     rule: RuleOut | None
@@ -67,6 +79,7 @@ class AutoTopupOut(BaseModel):
     sentence: str | None  # the forecast in words
     balance_micros: int
     currency: str
+    pending_debit: DebitOut | None = None  # the notified or charging debit, if any
 
 
 class MandateIn(RequestBody):
@@ -129,6 +142,20 @@ def mandate_out(row: AutoTopupMandate) -> MandateOut:
     )
 
 
+def debit_out(row: AutoTopupDebit) -> DebitOut:
+    assert row.id is not None
+    return DebitOut(
+        id=row.id,
+        status=row.status,
+        amount=row.amount_units,
+        amount_paise=row.amount_paise,
+        notified_at=iso_ist(row.notified_at),
+        charge_after=iso_ist(row.charge_after),
+        attempts=row.attempts,
+        last_error=row.last_error,
+    )
+
+
 def settings_out(found: autotopup_settings.AutoTopupSettings) -> AutoTopupOut:
     return AutoTopupOut(
         enabled=found.rule is not None and found.rule.enabled,
@@ -137,6 +164,7 @@ def settings_out(found: autotopup_settings.AutoTopupSettings) -> AutoTopupOut:
         sentence=found.sentence,
         balance_micros=found.balance_micros,
         currency=found.currency,
+        pending_debit=debit_out(found.pending_debit) if found.pending_debit else None,
     )
 
 
@@ -189,6 +217,12 @@ def start_mandate(body: MandateIn, principal: CurrentPrincipal) -> MandateStartO
 def cancel_mandate(principal: CurrentPrincipal) -> MandateOut:
     """Cancel the mandate at Razorpay; auto top-up goes off with it (404 when there is none)."""
     return mandate_out(mandates.cancel(principal=principal))
+
+
+@router.post("/debits/{debit_id}/skip", responses=errors(409))
+def skip_debit(debit_id: PathId, principal: CurrentPrincipal) -> DebitOut:
+    """Skip a notified auto top-up before it is charged (409 once it is being charged or done)."""
+    return debit_out(debits.skip(org_id=principal.org_id, debit_id=debit_id))
 
 
 @router.get("/dry-run")

@@ -169,6 +169,58 @@ class RazorpayGateway:
             lambda: self._client().token.cancel(customer_id, token_id, {}, timeout=self._timeout),
         )
 
+    def create_debit_order(
+        self,
+        *,
+        amount_paise: int,
+        token_id: str,
+        payment_after: int,
+        receipt: str,
+        notes: dict[str, str],
+    ) -> dict[str, Any]:
+        """The order of one automatic debit, decoupled flow: creating it with `notification
+        {token_id, payment_after}` is the pre-debit notification Razorpay sends; the debit may be
+        created once `payment_after` (Unix seconds) has passed."""
+        data = {
+            "amount": amount_paise,
+            "currency": "INR",
+            "receipt": receipt,
+            "payment_capture": 1,
+            "notification": {"token_id": token_id, "payment_after": payment_after},
+            "notes": dict(notes),
+        }
+        return self._call("the debit order", lambda: self._client().order.create(dict(data), timeout=self._timeout))
+
+    def create_recurring(
+        self,
+        *,
+        order_id: str,
+        customer_id: str,
+        token_id: str,
+        amount_paise: int,
+        email: str,
+        contact: str,
+        description: str,
+        notes: dict[str, str],
+    ) -> dict[str, Any]:
+        """Charge the mandate for a notified debit order. The answer names the payment; its
+        outcome comes later (webhooks, or the payment looked up)."""
+        data = {
+            "email": email,
+            "contact": contact,
+            "amount": amount_paise,
+            "currency": "INR",
+            "order_id": order_id,
+            "customer_id": customer_id,
+            "token": token_id,
+            "recurring": "1",
+            "description": description,
+            "notes": dict(notes),
+        }
+        return self._call(
+            "the recurring debit", lambda: self._client().payment.createRecurring(dict(data), timeout=self._timeout)
+        )
+
     def payment_signature_ok(self, *, order_id: str, payment_id: str, signature: str) -> bool:
         return payment_signature_ok(
             key_secret=self._key_secret, order_id=order_id, payment_id=payment_id, signature=signature

@@ -117,6 +117,31 @@ def autotopup_off_email(claimed: outbox.Claimed, *, settings: Settings) -> Email
     )
 
 
+def autotopup_notice_email(claimed: outbox.Claimed, *, settings: Settings) -> Email:
+    """The pre-debit notification (RBI's e-mandate framework): to each owner and billing member
+    before an automatic debit, with what, when, why, and how to skip it or stop auto top-up."""
+    facts = claimed.payload
+    org = claimed.org_name or "your organisation"
+    amount, when = facts.get("amount", ""), facts.get("charge_after", "")
+    instrument = f" ({facts['instrument']})" if facts.get("instrument") else ""
+    return _link_email(
+        claimed,
+        settings=settings,
+        subject=f"Auto top-up of {amount} for {org} on {when}",
+        lead=(
+            f"{settings.seller_name} will debit {amount} from your auto top-up mandate{instrument} "
+            f"on or after {when}.\n"
+            f"Purpose: auto top-up of prepaid credit for {org}, as your auto top-up rule set.\n"
+            f"Reference: {facts.get('reference', '')}\n"
+            "To skip this debit before it is charged, or to turn auto top-up off or cancel the mandate, "
+            "open Settings → Auto top-up.\n"
+        ),
+        button="Skip or manage auto top-up",
+        link=settings.base_url + routes.SETTINGS,
+        after="Nothing else is debited without another notice like this one.",
+    )
+
+
 def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
 

@@ -100,6 +100,7 @@ RENDERERS: dict[str, Callable[..., Email]] = {
     EmailKind.INVITATION: account_emails.invitation_email,
     EmailKind.REFUND_STARTED: account_emails.refund_started_email,
     EmailKind.AUTOTOPUP_OFF: account_emails.autotopup_off_email,
+    EmailKind.AUTOTOPUP_NOTICE: account_emails.autotopup_notice_email,
 }
 
 

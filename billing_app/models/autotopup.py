@@ -96,14 +96,15 @@ class DebitStatus(StrEnum):
     CAPTURED = "captured"  # credited through the settle path; final
     FAILED = "failed"  # gave up after the retries; final
     SKIPPED = "skipped"  # the person skipped it before the charge; final
+    REVERSED = "reversed"  # captured, then the bank took it back (a refund Razorpay made); final
 
 
 PENDING_DEBIT_STATUSES = (DebitStatus.NOTIFIED, DebitStatus.CHARGING)
 
 
 class AutoTopupDebit(SQLModel, table=True):
-    """One automatic top-up, from its notice to its outcome. Written by the debit job (not built
-    yet); the partial unique index is what makes "at most one pending per org" hold."""
+    """One automatic top-up, from its notice to its outcome. Written by the debit job
+    (services/autotopup/debits.py); the partial unique index is what makes "at most one pending per org" hold."""
 
     __tablename__ = "autotopup_debit"
     __table_args__ = (

@@ -32,6 +32,7 @@ class EmailKind(StrEnum):
     INVITATION = "invitation"  # the same, to the invited address
     REFUND_STARTED = "refund_started"  # to the org's owner: staff started a refund of their payment
     AUTOTOPUP_OFF = "autotopup_off"  # to the org's owner: the mandate stopped, so auto top-up is off
+    AUTOTOPUP_NOTICE = "autotopup_notice"  # to an owner or billing member: the pre-debit notice
 
 
 class EmailOutbox(SQLModel, table=True):

@@ -59,6 +59,12 @@ SENTENCES = {
     "autotopup.mandate.rejected": "Auto top-up mandate declined",
     "autotopup.mandate.paused": "Auto top-up mandate paused",
     "autotopup.mandate.cancelled": "Auto top-up mandate cancelled",
+    "autotopup.debit.notified": "Auto top-up notified (pre-debit notice sent)",
+    "autotopup.debit.captured": "Auto top-up charged and credited",
+    "autotopup.debit.retry": "Auto top-up debit failed; will retry",
+    "autotopup.debit.failed": "Auto top-up debit failed; gave up",
+    "autotopup.debit.skipped": "Skipped an auto top-up",
+    "autotopup.debit.withdrawn": "Auto top-up withdrawn: turned off before the charge",
 }
 
 

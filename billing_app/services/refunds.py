@@ -1,4 +1,9 @@
-"""Refunds debit the credits they return: one `refund` ledger entry per Razorpay refund."""
+"""Refunds debit the credits they return: one `refund` ledger entry per Razorpay refund.
+
+A bank that takes back an auto top-up's debit after it was captured shows up the same way: a
+full refund Razorpay makes itself, its notes `{"reason": "debit_reversed"}`. It is debited
+here like any refund (same once-only keys), says so in the history, and marks the debit
+reversed in the same transaction."""
 
 from __future__ import annotations
 
@@ -11,12 +16,15 @@ from sqlmodel import col, select
 
 from billing_app.db import read_session, write_session
 from billing_app.errors import NotFound
-from billing_app.integrations.razorpay_gateway import get_gateway
-from billing_app.models import EntryKind, Payment, PaymentOrder
+from billing_app.integrations.razorpay_gateway import get_gateway, notes_dict
+from billing_app.models import AutoTopupDebit, DebitStatus, EntryKind, Payment, PaymentOrder
 from billing_app.money import format_paise
 from billing_app.services import audit, ledger
 
 log = logging.getLogger(__name__)
+
+# The note Razorpay puts on the refund it makes when a bank reverses a captured debit.
+DEBIT_REVERSED = "debit_reversed"
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,11 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
         raise NotFound("No credited payment for this refund.")
     payment, order = row
     debit = refund_credits(order=order, refund_paise=int(refund["amount"]))
+    reversed_debit = notes_dict(refund.get("notes")).get("reason") == DEBIT_REVERSED
+    rupees = format_paise(int(refund["amount"])).removesuffix(".00")
+    description = (
+        f"Auto top-up reversed by your bank ({rupees})" if reversed_debit else f"Refund via Razorpay ({rupees})"
+    )
     try:
         with write_session() as session:
             ledger.post_entry(
@@ -56,7 +69,7 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
                 org_id=payment.org_id,
                 kind=EntryKind.REFUND,
                 amount_micros=-debit,
-                description=f"Refund via Razorpay ({format_paise(int(refund['amount'])).removesuffix('.00')})",
+                description=description,
                 external_ref=refund_id,
                 payment_id=payment.razorpay_payment_id,
             )
@@ -72,6 +85,15 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
                 .where(col(Payment.id) == payment.id)
                 .values(refunded_paise=col(Payment.refunded_paise) + int(refund["amount"]))
             )
+            if reversed_debit:
+                session.execute(
+                    update(AutoTopupDebit)
+                    .where(
+                        col(AutoTopupDebit.razorpay_order_id) == order.razorpay_order_id,
+                        col(AutoTopupDebit.status).in_((DebitStatus.CAPTURED, DebitStatus.CHARGING)),
+                    )
+                    .values(status=DebitStatus.REVERSED, last_error="reversed by the bank after capture")
+                )
     except IntegrityError:
         return RefundApplied(refund_id, debit, applied_now=False)
     return RefundApplied(refund_id, debit, applied_now=True)

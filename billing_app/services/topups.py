@@ -21,10 +21,16 @@ from billing_app.services.addresses import require_address
 from billing_app.services.roles import Permission
 from billing_app.services.topup_rules import quote_topup
 
+# An auto top-up's order (services/autotopup/debits.py) carries this receipt prefix: the one
+# mark that tells its credit from a top-up the person paid in checkout.
+AUTOTOPUP_RECEIPT_PREFIX = "autotopup_"
+
 
 def topup_description(order: PaymentOrder) -> str:
-    """The history row: "Credit top-up via Razorpay (₹850)"."""
-    return f"Credit top-up via Razorpay ({format_paise(order.amount_paise).removesuffix('.00')})"
+    """The history row: "Credit top-up via Razorpay (₹850)", or "Auto top-up via Razorpay
+    (₹500)" for a debit of the org's mandate."""
+    what = "Auto top-up" if order.receipt.startswith(AUTOTOPUP_RECEIPT_PREFIX) else "Credit top-up"
+    return f"{what} via Razorpay ({format_paise(order.amount_paise).removesuffix('.00')})"
 
 
 @dataclass(frozen=True)

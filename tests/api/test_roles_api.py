@@ -46,6 +46,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/me/billing/auto-topup/mandate"): Rule(Permission.PAY, {"method": "bogus"}),
     ("DELETE", "/me/billing/auto-topup/mandate"): Rule(Permission.PAY),
     ("GET", "/me/billing/auto-topup/dry-run"): Rule(Permission.PAY),
+    ("POST", "/me/billing/auto-topup/debits/{debit_id}/skip"): Rule(Permission.PAY, params={"debit_id": "999"}),
     ("GET", "/me/keys"): Rule(Permission.MANAGE_KEYS),
     ("POST", "/me/keys"): Rule(Permission.MANAGE_KEYS, {"name": "ci"}),
     ("PATCH", "/me/keys/{key_id}"): Rule(Permission.MANAGE_KEYS, {"monthly_budget_micros": None}, {"key_id": "999"}),

@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 from billing_app.db import read_session, write_session
 from billing_app.errors import InvalidRequest, MandateRequired, NotFound
 from billing_app.ist import ist_day
-from billing_app.models import AutoTopupMandate, AutoTopupRule, MandateStatus, Org, UsageDaily
-from billing_app.models.autotopup import LIVE_MANDATE_STATUSES
+from billing_app.models import AutoTopupDebit, AutoTopupMandate, AutoTopupRule, MandateStatus, Org, UsageDaily
+from billing_app.models.autotopup import LIVE_MANDATE_STATUSES, PENDING_DEBIT_STATUSES
 from billing_app.models.types import utcnow
 from billing_app.services import audit, roles
 from billing_app.services.actors import current_actor
@@ -40,6 +40,8 @@ class AutoTopupSettings:
     sentence: str | None
     balance_micros: int
     currency: str
+    # The notified (or charging) debit, if any: the page shows it with its Skip button.
+    pending_debit: AutoTopupDebit | None = None
 
 
 def rule_of(row: AutoTopupRule, *, mandate_max_paise: int | None = None) -> Rule:
@@ -75,6 +77,11 @@ def get_settings(*, org_id: int, now: datetime | None = None) -> AutoTopupSettin
         row = session.get(AutoTopupRule, org_id)
         mandate = latest_mandate(session, org_id)
         history = spend_history(session, org_id, now) if row is not None else {}
+        pending = session.exec(
+            select(AutoTopupDebit).where(
+                col(AutoTopupDebit.org_id) == org_id, col(AutoTopupDebit.status).in_(PENDING_DEBIT_STATUSES)
+            )
+        ).first()
     sentence = None
     if row is not None:
         try:
@@ -82,7 +89,12 @@ def get_settings(*, org_id: int, now: datetime | None = None) -> AutoTopupSettin
         except InvalidRequest:  # saved under limits the deployment has since changed
             sentence = None
     return AutoTopupSettings(
-        rule=row, mandate=mandate, sentence=sentence, balance_micros=org.balance_micros, currency=org.currency
+        rule=row,
+        mandate=mandate,
+        sentence=sentence,
+        balance_micros=org.balance_micros,
+        currency=org.currency,
+        pending_debit=pending,
     )
 
 

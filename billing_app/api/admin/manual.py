@@ -16,6 +16,7 @@ from billing_app.api.inputs import PathId, RequestBody
 from billing_app.ist import iso_ist
 from billing_app.models.types import MAX_BIGINT
 from billing_app.services.console import manual
+from billing_app.services.console.reasons import MAX_REASON_LENGTH
 
 router = staff_router("/admin")
 
@@ -24,17 +25,17 @@ SignedMicros = Annotated[StrictInt, Field(ge=-MAX_BIGINT, le=MAX_BIGINT)]
 
 class ManualEntryIn(RequestBody):
     amount_micros: SignedMicros = Field(description="positive: a credit; negative: a debit")
-    reason: str = Field(max_length=manual.MAX_REASON)
+    reason: str = Field(max_length=MAX_REASON_LENGTH)
     confirm_negative: bool = False
 
 
 class ApproveIn(RequestBody):
     confirm_negative: bool = False
-    reason: str = Field(default="", max_length=manual.MAX_REASON, description="an optional note")
+    reason: str = Field(default="", max_length=MAX_REASON_LENGTH, description="an optional note")
 
 
 class RejectIn(RequestBody):
-    reason: str = Field(max_length=manual.MAX_REASON)
+    reason: str = Field(max_length=MAX_REASON_LENGTH)
 
 
 class ManualEntryOut(BaseModel):

@@ -17,6 +17,7 @@ from billing_app.ist import iso_ist
 from billing_app.models.types import MAX_BIGINT
 from billing_app.money import PAISE_PER_RUPEE
 from billing_app.services.console import refunds
+from billing_app.services.console.reasons import MAX_REASON_LENGTH
 
 router = staff_router("/admin")
 
@@ -39,7 +40,7 @@ Rupees = Annotated[int | None, BeforeValidator(_to_paise)]
 
 class RefundIn(RequestBody):
     amount: Rupees = Field(default=None, description="rupees; absent or null: all that remains")
-    reason: str = Field(max_length=refunds.MAX_REASON)
+    reason: str = Field(max_length=MAX_REASON_LENGTH)
     confirm_negative: bool = False
 
 

@@ -32,9 +32,8 @@ from billing_app.models.types import MAX_BIGINT, utcnow
 from billing_app.money import MICROS_PER_UNIT, format_money
 from billing_app.services import audit, ledger, roles, staff
 from billing_app.services.actors import current_actor
+from billing_app.services.console.reasons import required
 from billing_app.services.roles import Permission
-
-MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -65,15 +64,6 @@ def approval_limit_micros() -> int:
     return get_settings().manual_approval_above * MICROS_PER_UNIT
 
 
-def _reason(reason: str, field: str = "reason") -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidRequest("Give a reason: it is kept in the audit log.", field=field)
-    if len(reason) > MAX_REASON:
-        raise InvalidRequest(f"Keep the reason under {MAX_REASON} characters.", field=field)
-    return reason
-
-
 def _me() -> int:
     user_id = current_actor().user_id
     if user_id is None:  # staff.require() let a staff actor through: they always have a user id
@@ -88,7 +78,7 @@ def request_entry(*, org_id: int, amount_micros: int, reason: str, confirm_negat
     amount; NegativeBalance for a debit below zero without `confirm_negative`."""
     staff.require()
     roles.check(org_id, Permission.PAY)
-    reason = _reason(reason)
+    reason = required(reason)
     if amount_micros == 0 or abs(amount_micros) > MAX_BIGINT:
         raise InvalidRequest("Enter a non-zero amount.", field="amount_micros")
     me = _me()
@@ -182,7 +172,7 @@ def reject(*, request_id: int, reason: str) -> ManualEntryView:
     rejected answers it with `changed_now` False."""
     staff.require()
     me = _me()
-    reason = _reason(reason)
+    reason = required(reason)
     with write_session() as session:
         found = session.get(ManualEntryRequest, request_id)
         if found is None:

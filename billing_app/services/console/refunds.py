@@ -41,11 +41,11 @@ from billing_app.models.types import utcnow
 from billing_app.money import format_money, format_paise
 from billing_app.services import audit, roles, staff
 from billing_app.services.actors import current_actor
+from billing_app.services.console.reasons import required
 from billing_app.services.refunds import refund_credits
 from billing_app.services.roles import Permission
 
 REPEAT_WINDOW = timedelta(minutes=10)
-MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,7 @@ def start_refund(
     when Razorpay refuses (more than remains, already fully refunded); PaymentGatewayError when
     Razorpay cannot be reached (starting it again sends the same request)."""
     staff.require()
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidRequest("Give a reason: it is kept in the audit log.", field="reason")
-    if len(reason) > MAX_REASON:
-        raise InvalidRequest(f"Keep the reason under {MAX_REASON} characters.", field="reason")
+    reason = required(reason)
     if amount_paise is not None and amount_paise <= 0:
         raise InvalidRequest("Enter an amount above zero, or none to refund all that remains.", field="amount")
     with read_session() as session:

@@ -25,22 +25,11 @@ from billing_app.services.autotopup import debits
 from tests.factories import paying_account
 from tests.integration.test_autotopup_mandate import authorised, put_rule, settings, wait_for_status
 from tests.integration.test_jobs_two_processes import Child
-from tests.mailbox import Mailbox
 from tests.payments_support import SANDBOX, LiveApp, assert_books_balance, credits_for, live_app, wait_until
 
 RUPEE = 1_000_000
 START = 100 * RUPEE
 LEAD = timedelta(hours=25)  # the UPI notice lead time (configuration default)
-
-
-@pytest.fixture
-def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
-    box = Mailbox()
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(box.port))
-    box.start()
-    yield box
-    box.stop()
 
 
 @pytest.fixture

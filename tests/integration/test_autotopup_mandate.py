@@ -18,21 +18,10 @@ from billing_app.jobs.outbox import send_due
 from billing_app.models import AutoTopupMandate, EmailKind, EmailOutbox, WebhookEvent
 from billing_app.services import audit
 from tests.factories import paying_account
-from tests.mailbox import Mailbox
 from tests.payments_support import LiveApp, assert_books_balance, live_app, wait_until
 
 START = 100_000_000
 RULE = {"amount": 500, "floor_micros": 200_000_000, "monthly_cap": 2000, "enabled": False}
-
-
-@pytest.fixture
-def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
-    box = Mailbox()
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(box.port))
-    box.start()
-    yield box
-    box.stop()
 
 
 @pytest.fixture

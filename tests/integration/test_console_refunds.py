@@ -21,21 +21,10 @@ from billing_app.services import audit, ledger, staff
 from billing_app.services.actors import Actor, acting_as
 from billing_app.services.console import refunds
 from tests.factories import paid_order, paying_account, user_id_of
-from tests.mailbox import Mailbox
 from tests.payments_support import LiveApp, assert_books_balance, credits_for, live_app, wait_until
 
 START = 100_000_000  # the signup credit
 RUPEE = 1_000_000
-
-
-@pytest.fixture
-def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
-    box = Mailbox()
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(box.port))
-    box.start()
-    yield box
-    box.stop()
 
 
 @pytest.fixture

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     )
     # "dev" allows the sandbox keys and placeholder secrets; "prod" refuses them (`_prod_problems`).
     app_env: Literal["dev", "prod"] = "dev"
+    # argon2's cost for new password hashes. "fast" (a few milliseconds) is for the test suite,
+    # which makes thousands of accounts; APP_ENV=prod refuses it.
+    password_hash_strength: Literal["standard", "fast"] = "standard"
 
     razorpay_key_id: str = ""
     razorpay_key_secret: SecretStr = SecretStr("")
@@ -131,6 +134,8 @@ class Settings(BaseSettings):
     def _prod_problems(self) -> list[str]:
         """What only suits a try-out, each named so the operator can fix all at once."""
         problems = []
+        if self.password_hash_strength != "standard":
+            problems.append("PASSWORD_HASH_STRENGTH=fast is for tests (passwords would be cheap to guess)")
         if self.sandbox_mode:
             problems.append("set RAZORPAY_KEY_ID and RAZORPAY_KEY_SECRET (without them the app uses its sandbox)")
         elif self.razorpay_key_secret.get_secret_value() == SANDBOX_KEY_SECRET:

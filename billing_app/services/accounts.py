@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -26,10 +27,22 @@ from billing_app.services.email_addresses import EMAIL_PATTERN, is_valid, normal
 from billing_app.services.rate_limit import check_rate
 from billing_app.services.tokens import hash_token
 
-password_hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
-# Verified against when the email is unknown, so both paths take the same time.
-_DUMMY_HASH = password_hasher.hash("not-a-real-password")
+# "fast": the test suite's accounts (PASSWORD_HASH_STRENGTH, refused in prod). A stored hash
+# names its own parameters, so either hasher verifies the other's.
+_FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_STANDARD = PasswordHasher()
+
+
+def password_hasher() -> PasswordHasher:
+    return _FAST if get_settings().password_hash_strength == "fast" else _STANDARD
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Verified against when the email is unknown, so both paths take the same time."""
+    return hasher.hash("not-a-real-password")
+
 
 __all__ = ["EMAIL_PATTERN", "MIN_PASSWORD_LENGTH", "Principal", "SignedIn", "hash_token"]
 
@@ -109,7 +122,7 @@ def signup(
     name = _clean(name, "name", 120)
     if invitation_token is None:
         org_name = _clean(org_name, "org_name", 120)
-    password_hash = password_hasher.hash(password)
+    password_hash = password_hasher().hash(password)
     try:
         with write_session() as session:
             user = User(email=email, name=name, password_hash=password_hash)
@@ -166,7 +179,8 @@ def login(*, email: str, password: str, client_ip: str = "", user_agent: str = "
             .limit(1)
         ).first()
     try:
-        password_hasher.verify(row[0].password_hash if row else _DUMMY_HASH, password or "")
+        hasher = password_hasher()
+        hasher.verify(row[0].password_hash if row else _dummy_hash(hasher), password or "")
     except (VerificationError, InvalidHashError) as exc:
         raise InvalidCredentials() from exc
     if row is None:

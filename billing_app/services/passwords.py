@@ -51,7 +51,7 @@ def reset(*, token: str, password: str, actor: Actor = actors.SYSTEM) -> None:
     Raises TokenInvalid (unknown, expired or used link) or InvalidRequest (short password:
     the link stays usable, since nothing was written)."""
     check_password(password)
-    new_hash = password_hasher.hash(password)
+    new_hash = password_hasher().hash(password)
     with write_session() as session:
         used = email_tokens.consume(session, purpose=email_tokens.RESET, token=token)
         user = session.get(User, used.user_id)
@@ -72,10 +72,10 @@ def change(*, user_id: int, session_id: int, current_password: str, new_password
         if user is None:
             raise InvalidRequest("No such user.")
         try:
-            password_hasher.verify(user.password_hash, current_password or "")
+            password_hasher().verify(user.password_hash, current_password or "")
         except (VerificationError, InvalidHashError) as exc:
             raise InvalidRequest("Your current password is not right.", field="current_password") from exc
-        user.password_hash = password_hasher.hash(new_password)
+        user.password_hash = password_hasher().hash(new_password)
         ended = sessions.revoke_where(session, col(AuthSession.user_id) == user_id, col(AuthSession.id) != session_id)
         _record(session, user_id=user_id, actor=actor, action="password.changed", ended=ended)
     return ended

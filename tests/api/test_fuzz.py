@@ -25,6 +25,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.core.parameters import ParameterLocation
 
 from billing_app.api.app import create_api
 from tests.factories import paying_account
@@ -68,18 +69,25 @@ def target(any_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Target]:
         yield Target(app.url, account["headers"], {"Authorization": f"Bearer {key['key']}"})
 
 
+def header_was_mutated(case: Any) -> bool:
+    """The test sends its own Authorization header over whatever the case generated, so a case
+    made "invalid" in its headers may arrive valid; its other mutations then can't be told apart
+    from values that serialise to nothing (an empty object in a query). Such a case is still
+    checked for everything but being refused."""
+    component = case.meta.components.get(ParameterLocation.HEADER) if case.meta else None
+    return component is not None and component.mode.is_negative
+
+
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, suppress_health_check=list(HealthCheck), deadline=None, derandomize=False)
 def test_every_input_gets_a_declared_answer_and_never_a_server_error(case: Any, target: Target) -> None:
-    case.call_and_validate(
-        base_url=target.url,
-        headers=target.headers_for(case),
-        checks=[
-            not_a_server_error,
-            status_code_conformance,
-            content_type_conformance,
-            response_schema_conformance,
-            negative_data_rejection,
-            error_envelope,
-        ],
-    )
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+        error_envelope,
+    ]
+    if not header_was_mutated(case):
+        checks.append(negative_data_rejection)
+    case.call_and_validate(base_url=target.url, headers=target.headers_for(case), checks=checks)

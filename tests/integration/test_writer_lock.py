@@ -91,6 +91,7 @@ def test_a_writer_waits_for_another_process_and_goes_on_when_it_lets_go(another_
 
 
 def test_the_file_lock_is_held_until_the_outermost_release(db):
+    lock_file()  # the lock follows the engine of this test's database
     with SQLITE_WRITER_LOCK:
         with SQLITE_WRITER_LOCK:  # a writer inside a writer (same thread)
             assert not lock_is_free()

@@ -15,6 +15,7 @@ PROD = {
     "SELLER_NAME": "Kaveri Compute LLP",
     "SELLER_ADDRESS": "42 Residency Road, Bengaluru, Karnataka 560025",
     "SELLER_STATE_CODE": "29",
+    "PASSWORD_HASH_STRENGTH": "standard",  # the suite runs with "fast" (tests/conftest.py)
 }
 
 
@@ -53,6 +54,10 @@ def test_prod_with_nothing_set_names_every_missing_setting(monkeypatch):
     message = refusal(monkeypatch, **{name: None for name in PROD if name != "APP_ENV"})
     for name in ("RAZORPAY_KEY_ID", "RAZORPAY_WEBHOOK_SECRET", "SELLER_NAME", "SELLER_ADDRESS", "SELLER_STATE_CODE"):
         assert name in message
+
+
+def test_prod_refuses_test_strength_password_hashes(monkeypatch):
+    assert "PASSWORD_HASH_STRENGTH=fast" in refusal(monkeypatch, PASSWORD_HASH_STRENGTH="fast")
 
 
 @pytest.mark.parametrize("secret", [None, ""])

@@ -18,8 +18,10 @@ from billing_app.db import read_session, write_session
 from billing_app.errors import NotFound
 from billing_app.integrations.razorpay_gateway import get_gateway, notes_dict
 from billing_app.models import AutoTopupDebit, DebitStatus, EntryKind, Payment, PaymentOrder
+from billing_app.models.types import utcnow
 from billing_app.money import format_paise
 from billing_app.services import audit, ledger
+from billing_app.services.gst_issue import issue_credit_note_in
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,9 @@ def refund_credits(*, order: PaymentOrder, refund_paise: int) -> int:
 
 
 def apply_refund(*, refund_id: str) -> RefundApplied | None:
-    """Debit a processed Razorpay refund, once. Asks Razorpay about the refund rather
-    than trusting the webhook; None while it is not processed yet.
+    """Debit a processed Razorpay refund, once, and for a payment with a tax invoice issue its
+    credit note in the same transaction. Asks Razorpay about the refund rather than trusting
+    the webhook; None while it is not processed yet.
     Raises NotFound for a payment we never credited, PaymentGatewayError."""
     refund = get_gateway().fetch_refund(refund_id)
     if refund.get("status") != "processed":
@@ -93,6 +96,22 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
                         col(AutoTopupDebit.status).in_((DebitStatus.CAPTURED, DebitStatus.CHARGING)),
                     )
                     .values(status=DebitStatus.REVERSED, last_error="reversed by the bank after capture")
+                )
+            note = issue_credit_note_in(
+                session,
+                razorpay_payment_id=payment.razorpay_payment_id,
+                razorpay_refund_id=refund_id,
+                refund_paise=int(refund["amount"]),
+                issued_at=utcnow(),
+                reason="Auto top-up reversed by the bank" if reversed_debit else "Refund",
+            )
+            if note is not None:
+                audit.record(
+                    session,
+                    org_id=payment.org_id,
+                    action="gst.credit_note.issued",
+                    subject=f"credit_note:{note.serial}",
+                    after={"refund_id": refund_id, "invoice_id": note.invoice_id, "total_paise": note.total_paise},
                 )
     except IntegrityError:
         return RefundApplied(refund_id, debit, applied_now=False)

@@ -36,10 +36,13 @@ class RefundApplied:
     applied_now: bool
 
 
-def refund_credits(*, order: PaymentOrder, refund_paise: int) -> int:
-    """Credits returned by refunding `refund_paise` of the order (pro rata; a full
-    refund returns exactly the credits granted)."""
-    return order.credits_micros * refund_paise // order.amount_paise
+def refund_credits(*, order: PaymentOrder, refund_paise: int, refunded_before: int = 0) -> int:
+    """Credits returned by refunding `refund_paise` of the order after `refunded_before` paise
+    were refunded already: pro rata, rounded down *cumulatively*, so refunds adding up to the
+    payment return exactly the credits granted, however it was split (with GST on top, ₹200 of
+    ₹590 is not a whole number of micros)."""
+    paid, credits = order.amount_paise, order.credits_micros
+    return credits * (refunded_before + refund_paise) // paid - credits * refunded_before // paid
 
 
 def apply_refund(*, refund_id: str) -> RefundApplied | None:
@@ -59,7 +62,8 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
     if row is None:
         raise NotFound("No credited payment for this refund.")
     payment, order = row
-    debit = refund_credits(order=order, refund_paise=int(refund["amount"]))
+    amount = int(refund["amount"])
+    debit = refund_credits(order=order, refund_paise=amount, refunded_before=payment.refunded_paise)
     reversed_debit = notes_dict(refund.get("notes")).get("reason") == DEBIT_REVERSED
     rupees = format_paise(int(refund["amount"])).removesuffix(".00")
     description = (
@@ -67,6 +71,15 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
     )
     try:
         with write_session() as session:
+            # What was refunded before this one, read by the update that adds it: two refunds
+            # of one payment applied at once each see the other's share, or none of it.
+            after = session.execute(
+                update(Payment)
+                .where(col(Payment.id) == payment.id)
+                .values(refunded_paise=col(Payment.refunded_paise) + amount)
+                .returning(col(Payment.refunded_paise))
+            ).scalar_one()
+            debit = refund_credits(order=order, refund_paise=amount, refunded_before=int(after) - amount)
             ledger.post_entry(
                 session,
                 org_id=payment.org_id,
@@ -83,11 +96,6 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
                 subject=f"refund:{refund_id}",
                 after={"payment_id": payment.razorpay_payment_id, "amount_micros": -debit},
             )
-            session.execute(
-                update(Payment)
-                .where(col(Payment.id) == payment.id)
-                .values(refunded_paise=col(Payment.refunded_paise) + int(refund["amount"]))
-            )
             if reversed_debit:
                 session.execute(
                     update(AutoTopupDebit)
@@ -101,7 +109,7 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
                 session,
                 razorpay_payment_id=payment.razorpay_payment_id,
                 razorpay_refund_id=refund_id,
-                refund_paise=int(refund["amount"]),
+                refund_paise=amount,
                 issued_at=utcnow(),
                 reason="Auto top-up reversed by the bank" if reversed_debit else "Refund",
             )

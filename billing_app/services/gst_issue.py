@@ -16,12 +16,23 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from billing_app.config import get_settings
-from billing_app.gst_documents import DESCRIPTION, recipient_party, supplier_party
+from billing_app.gst_documents import DESCRIPTION, Party, recipient_party, supplier_party
 from billing_app.gst_serials import DocumentType, financial_year, format_serial
 from billing_app.gst_tax import TaxBreakdown, compute_tax, is_intra_state, reverse_pro_rata
-from billing_app.models import BillingAddress, CreditNoteRecord, GstSeries, PaymentOrder, TaxInvoiceRecord
+from billing_app.models import BillingAddress, CreditNoteRecord, GstSeries, Org, PaymentOrder, TaxInvoiceRecord
 
-__all__ = ["invoice_breakdown", "issue_credit_note_in", "issue_invoice_in", "reversed_so_far", "take_number"]
+# What an invoice prints for a buyer with no billing address (Rule 46(e) asks for the address
+# of an unregistered buyer only from ₹50,000 of taxable value; an auto top-up stays below).
+NO_ADDRESS = "Address not on record"
+
+__all__ = [
+    "NO_ADDRESS",
+    "invoice_breakdown",
+    "issue_credit_note_in",
+    "issue_invoice_in",
+    "reversed_so_far",
+    "take_number",
+]
 
 
 def take_number(session: Session, document_type: DocumentType, year: int) -> int:
@@ -57,19 +68,21 @@ def issue_invoice_in(
     assert order.id is not None
     settings = get_settings()
     supplier = supplier_party(settings)
-    address = session.get(BillingAddress, order.org_id)
-    if address is None:  # an order needs an address; one deleted since is not expected
-        raise ValueError(f"org {order.org_id} has no billing address to invoice")
-    recipient = recipient_party(
-        name=address.name,
-        line1=address.line1,
-        line2=address.line2,
-        city=address.city,
-        pin=address.pin,
-        state_code=address.state_code,
-        gstin=address.gstin,
-    )
     where = order.gst_place_of_supply
+    address = session.get(BillingAddress, order.org_id)
+    if address is not None:
+        recipient = recipient_party(
+            name=address.name,
+            line1=address.line1,
+            line2=address.line2,
+            city=address.city,
+            pin=address.pin,
+            state_code=address.state_code,
+            gstin=address.gstin,
+        )
+    else:  # an auto top-up of an org that never gave an address: unregistered, supplied where we are
+        org = session.get(Org, order.org_id)
+        recipient = Party(name=org.name if org else "", address=NO_ADDRESS, state_code=where)
     tax = compute_tax(
         taxable_paise=order.gst_taxable_paise,
         rate_percent=order.gst_rate_percent,

@@ -27,9 +27,10 @@ class GstPrice:
     """A top-up's price with GST: the credits' price (taxable), the tax, the total charged."""
 
     tax: TaxBreakdown
-    # The state code the split was computed for; None before the org has a billing address
-    # (the split is then shown as IGST; an order needs an address, so it is never charged so).
-    place_of_supply: str | None
+    # The state code the split was computed for. An org without a billing address (an auto
+    # top-up needs none) is supplied where the seller is (IGST Act s.12(2)(b): "where the
+    # address is not on record, the location of the supplier").
+    place_of_supply: str
 
     @property
     def taxable_paise(self) -> int:
@@ -57,9 +58,9 @@ def gst_price(*, taxable_paise: int, buyer_gstin: str | None, billing_state_code
     where = (
         place_of_supply(buyer_gstin=buyer_gstin, billing_state_code=billing_state_code)
         if billing_state_code is not None
-        else None
+        else settings.seller_state_code.strip()
     )
-    intra = where is not None and is_intra_state(place_of_supply=where, seller_state_code=settings.seller_state_code)
+    intra = is_intra_state(place_of_supply=where, seller_state_code=settings.seller_state_code)
     tax = compute_tax(taxable_paise=taxable_paise, rate_percent=settings.gst_rate_percent, intra_state=intra)
     return GstPrice(tax=tax, place_of_supply=where)
 

@@ -20,10 +20,11 @@ from billing_app.gst_serials import DocumentType
 from billing_app.ist import IST
 from billing_app.models import GstSeries, PaymentOrder, TaxInvoiceRecord
 from billing_app.services import gst_invoices, settlement
+from billing_app.services.actors import Actor, acting_as
 from billing_app.services.gst_issue import take_number
 from billing_app.services.settlement import settle_order
 from billing_app.services.topup_rules import quote_topup
-from tests.factories import ADDRESS, paid_order, paying_account
+from tests.factories import ADDRESS, paid_order, paying_account, user_id_of
 from tests.payments_support import LiveApp, assert_books_balance, credits_for, live_app, wait_until
 
 SELLER_GSTIN = "29AAGCB7383J1Z4"  # Karnataka, like the seller's address
@@ -128,6 +129,27 @@ def test_a_registered_buyer_in_another_state_gets_a_b2b_igst_invoice(app):
     printed = dict(particulars(invoice))
     assert printed["Recipient GSTIN"] == BUYER_GSTIN and printed["IGST @ 18%"] == "₹90.00"
     assert printed["Place of supply"] == "Maharashtra (27)"
+
+
+def test_an_unregistered_buyer_in_another_state_pays_igst_without_a_gstin(app):
+    account = app.signup("meera@example.com")
+    unregistered = {**MAHARASHTRA, "name": "Meera Iyer", "gstin": None}
+    response = app.http.put(f"{app.url}/me/billing/address", json=unregistered, headers=account["headers"])
+    assert response.status_code == 200, response.text
+    invoice = invoice_of(account["org_id"], settled(app, account))
+    assert invoice.recipient.gstin is None and invoice.place_of_supply == "27"
+    assert (invoice.tax.intra_state, invoice.tax.igst_paise, invoice.tax.total_paise) == (False, 9_000, 59_000)
+    assert "Recipient GSTIN" not in dict(particulars(invoice))
+
+
+def test_only_the_system_and_staff_read_a_months_documents(app):
+    account = paying_account(app)
+    settled(app, account)
+    today = datetime.now(IST).date()
+    assert len(gst_invoices.month_documents(year=today.year, month=today.month).invoices) == 1  # the CLI
+    person = Actor(user_id=user_id_of(account["email"]), kind="user")
+    with acting_as(person), pytest.raises(NotFound):
+        gst_invoices.month_documents(year=today.year, month=today.month)
 
 
 def test_an_issued_invoice_never_changes_with_the_address(app):

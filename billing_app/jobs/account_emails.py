@@ -123,13 +123,15 @@ def autotopup_notice_email(claimed: outbox.Claimed, *, settings: Settings) -> Em
     facts = claimed.payload
     org = claimed.org_name or "your organisation"
     amount, when = facts.get("amount", ""), facts.get("charge_after", "")
+    # With GST: "₹500 + ₹90 GST = ₹590", the credit and the tax the debit is made of.
+    made_of = f" ({facts['price_sentence']})" if facts.get("price_sentence") else ""
     instrument = f" ({facts['instrument']})" if facts.get("instrument") else ""
     return _link_email(
         claimed,
         settings=settings,
         subject=f"Auto top-up of {amount} for {org} on {when}",
         lead=(
-            f"{settings.seller_name} will debit {amount} from your auto top-up mandate{instrument} "
+            f"{settings.seller_name} will debit {amount}{made_of} from your auto top-up mandate{instrument} "
             f"on or after {when}.\n"
             f"Purpose: auto top-up of prepaid credit for {org}, as your auto top-up rule set.\n"
             f"Reference: {facts.get('reference', '')}\n"

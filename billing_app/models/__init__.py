@@ -23,6 +23,7 @@ from billing_app.models.console import (
     RefundRequest,
     RefundStatus,
 )
+from billing_app.models.gst import CreditNoteRecord, GstSeries, TaxInvoiceRecord
 from billing_app.models.job_lease import JobLease
 from billing_app.models.ledger import EntryKind, LedgerEntry
 from billing_app.models.metering import (
@@ -48,11 +49,13 @@ __all__ = [
     "AutoTopupMandate",
     "AutoTopupRule",
     "BillingAddress",
+    "CreditNoteRecord",
     "DebitStatus",
     "EmailKind",
     "EmailOutbox",
     "EmailToken",
     "EntryKind",
+    "GstSeries",
     "Hold",
     "HoldTotal",
     "Invitation",
@@ -76,6 +79,7 @@ __all__ = [
     "RoutingMode",
     "RoutingProfile",
     "SignupCreditClaim",
+    "TaxInvoiceRecord",
     "UsageDaily",
     "UsageEvent",
     "User",

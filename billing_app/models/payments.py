@@ -43,6 +43,12 @@ class PaymentOrder(SQLModel, table=True):
     amount_paise: int = Field(sa_type=BigInteger)
     currency: str = Field(default="INR", max_length=3)  # what Razorpay charges in
     credits_micros: int = Field(sa_type=BigInteger)
+    # GST charged on top (docs/gst.md), fixed when the order is priced; all None for an order
+    # priced without GST (no SELLER_GSTIN then): it gets a receipt, never a tax invoice.
+    gst_taxable_paise: int | None = Field(default=None, sa_type=BigInteger)
+    gst_tax_paise: int | None = Field(default=None, sa_type=BigInteger)
+    gst_rate_percent: int | None = None
+    gst_place_of_supply: str | None = Field(default=None, max_length=2)
     promo_code_id: int | None = Field(default=None, sa_type=BigInteger)
     promo_code: str | None = Field(default=None, max_length=40)
     status: str = Field(default=OrderStatus.CREATED, max_length=20)

@@ -16,7 +16,7 @@ ACTION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sign_ins": ("Sign-ins", ("session.", "user.", "password.")),
     "keys": ("API keys", ("key.",)),
     "members": ("Members", ("member.",)),
-    "payments": ("Payments", ("order.", "payment.", "refund.", "ledger.")),
+    "payments": ("Payments", ("order.", "payment.", "refund.", "ledger.", "gst.")),
     "settings": ("Settings", ("address.", "alert.", "routing.")),
     "auto_topup": ("Auto top-up", ("autotopup.",)),
 }
@@ -43,6 +43,8 @@ SENTENCES = {
     "order.created": "Started a top-up",
     "payment.credited": "Payment credited",
     "refund.debited": "Refund debited",
+    "gst.invoice.issued": "Tax invoice issued",
+    "gst.credit_note.issued": "Credit note issued",
     "ledger.manual_entry": "Manual balance adjustment",
     "ledger.manual_requested": "Asked for a manual balance adjustment",
     "ledger.manual_approved": "Approved a manual balance adjustment",

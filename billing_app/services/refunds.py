@@ -18,8 +18,10 @@ from billing_app.db import read_session, write_session
 from billing_app.errors import NotFound
 from billing_app.integrations.razorpay_gateway import get_gateway, notes_dict
 from billing_app.models import AutoTopupDebit, DebitStatus, EntryKind, Payment, PaymentOrder
+from billing_app.models.types import utcnow
 from billing_app.money import format_paise
 from billing_app.services import audit, ledger
+from billing_app.services.gst_issue import issue_credit_note_in
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +36,19 @@ class RefundApplied:
     applied_now: bool
 
 
-def refund_credits(*, order: PaymentOrder, refund_paise: int) -> int:
-    """Credits returned by refunding `refund_paise` of the order (pro rata; a full
-    refund returns exactly the credits granted)."""
-    return order.credits_micros * refund_paise // order.amount_paise
+def refund_credits(*, order: PaymentOrder, refund_paise: int, refunded_before: int = 0) -> int:
+    """Credits returned by refunding `refund_paise` of the order after `refunded_before` paise
+    were refunded already: pro rata, rounded down *cumulatively*, so refunds adding up to the
+    payment return exactly the credits granted, however it was split (with GST on top, ₹200 of
+    ₹590 is not a whole number of micros)."""
+    paid, credits = order.amount_paise, order.credits_micros
+    return credits * (refunded_before + refund_paise) // paid - credits * refunded_before // paid
 
 
 def apply_refund(*, refund_id: str) -> RefundApplied | None:
-    """Debit a processed Razorpay refund, once. Asks Razorpay about the refund rather
-    than trusting the webhook; None while it is not processed yet.
+    """Debit a processed Razorpay refund, once, and for a payment with a tax invoice issue its
+    credit note in the same transaction. Asks Razorpay about the refund rather than trusting
+    the webhook; None while it is not processed yet.
     Raises NotFound for a payment we never credited, PaymentGatewayError."""
     refund = get_gateway().fetch_refund(refund_id)
     if refund.get("status") != "processed":
@@ -56,7 +62,8 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
     if row is None:
         raise NotFound("No credited payment for this refund.")
     payment, order = row
-    debit = refund_credits(order=order, refund_paise=int(refund["amount"]))
+    amount = int(refund["amount"])
+    debit = refund_credits(order=order, refund_paise=amount, refunded_before=payment.refunded_paise)
     reversed_debit = notes_dict(refund.get("notes")).get("reason") == DEBIT_REVERSED
     rupees = format_paise(int(refund["amount"])).removesuffix(".00")
     description = (
@@ -64,6 +71,15 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
     )
     try:
         with write_session() as session:
+            # What was refunded before this one, read by the update that adds it: two refunds
+            # of one payment applied at once each see the other's share, or none of it.
+            after = session.execute(
+                update(Payment)
+                .where(col(Payment.id) == payment.id)
+                .values(refunded_paise=col(Payment.refunded_paise) + amount)
+                .returning(col(Payment.refunded_paise))
+            ).scalar_one()
+            debit = refund_credits(order=order, refund_paise=amount, refunded_before=int(after) - amount)
             ledger.post_entry(
                 session,
                 org_id=payment.org_id,
@@ -80,11 +96,6 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
                 subject=f"refund:{refund_id}",
                 after={"payment_id": payment.razorpay_payment_id, "amount_micros": -debit},
             )
-            session.execute(
-                update(Payment)
-                .where(col(Payment.id) == payment.id)
-                .values(refunded_paise=col(Payment.refunded_paise) + int(refund["amount"]))
-            )
             if reversed_debit:
                 session.execute(
                     update(AutoTopupDebit)
@@ -93,6 +104,22 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
                         col(AutoTopupDebit.status).in_((DebitStatus.CAPTURED, DebitStatus.CHARGING)),
                     )
                     .values(status=DebitStatus.REVERSED, last_error="reversed by the bank after capture")
+                )
+            note = issue_credit_note_in(
+                session,
+                razorpay_payment_id=payment.razorpay_payment_id,
+                razorpay_refund_id=refund_id,
+                refund_paise=amount,
+                issued_at=utcnow(),
+                reason="Auto top-up reversed by the bank" if reversed_debit else "Refund",
+            )
+            if note is not None:
+                audit.record(
+                    session,
+                    org_id=payment.org_id,
+                    action="gst.credit_note.issued",
+                    subject=f"credit_note:{note.serial}",
+                    after={"refund_id": refund_id, "invoice_id": note.invoice_id, "total_paise": note.total_paise},
                 )
     except IntegrityError:
         return RefundApplied(refund_id, debit, applied_now=False)

@@ -28,6 +28,7 @@ from billing_app.models import EntryKind, OrderStatus, Payment, PaymentOrder
 from billing_app.models.types import utcnow
 from billing_app.money import format_units
 from billing_app.services import audit, ledger, promos, roles
+from billing_app.services.gst_issue import issue_invoice_in
 from billing_app.services.roles import Permission
 from billing_app.services.topups import get_order, topup_description
 
@@ -99,14 +100,16 @@ def receipt_number(order: PaymentOrder) -> str:
 
 
 def _credit(order: PaymentOrder, payment: dict[str, Any]) -> bool:
-    """The one transaction that marks the order paid and credits it. False if another
-    path already did."""
+    """The one transaction that marks the order paid, credits it and, for an order priced with
+    GST, issues its tax invoice (numbered in this transaction). False if another path already
+    did."""
+    now = utcnow()
     try:
         with write_session() as session:
             won = session.execute(
                 update(PaymentOrder)
                 .where(col(PaymentOrder.id) == order.id, col(PaymentOrder.status) != OrderStatus.PAID)
-                .values(status=OrderStatus.PAID, paid_at=utcnow())
+                .values(status=OrderStatus.PAID, paid_at=now)
                 .returning(col(PaymentOrder.id))
             ).first()
             if won is None:
@@ -124,6 +127,7 @@ def _credit(order: PaymentOrder, payment: dict[str, Any]) -> bool:
                     email=str(payment.get("email") or "")[:254],
                     contact=str(payment.get("contact") or "")[:30],
                     receipt_number=receipt_number(order),
+                    captured_at=now,
                 )
             )
             bonus = (
@@ -173,6 +177,16 @@ def _credit(order: PaymentOrder, payment: dict[str, Any]) -> bool:
                     "bonus_micros": bonus,
                 },
             )
+            # Last: the series row's lock is then held only for the end of the transaction.
+            invoice = issue_invoice_in(session, order=order, razorpay_payment_id=payment["id"], issued_at=now)
+            if invoice is not None:
+                audit.record(
+                    session,
+                    org_id=order.org_id,
+                    action="gst.invoice.issued",
+                    subject=f"invoice:{invoice.serial}",
+                    after={"payment_id": payment["id"], "total_paise": invoice.total_paise},
+                )
         return True
     except IntegrityError:
         # The payment id or its ledger entry exists: credited by a concurrent path.

@@ -48,8 +48,9 @@ def create_order(*, principal: Principal, amount: str | int | float, promo_code:
     raises PaymentGatewayError and leaves our row unpaid and without a Razorpay id.
     """
     roles.check(principal.org_id, Permission.PAY)
-    quote = quote_topup(amount=amount)
+    quote_topup(amount=amount)  # the amount's own errors come before the address's
     address = require_address(org_id=principal.org_id)
+    quote = quote_topup(amount=amount, org_id=principal.org_id)
     promo = (
         promos.validate_promo(
             org_id=principal.org_id, code=promo_code, credits_micros=quote.credits_micros, units=quote.units
@@ -66,6 +67,10 @@ def create_order(*, principal: Principal, amount: str | int | float, promo_code:
             amount_paise=quote.amount_paise,
             currency="INR",
             credits_micros=quote.credits_micros,
+            gst_taxable_paise=quote.gst.taxable_paise if quote.gst else None,
+            gst_tax_paise=quote.gst.tax_paise if quote.gst else None,
+            gst_rate_percent=quote.gst.tax.rate_percent if quote.gst else None,
+            gst_place_of_supply=quote.gst.place_of_supply if quote.gst else None,
             promo_code_id=promo.promo_code_id if promo else None,
             promo_code=promo.code if promo else None,
             created_by_user_id=principal.user_id,
@@ -77,7 +82,8 @@ def create_order(*, principal: Principal, amount: str | int | float, promo_code:
             org_id=principal.org_id,
             action="order.created",
             subject=f"order:{order.id}",
-            after={"amount_units": quote.units, "credits_micros": quote.credits_micros, "promo_code": order.promo_code},
+            after={"amount_units": quote.units, "credits_micros": quote.credits_micros, "promo_code": order.promo_code}
+            | ({"amount_paise": quote.amount_paise, "gst_paise": quote.tax_paise} if quote.gst else {}),
         )
     assert order.id is not None
     razorpay_order = get_gateway().create_order(

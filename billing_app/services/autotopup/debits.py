@@ -53,6 +53,7 @@ from billing_app.services import audit, roles
 from billing_app.services.autotopup.decide import Action, Decision, charge_month_start, decide
 from billing_app.services.autotopup.settings import rule_of, spend_history
 from billing_app.services.autotopup.switch import queue_notice_in, switch_off_in
+from billing_app.services.gst_pricing import price_in
 from billing_app.services.roles import Permission, Role
 from billing_app.services.settlement import settle_order
 from billing_app.services.topups import AUTOTOPUP_RECEIPT_PREFIX
@@ -165,11 +166,16 @@ def evaluate(*, org_id: int, now: datetime) -> Evaluation:
     assert decision.charge_at is not None and mandate.id is not None
     try:
         with write_session() as session:
+            # The rule's amount is the credit; the debit is its price plus GST when the seller is
+            # registered (never above rule.amount_paise, which make_rule held to the limits).
+            gst = price_in(session, org_id=org_id, taxable_paise=rule.price_paise)
+            charge = gst.total_paise if gst else rule.price_paise
+            assert charge <= rule.amount_paise
             debit = AutoTopupDebit(
                 org_id=org_id,
                 mandate_id=mandate.id,
                 amount_units=row.amount_units,
-                amount_paise=rule.amount_paise,
+                amount_paise=charge,
                 credits_micros=rule.amount_micros,
                 notified_at=now,
                 charge_after=decision.charge_at,
@@ -184,15 +190,20 @@ def evaluate(*, org_id: int, now: datetime) -> Evaluation:
                     org_id=org_id,
                     receipt=receipt_for(debit.id),
                     amount_units=row.amount_units,
-                    amount_paise=rule.amount_paise,
+                    amount_paise=charge,
                     currency="INR",
                     credits_micros=rule.amount_micros,
+                    gst_taxable_paise=gst.taxable_paise if gst else None,
+                    gst_tax_paise=gst.tax_paise if gst else None,
+                    gst_rate_percent=gst.tax.rate_percent if gst else None,
+                    gst_place_of_supply=gst.place_of_supply if gst else None,
                     created_by_user_id=row.enabled_by_user_id,
                 )
             )
             facts = {
                 "debit_id": debit.id,
-                "amount": _rupees(rule.amount_paise),
+                "amount": _rupees(charge),
+                "price_sentence": gst.sentence if gst else "",
                 "charge_after": display_ist(decision.charge_at),
                 "reference": receipt_for(debit.id),
                 "instrument": mandate.instrument,
@@ -206,7 +217,7 @@ def evaluate(*, org_id: int, now: datetime) -> Evaluation:
                 org_id=org_id,
                 action="autotopup.debit.notified",
                 subject=f"autotopup_debit:{debit.id}",
-                after={"amount_paise": rule.amount_paise, "charge_after": decision.charge_at.isoformat()},
+                after={"amount_paise": charge, "charge_after": decision.charge_at.isoformat()},
             )
     except IntegrityError:  # another trigger notified one at the same moment
         return Evaluation(decision)

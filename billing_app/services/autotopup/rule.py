@@ -15,6 +15,7 @@ from enum import StrEnum
 from billing_app.config import get_settings
 from billing_app.errors import InvalidRequest
 from billing_app.money import format_paise, format_units, topup_paise, units_to_micros
+from billing_app.services.gst_pricing import worst_case_total_paise
 from billing_app.services.topup_rules import TopupRules, topup_rules
 
 # RBI: an automatic (recurring) debit above ₹15,000 needs the customer's OTP/PIN again, so an
@@ -37,10 +38,13 @@ class Method(StrEnum):
 @dataclass(frozen=True)
 class Rule:
     """A validated rule (build it with `make_rule`). Money in micros of the credit currency,
-    except `amount_paise`: what Razorpay would charge for one top-up."""
+    except the paise: `price_paise` is the price of one top-up's credits, `amount_paise` the
+    most Razorpay would charge for it (GST on top when the seller is registered, docs/gst.md:
+    the rule's amount is the credit, the debit is the credit plus GST)."""
 
     amount_micros: int
     amount_paise: int
+    price_paise: int
     floor_micros: int
     monthly_cap_micros: int
     method: Method
@@ -85,16 +89,18 @@ def make_rule(
     if not limits.min_units <= units <= limits.max_units:
         low, high = (format_units(units_to_micros(n), unit) for n in (limits.min_units, limits.max_units))
         raise InvalidRequest(f"Auto top-ups must be between {low} and {high}.", field="amount")
-    paise = topup_paise(units, unit, limits.usd_inr_rate_paise)
+    price = topup_paise(units, unit, limits.usd_inr_rate_paise)
+    paise = worst_case_total_paise(price)  # the debit: the credit's price plus GST, when charged
+    more = f" This top-up is {format_paise(paise)} with GST." if paise != price else ""
     if paise > CEILING_PAISE:
         raise InvalidRequest(
             f"An automatic debit can be at most {format_paise(CEILING_PAISE)}: above that the bank asks "
-            "you to approve each one.",
+            f"you to approve each one.{more}",
             field="amount",
         )
     if mandate_max_paise is not None and paise > mandate_max_paise:
         raise InvalidRequest(
-            f"Your mandate allows debits of at most {format_paise(mandate_max_paise)}.", field="amount"
+            f"Your mandate allows debits of at most {format_paise(mandate_max_paise)}.{more}", field="amount"
         )
     floor = _whole(floor_micros, "floor", "The floor")
     if floor < 0:
@@ -118,6 +124,7 @@ def make_rule(
     return Rule(
         amount_micros=units_to_micros(units),
         amount_paise=paise,
+        price_paise=price,
         floor_micros=floor,
         monthly_cap_micros=units_to_micros(cap),
         method=chosen,

@@ -128,7 +128,7 @@ def _claim(
             return int(earlier), True
         if amount_paise <= 0:
             raise RefundRefused("Razorpay refused the refund: The payment has been fully refunded already")
-        credits = refund_credits(order=order, refund_paise=amount_paise)
+        credits = refund_credits(order=order, refund_paise=amount_paise, refunded_before=payment.refunded_paise)
         org = session.get(Org, payment.org_id)
         assert org is not None
         if not confirm_negative and org.balance_micros - credits < 0:

@@ -8,7 +8,7 @@ import reflex as rx
 
 from billing_app.components.console_frame import below_zero, muted
 from billing_app.components.forms import field_label, form_error
-from billing_app.state.console_money import ConsoleManualState, ConsoleRefundState
+from billing_app.state.console_money import ConsoleManualState, ConsoleRefundState, MoneyDialogState
 
 
 def _field(label: str, field_id: str, **props: object) -> rx.Component:
@@ -30,104 +30,108 @@ def _buttons(busy: rx.Var | bool, on_submit: object, label: str, test_id: str) -
     )
 
 
+def _money_dialog(
+    state: type[MoneyDialogState],
+    *,
+    name: str,
+    title: str,
+    description: rx.Component,
+    fields: list[rx.Component],
+    anyway: str,
+    submit: str,
+    trigger: rx.Component | None = None,
+) -> rx.Component:
+    """A money dialog: its fields, then the reason, the refusal, the below-zero question and the
+    buttons. `name` prefixes the test ids ("refund-reason", "refund-submit" …)."""
+    content = rx.dialog.content(
+        rx.dialog.title(title),
+        rx.dialog.description(description),
+        rx.vstack(
+            *fields,
+            form_error(state.error),
+            below_zero(state.below_zero, state.submit(True), anyway),  # type: ignore[operator]
+            _buttons(state.busy, state.submit(False), submit, f"{name}-submit"),  # type: ignore[operator]
+            spacing="3",
+            margin_top="1em",
+            width="100%",
+        ),
+        max_width="480px",
+        data_testid=f"{name}-dialog",
+    )
+    parts = [rx.dialog.trigger(trigger), content] if trigger is not None else [content]
+    return rx.dialog.root(*parts, open=state.open, on_open_change=state.set_open)
+
+
+def _reason(state: type[MoneyDialogState], name: str) -> rx.Component:
+    return _field(
+        "Reason (kept in the audit log)",
+        f"{name}-reason",
+        value=state.reason,
+        on_change=state.set_reason,
+        placeholder="Why?",
+        data_testid=f"{name}-reason",
+    )
+
+
+def _amount(state: type[MoneyDialogState], name: str, label: str) -> rx.Component:
+    return _field(
+        label,
+        f"{name}-amount",
+        value=state.amount,
+        on_change=state.set_amount,
+        input_mode="decimal",
+        data_testid=f"{name}-amount",
+    )
+
+
 def refund_dialog() -> rx.Component:
     state = ConsoleRefundState
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Refund a payment"),
-            rx.dialog.description(
-                rx.text("Payment ", rx.code(state.payment_id), " through Razorpay.", size="2"),
-            ),
-            rx.vstack(
-                _field(
-                    "Amount (₹)",
-                    "refund-amount",
-                    value=state.amount,
-                    on_change=state.set_amount,
-                    input_mode="decimal",
-                    data_testid="refund-amount",
-                ),
-                muted("Prefilled with what is left to refund. The credits come off in proportion."),
-                _field(
-                    "Reason (kept in the audit log)",
-                    "refund-reason",
-                    value=state.reason,
-                    on_change=state.set_reason,
-                    placeholder="Why?",
-                    data_testid="refund-reason",
-                ),
-                muted("The customer gets an email; the reason is not in it."),
-                form_error(state.error),
-                below_zero(state.below_zero, state.submit(True), "Refund anyway"),  # type: ignore[operator]
-                _buttons(state.busy, state.submit(False), "Refund", "refund-submit"),  # type: ignore[operator]
-                spacing="3",
-                margin_top="1em",
-                width="100%",
-            ),
-            max_width="480px",
-            data_testid="refund-dialog",
-        ),
-        open=state.open,
-        on_open_change=state.set_open,
+    return _money_dialog(
+        state,
+        name="refund",
+        title="Refund a payment",
+        description=rx.text("Payment ", rx.code(state.payment_id), " through Razorpay.", size="2"),
+        fields=[
+            _amount(state, "refund", "Amount (₹)"),
+            muted("Prefilled with what is left to refund. The credits come off in proportion."),
+            _reason(state, "refund"),
+            muted("The customer gets an email; the reason is not in it."),
+        ],
+        anyway="Refund anyway",
+        submit="Refund",
     )
 
 
 def manual_dialog() -> rx.Component:
     state = ConsoleManualState
-    return rx.dialog.root(
-        rx.dialog.trigger(
-            rx.button(
-                rx.icon("scale", size=16),
-                "Manual credit/debit",
-                variant="soft",
-                on_click=state.start,
-                data_testid="manual-open",
-            )
+    return _money_dialog(
+        state,
+        name="manual",
+        title="Manual credit or debit",
+        description=rx.text(
+            "Above ",
+            state.limit,
+            " either way, it waits for another staff member's approval before it posts.",
+            size="2",
         ),
-        rx.dialog.content(
-            rx.dialog.title("Manual credit or debit"),
-            rx.dialog.description(
-                rx.text(
-                    "Above ",
-                    state.limit,
-                    " either way, it waits for another staff member's approval before it posts.",
-                    size="2",
-                ),
+        fields=[
+            rx.segmented_control.root(
+                rx.segmented_control.item("Credit", value="credit"),
+                rx.segmented_control.item("Debit", value="debit"),
+                value=state.direction,
+                on_change=state.set_direction,
+                data_testid="manual-direction",
             ),
-            rx.vstack(
-                rx.segmented_control.root(
-                    rx.segmented_control.item("Credit", value="credit"),
-                    rx.segmented_control.item("Debit", value="debit"),
-                    value=state.direction,
-                    on_change=state.set_direction,
-                    data_testid="manual-direction",
-                ),
-                _field(
-                    "Amount",
-                    "manual-amount",
-                    value=state.amount,
-                    on_change=state.set_amount,
-                    input_mode="decimal",
-                    data_testid="manual-amount",
-                ),
-                _field(
-                    "Reason (kept in the audit log)",
-                    "manual-reason",
-                    value=state.reason,
-                    on_change=state.set_reason,
-                    placeholder="Why?",
-                    data_testid="manual-reason",
-                ),
-                form_error(state.error),
-                below_zero(state.below_zero, state.submit(True), "Debit anyway"),  # type: ignore[operator]
-                _buttons(state.busy, state.submit(False), "Post", "manual-submit"),  # type: ignore[operator]
-                spacing="3",
-                margin_top="1em",
-                width="100%",
-            ),
-            max_width="480px",
-            data_testid="manual-dialog",
+            _amount(state, "manual", "Amount"),
+            _reason(state, "manual"),
+        ],
+        anyway="Debit anyway",
+        submit="Post",
+        trigger=rx.button(
+            rx.icon("scale", size=16),
+            "Manual credit/debit",
+            variant="soft",
+            on_click=state.start,
+            data_testid="manual-open",
         ),
-        open=state.open,
-        on_open_change=state.set_open,
     )

@@ -48,7 +48,7 @@ def _gst_export() -> rx.Component:
                     on_change=ConsoleGstExportState.set_month,
                     aria_label="Month (IST)",
                     data_testid="gst-month",
-                    width=rx.breakpoints(initial="100%", sm="12em"),
+                    width=rx.breakpoints(initial="100%", sm="15em"),
                 ),
                 rx.button(
                     rx.icon("download", size=16),

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from billing_app.errors import InvalidRequest, NotFound
-from billing_app.gstr1 import Gstr1, MonthError, build_gstr1, parse_month, rupees
+from billing_app.gstr1 import Gstr1, MonthError, build_gstr1, parse_month
+from billing_app.money import format_paise
 from billing_app.services import gst_invoices
 from billing_app.services.actors import current_actor
 
@@ -60,9 +61,9 @@ class Gstr1Export:
             ("net", self.gstr1.net),
         ):
             lines.append(
-                f"{label}: {totals.count}, taxable ₹{rupees(totals.taxable_paise)}, "
-                f"CGST ₹{rupees(totals.cgst_paise)}, SGST ₹{rupees(totals.sgst_paise)}, "
-                f"IGST ₹{rupees(totals.igst_paise)}, total ₹{rupees(totals.total_paise)}"
+                f"{label}: {totals.count}, taxable {format_paise(totals.taxable_paise)}, "
+                f"CGST {format_paise(totals.cgst_paise)}, SGST {format_paise(totals.sgst_paise)}, "
+                f"IGST {format_paise(totals.igst_paise)}, total {format_paise(totals.total_paise)}"
             )
         return lines
 

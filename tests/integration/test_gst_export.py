@@ -217,8 +217,8 @@ def test_the_cli_writes_every_sheet_and_prints_the_totals(app, month_of_business
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{name}.csv" for name in HEADERS)
     assert f"wrote {out / 'b2b.csv'}" in run.stdout
     # ₹1,800 sold; ₹169.50 + ₹1,000 of taxable value credited back.
-    assert "invoices: 3, taxable ₹1800.00, CGST ₹72.00, SGST ₹72.00, IGST ₹180.00, total ₹2124.00" in run.stdout
-    assert "credit notes: 2, taxable ₹1169.50" in run.stdout
+    assert "invoices: 3, taxable ₹1,800.00, CGST ₹72.00, SGST ₹72.00, IGST ₹180.00, total ₹2,124.00" in run.stdout
+    assert "credit notes: 2, taxable ₹1,169.50" in run.stdout
     assert "net: 5, taxable ₹630.50" in run.stdout
     assert sheets_of({"b2b.csv": (out / "b2b.csv").read_text()})["b2b"][0]["GSTIN/UIN of Recipient"] == BUYER_GSTIN
 

@@ -14,6 +14,7 @@ from billing_app.jobs.outbox import send_all_due
 from billing_app.models import ModelPrice
 from billing_app.money import AmountError, format_money, parse_micros
 from billing_app.services import ledger, metering, pricing, staff, usage
+from billing_app.services.gst_export import gstr1_export
 
 
 def _manual(args: argparse.Namespace) -> int:
@@ -115,6 +116,17 @@ def _staff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gst_export(args: argparse.Namespace) -> int:
+    export = gstr1_export(month=args.month)
+    if not get_settings().gst_enabled:
+        print("note: SELLER_GSTIN is not set, so no GST documents are being issued now")
+    for path in export.write_to(args.out):
+        print(f"wrote {path}")
+    for line in export.summary():
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m billing_app.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -154,6 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     load.set_defaults(run=_prices_load)
 
     add_payment_commands(commands)
+
+    gst = commands.add_parser("gst", help="GST documents (docs/gst.md)")
+    gst_commands = gst.add_subparsers(dest="gst_command", required=True)
+    export = gst_commands.add_parser("export", help="a month's GSTR-1 CSV sheets (b2b, b2cs, cdnr, docs, …)")
+    export.add_argument("--month", required=True, help="an IST calendar month, YYYY-MM, e.g. 2026-11")
+    export.add_argument("--out", type=Path, default=Path("."), help="the directory to write into (default: here)")
+    export.set_defaults(run=_gst_export)
 
     holds = commands.add_parser("expire-holds", help="release metering holds past their expiry")
     holds.set_defaults(run=_expire_holds)

@@ -24,6 +24,7 @@ from billing_app.api import (
 )
 from billing_app.api.admin import attention as admin_attention
 from billing_app.api.admin import catalog as admin_catalog
+from billing_app.api.admin import gst as admin_gst
 from billing_app.api.admin import hidden
 from billing_app.api.admin import lists as admin_lists
 from billing_app.api.admin import manual as admin_manual
@@ -64,6 +65,7 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
         admin_refunds.router,
         admin_attention.router,
         admin_catalog.router,
+        admin_gst.router,
     ):
         api.include_router(router)
     settings = get_settings()

@@ -8,6 +8,7 @@ import reflex as rx
 from billing_app import routes
 from billing_app.components.console_frame import console_frame, muted
 from billing_app.components.responsive_list import RowVar
+from billing_app.state.console_gst_export import ConsoleGstExportState
 from billing_app.state.console_overview import ConsoleOverviewState
 
 
@@ -31,6 +32,52 @@ def _figure(figure: RowVar) -> rx.Component:
     )
 
 
+def _gst_export() -> rx.Component:
+    """Pick a month, download its GSTR-1 sheets (docs/gst.md)."""
+    return rx.card(
+        rx.vstack(
+            rx.text("GST export (GSTR-1)", size="3", weight="bold"),
+            muted(
+                "A month's tax invoices and credit notes (IST calendar month) as the offline tool's CSV "
+                "sheets, in one zip: b2b, b2cl, b2cs, cdnr, cdnur, hsn and docs."
+            ),
+            rx.flex(
+                rx.input(
+                    type="month",
+                    value=ConsoleGstExportState.shown_month,
+                    on_change=ConsoleGstExportState.set_month,
+                    aria_label="Month (IST)",
+                    data_testid="gst-month",
+                    width=rx.breakpoints(initial="100%", sm="15em"),
+                ),
+                rx.button(
+                    rx.icon("download", size=16),
+                    "Download",
+                    on_click=ConsoleGstExportState.download,
+                    data_testid="gst-download",
+                ),
+                spacing="2",
+                direction=rx.breakpoints(initial="column", sm="row"),
+                align=rx.breakpoints(initial="stretch", sm="center"),
+                width="100%",
+            ),
+            rx.cond(
+                ConsoleGstExportState.error != "",
+                rx.text(ConsoleGstExportState.error, size="2", color=rx.color("red", 11), role="alert"),
+            ),
+            rx.cond(
+                ~ConsoleGstExportState.gst_on,
+                muted("GST invoicing is off (SELLER_GSTIN is not set): only documents issued before are exported."),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        size="2",
+        width="100%",
+        data_testid="gst-export",
+    )
+
+
 def console_overview_page() -> rx.Component:
     return console_frame(
         routes.CONSOLE,
@@ -46,6 +93,7 @@ def console_overview_page() -> rx.Component:
                     width="100%",
                 ),
                 muted("As of ", ConsoleOverviewState.as_of, ". Today and 30 days are IST calendar days."),
+                _gst_export(),
                 spacing="3",
                 width="100%",
             ),

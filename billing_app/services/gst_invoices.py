@@ -4,7 +4,7 @@ only, never from today's address or settings (docs/gst.md)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -193,6 +193,8 @@ class MonthDocuments:
     credit_notes: list[CreditNote]
     # The org each document was issued to, by serial (GSTR-1 does not need it; reconciling does).
     org_ids: dict[str, int]
+    # Each credit note's invoice total, by the note's serial: whether the invoice was B2C large.
+    corrected_invoice_paise: dict[str, int] = field(default_factory=dict)
 
 
 def month_documents(*, year: int, month: int) -> MonthDocuments:
@@ -221,4 +223,5 @@ def month_documents(*, year: int, month: int) -> MonthDocuments:
         invoices=[invoice_document(row) for row in invoices],
         credit_notes=[credit_note_document(note, invoice) for note, invoice in notes],
         org_ids=org_ids,
+        corrected_invoice_paise={note.serial: invoice.total_paise for note, invoice in notes},
     )

@@ -71,6 +71,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/admin/promos"): Sample(body={"code": "", "reason": "x"}, staff_status=422),
     ("POST", "/admin/promos/{code}/disable"): Sample(params={"code": "NOPE"}, body=REASON, staff_status=404),
     ("GET", "/admin/prices"): Sample(staff_status=200),
+    ("GET", "/admin/gst/gstr1"): Sample(query={"month": "2026-11"}, staff_status=200),
     ("POST", "/admin/prices/load"): Sample(body=REASON),
     ("PUT", "/admin/prices/{model:path}"): Sample(params={"model": "openai/gpt-4o"}, body=REASON, staff_status=422),
 }

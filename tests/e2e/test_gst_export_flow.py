@@ -13,12 +13,10 @@ from playwright.sync_api import Browser, expect
 from billing_app import routes
 from billing_app.gstr1 import HEADERS
 from billing_app.state.console_gst_export import previous_month
-from tests.e2e.conftest import goto
+from tests.e2e.conftest import goto, screenshot
 from tests.e2e.test_console_flow import staff_member
 
 pytestmark = pytest.mark.e2e
-
-SHOTS = Path("/tmp/shots/h-gst-export")
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -28,9 +26,7 @@ def test_staff_download_a_months_gstr1_zip(app_server: str, app_database: str, b
     control = staff.get_by_test_id("gst-export")
     expect(control).to_be_visible()
     expect(staff.get_by_test_id("gst-month")).to_have_value(previous_month())  # the month one files
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    staff.screenshot(path=str(SHOTS / f"overview-{width}.png"), full_page=True)  # at the top: the sticky header
-    control.screenshot(path=str(SHOTS / f"control-{width}.png"))
+    screenshot(staff, f"console-gst-export-{width}")  # at the top: the sticky header
 
     staff.get_by_test_id("gst-month").fill("2026-11")
     with staff.expect_download() as download:

@@ -125,6 +125,12 @@ class DryRunView:
     count: int = 0
 
 
+def _period(result: DryRun) -> str:
+    """ "04 Nov – 04 Dec 2026", or one day for an org created today."""
+    first, last = display_ist(result.start)[:11], display_ist(result.end)[:11]
+    return last if first == last else f"{first[:6]} – {last}"
+
+
 def dry_run_view(result: DryRun, currency: str) -> tuple[DryRunView, list[DryRunTopup]]:
     """The dry run's summary and its top-ups."""
 
@@ -133,7 +139,7 @@ def dry_run_view(result: DryRun, currency: str) -> tuple[DryRunView, list[DryRun
 
     summary = DryRunView(
         ran=True,
-        period=f"{display_ist(result.start)[:6]} – {display_ist(result.end)[:11]}",
+        period=_period(result),
         starting_balance=money(result.starting_balance_micros),
         lowest_balance=money(result.lowest_balance_micros),
         lowest_at=display_ist(result.lowest_at),

@@ -113,7 +113,14 @@ def _waiting() -> rx.Component:
     return rx.callout.root(
         rx.callout.icon(rx.spinner(size="2")),
         rx.callout.text("Mandate authorised. Waiting for the bank's confirmation: this usually takes a moment."),
-        rx.button("Check again", size="1", variant="soft", on_click=S.refresh, data_testid="mandate-refresh"),
+        rx.button(
+            "Check again",
+            size="1",
+            variant="soft",
+            width="fit-content",
+            on_click=S.refresh,
+            data_testid="mandate-refresh",
+        ),
         color_scheme="blue",
         width="100%",
         data_testid="mandate-waiting",

@@ -131,6 +131,7 @@ class AutoTopupState(rx.State):
         except BillingAppError as exc:
             self.authorising, self.mandate_error = False, exc.message
             return
+        self.mandate = mandate_view(started.mandate)  # pending: checkout says what happens next
         yield rx.call_script(
             open_checkout_script(started.checkout, get_settings().checkout_js_url),
             callback=AutoTopupState.checkout_finished,

@@ -219,3 +219,31 @@ def test_cancel_the_mandate_with_a_top_up_notified(app: Page, app_server: str, a
     expect(app.get_by_test_id("pending-debit")).to_have_count(0)
     goto(app, app_server, "/billing")
     expect(app.get_by_test_id("history-table")).not_to_contain_text("Auto top-up via Razorpay")
+
+
+def test_a_card_mandate_waits_for_the_banks_confirmation(app: Page, app_server: str):
+    sign_up(app, app_server, unique_email())
+    open_auto_topup(app, app_server)
+    app.get_by_role("radio", name="Card").click()
+    app.get_by_test_id("mandate-maximum").click()
+    app.get_by_role("option", name="₹5,000").click()
+    httpx.post(f"{app_server}{SANDBOX}/faults", json={"webhook_drop": True}, timeout=10).raise_for_status()
+    try:
+        app.get_by_test_id("authorise-mandate").click()
+        expect(app.get_by_test_id("rzp-mandate")).to_contain_text("₹5,000")
+        app.get_by_test_id("rzp-pay").click()
+        # Razorpay's webhooks are lost for now: checkout said yes, the bank has not
+        expect(app.get_by_test_id("mandate-waiting")).to_contain_text("Waiting for the bank's confirmation")
+        expect(app.get_by_test_id("autotopup-switch")).to_be_disabled()
+        both_widths(app, "autotopup-waiting")
+    finally:
+        httpx.delete(f"{app_server}{SANDBOX}/faults", timeout=10).raise_for_status()
+    dropped = httpx.get(f"{app_server}{SANDBOX}/webhooks", params={"status": "dropped"}, timeout=10).json()["items"]
+    assert dropped
+    for delivery in dropped:
+        httpx.post(f"{app_server}{SANDBOX}/webhooks/{delivery['event_id']}/redeliver", timeout=10).raise_for_status()
+    # the page is still asking: the confirmation shows up by itself
+    expect(app.get_by_test_id("mandate-instrument")).to_contain_text("•••• 1111")
+    expect(app.get_by_test_id("mandate-method-name")).to_have_text("Card")
+    expect(app.get_by_test_id("mandate-maximum-shown")).to_have_text("₹5,000")
+    expect(app.get_by_test_id("autotopup-switch")).to_be_enabled()

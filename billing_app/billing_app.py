@@ -24,6 +24,7 @@ from billing_app.pages.account_links import (
     verify_email_page,
 )
 from billing_app.pages.activity import ActivityState, activity_page
+from billing_app.pages.autotopup import autotopup_page
 from billing_app.pages.billing import billing_page
 from billing_app.pages.billing_address import billing_address_page
 from billing_app.pages.console_approvals import console_approvals_page
@@ -47,6 +48,7 @@ from billing_app.pages.usage import UsageState, usage_page
 from billing_app.services.pricing import load_catalog
 from billing_app.state.address_form import AddressState
 from billing_app.state.address_summary import AddressSummaryState
+from billing_app.state.autotopup import AutoTopupState
 from billing_app.state.console_approvals import ConsoleApprovalsState
 from billing_app.state.console_attention import ConsoleAttentionState
 from billing_app.state.console_catalog import ConsolePricesState, ConsolePromosState
@@ -117,6 +119,12 @@ app.add_page(keys_page, route=routes.KEYS, title="API keys · billing_app", on_l
 app.add_page(models_page, route=routes.MODELS, title="Models · billing_app", on_load=[_signed_in, ModelsState.load])
 app.add_page(
     settings_page, route=routes.SETTINGS, title="Settings · billing_app", on_load=[_signed_in, SettingsState.load]
+)
+app.add_page(
+    autotopup_page,
+    route=routes.AUTO_TOPUP,
+    title="Auto top-up · billing_app",
+    on_load=[_signed_in, AutoTopupState.load],
 )
 app.add_page(
     security_page, route=routes.SECURITY, title="Security · billing_app", on_load=[_signed_in, SecurityState.load]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from billing_app.cli_payments import add_payment_commands
@@ -95,13 +96,20 @@ def _send_emails(_: argparse.Namespace) -> int:
     return 0
 
 
-def _auto_topup(_: argparse.Namespace) -> int:
-    report = autotopup_once()
+def _auto_topup(args: argparse.Namespace) -> int:
+    report = autotopup_once(now=args.at)
     print(
         f"auto top-up: {report.notified} notified, {report.orders_placed} orders placed, "
         f"{report.charged} charged, {report.settled} settled, {report.errors} errors"
     )
     return 1 if report.errors else 0
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the moment with its offset, e.g. 2026-12-05T10:00:00+05:30")
+    return moment.astimezone(UTC)
 
 
 def _staff(args: argparse.Namespace) -> int:
@@ -181,6 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
     emails.set_defaults(run=_send_emails)
 
     topup = commands.add_parser("auto-topup", help="one pass of the auto top-up job (notify, charge, follow)")
+    topup.add_argument(
+        "--at",
+        type=_moment,
+        default=None,
+        help="run the pass as at this ISO 8601 moment with an offset (a rehearsal against the sandbox, "
+        "whose clock can be moved); default now",
+    )
     topup.set_defaults(run=_auto_topup)
     return parser
 

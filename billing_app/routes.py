@@ -12,6 +12,7 @@ KEYS = "/keys"
 MODELS = "/models"
 SETTINGS = "/settings"
 SECURITY = "/settings/security"
+AUTO_TOPUP = "/settings/auto-topup"  # owners, admins and billing members (the `pay` permission)
 ACTIVITY = "/activity"  # the audit log (account menu)
 MEMBERS = "/settings/members"  # owners and admins (account menu)
 

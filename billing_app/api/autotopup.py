@@ -13,10 +13,9 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt
 from billing_app.api.deps import CurrentPrincipal
 from billing_app.api.inputs import Micros, PathId, RequestBody
 from billing_app.api.schema import errors
-from billing_app.errors import InvalidRequest
 from billing_app.ist import iso_ist
 from billing_app.models import AutoTopupDebit, AutoTopupMandate, AutoTopupRule
-from billing_app.services.autotopup import debits, dry_run, make_rule
+from billing_app.services.autotopup import debits
 from billing_app.services.autotopup import mandate as mandates
 from billing_app.services.autotopup import settings as autotopup_settings
 from billing_app.services.autotopup.replay import DryRun
@@ -85,6 +84,8 @@ class AutoTopupOut(BaseModel):
 class MandateIn(RequestBody):
     # upi | card; checked by the service (after the role check), like the rule's fields
     method: str = Field(max_length=10, json_schema_extra={"examples": ["upi"]})
+    # whole rupees: the most one debit may take (default and at most ₹15,000)
+    max_amount: StrictInt | None = None
 
 
 class MandateStartOut(BaseModel):
@@ -201,7 +202,7 @@ def delete_auto_topup(principal: CurrentPrincipal) -> Response:
 def start_mandate(body: MandateIn, principal: CurrentPrincipal) -> MandateStartOut:
     """Start authorising a mandate: open Razorpay Checkout with `checkout`; the mandate turns
     `confirmed` when Razorpay's token.confirmed webhook arrives."""
-    started = mandates.start(principal=principal, method=body.method)
+    started = mandates.start(principal=principal, method=body.method, max_amount=body.max_amount)
     row = started.mandate
     assert row.authorisation_order_id is not None
     return MandateStartOut(
@@ -235,25 +236,10 @@ def get_dry_run(
 ) -> DryRunOut:
     """What the rule would have done over the last 30 IST days. Any of the rule's fields given
     here replace the saved ones (so a rule can be tried before it is saved)."""
-    found = autotopup_settings.get_settings(org_id=principal.org_id)
-    saved, mandate = found.rule, found.mandate
-    chosen = {
-        "amount": amount if amount is not None else saved.amount_units if saved else None,
-        "floor_micros": floor_micros if floor_micros is not None else saved.floor_micros if saved else None,
-        "monthly_cap": monthly_cap if monthly_cap is not None else saved.monthly_cap_units if saved else None,
-        "method": method or (saved.method if saved else mandate.method if mandate else "upi"),
-    }
-    for name, value in chosen.items():
-        if value is None:
-            raise InvalidRequest(f"Give {name} (no rule is saved yet).", field=name)
-    rule = make_rule(
-        amount=int(chosen["amount"] or 0),
-        floor_micros=int(chosen["floor_micros"] or 0),
-        monthly_cap=int(chosen["monthly_cap"] or 0),
-        method=str(chosen["method"]),
-        cooldown=timedelta(seconds=saved.cooldown_seconds) if saved else timedelta(hours=1),
+    preview = autotopup_settings.preview(
+        org_id=principal.org_id, amount=amount, floor_micros=floor_micros, monthly_cap=monthly_cap, method=method
     )
-    return dry_run_out(dry_run(org_id=principal.org_id, rule=rule))
+    return dry_run_out(preview)
 
 
 def dry_run_out(result: DryRun) -> DryRunOut:

@@ -87,6 +87,10 @@ def _user_menu() -> rx.Component:
             rx.menu.separator(),
             only_for(Permission.MANAGE_ALERTS, rx.menu.item("Settings", on_click=rx.redirect(routes.SETTINGS))),
             only_for(
+                Permission.PAY,
+                rx.menu.item("Auto top-up", on_click=rx.redirect(routes.AUTO_TOPUP), data_testid="menu-auto-topup"),
+            ),
+            only_for(
                 Permission.MANAGE_MEMBERS,
                 rx.menu.item("Members", on_click=rx.redirect(routes.MEMBERS), data_testid="menu-members"),
             ),

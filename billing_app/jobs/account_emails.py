@@ -112,7 +112,7 @@ def autotopup_off_email(claimed: outbox.Claimed, *, settings: Settings) -> Email
         lead=lead + "No automatic top-up will be charged. Your balance is not topped up until you do it yourself.\n"
         "To use auto top-up again, authorise a new mandate and turn it on in Settings.\n",
         button="Open auto top-up settings",
-        link=settings.base_url + routes.SETTINGS,
+        link=settings.base_url + routes.AUTO_TOPUP,
         after="Auto top-up never turns itself back on. Reply to this email with any question.",
     )
 
@@ -139,7 +139,7 @@ def autotopup_notice_email(claimed: outbox.Claimed, *, settings: Settings) -> Em
             "open Settings → Auto top-up.\n"
         ),
         button="Skip or manage auto top-up",
-        link=settings.base_url + routes.SETTINGS,
+        link=settings.base_url + routes.AUTO_TOPUP,
         after="Nothing else is debited without another notice like this one.",
     )
 

@@ -9,6 +9,7 @@ from billing_app import routes
 from billing_app.components.forms import form_error, stacked_form
 from billing_app.components.layout import page_frame, section
 from billing_app.components.money_input import money_input
+from billing_app.components.role_gate import only_for
 from billing_app.errors import BillingAppError
 from billing_app.ist import display_ist
 from billing_app.money import AmountError, format_money, plain_amount
@@ -226,5 +227,28 @@ def _alert_card() -> rx.Component:
     )
 
 
+def _autotopup_link() -> rx.Component:
+    """Settings' other page for those who pay: auto top-up."""
+    return only_for(
+        Permission.PAY,
+        section(
+            "Auto top-up",
+            rx.text(
+                "Top up automatically before your balance runs low, through a UPI AutoPay or card mandate. "
+                "You are told a day before each charge and can skip it.",
+                size="2",
+                color=rx.color("gray", 11),
+            ),
+            rx.link(
+                rx.hstack(rx.text("Set up auto top-up"), rx.icon("arrow-right", size=14), spacing="1", align="center"),
+                href=routes.AUTO_TOPUP,
+                weight="medium",
+                size="2",
+                data_testid="settings-auto-topup",
+            ),
+        ),
+    )
+
+
 def settings_page() -> rx.Component:
-    return page_frame(routes.SETTINGS, "Settings", _alert_card(), needs=Permission.MANAGE_ALERTS)
+    return page_frame(routes.SETTINGS, "Settings", _alert_card(), _autotopup_link(), needs=Permission.MANAGE_ALERTS)

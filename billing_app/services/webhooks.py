@@ -34,7 +34,7 @@ from billing_app.integrations.razorpay_gateway import webhook_signature_ok
 from billing_app.models import WebhookEvent
 from billing_app.models.types import utcnow
 from billing_app.services import job_leases
-from billing_app.services.autotopup import mandate
+from billing_app.services.autotopup import debits, mandate
 from billing_app.services.refunds import apply_refund
 from billing_app.services.settlement import settle_order
 
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 SETTLING_EVENTS = {"payment.captured", "order.paid", "payment.authorized"}
 REFUND_EVENTS = {"refund.processed"}
+FAILED_EVENTS = {"payment.failed"}  # only an auto top-up debit's attempt acts on it
 TOKEN_EVENTS = {"token.confirmed", "token.rejected", "token.cancelled", "token.paused"}
 # A claim outlives any one processing (a settle asks Razorpay a few times, each call with a
 # timeout); a claim left by a dead worker is taken over after this.
@@ -102,7 +103,14 @@ def _handle(event: dict[str, Any]) -> None:
             settle_order(razorpay_order_id=order_id)
     elif kind in REFUND_EVENTS:
         refund = (payload.get("refund") or {}).get("entity") or {}
+        payment = (payload.get("payment") or {}).get("entity") or {}
+        if payment.get("order_id") and mandate.owns_order(payment["order_id"]):
+            return  # the mandate's authorisation payment, refunded: it was never credited
         apply_refund(refund_id=refund["id"])
+    elif kind in FAILED_EVENTS:
+        payment = (payload.get("payment") or {}).get("entity") or {}
+        if payment.get("order_id") and payment.get("id"):
+            debits.payment_failed(razorpay_order_id=payment["order_id"], razorpay_payment_id=payment["id"])
     elif kind in TOKEN_EVENTS:
         token = (payload.get("token") or {}).get("entity") or {}
         mandate.token_reported(event=str(kind), token=token)

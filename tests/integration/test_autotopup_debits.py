@@ -23,7 +23,7 @@ from billing_app.models import AutoTopupDebit, EmailKind, EmailOutbox, Payment
 from billing_app.services import metering, pricing
 from billing_app.services.autotopup import debits
 from tests.factories import paying_account
-from tests.integration.test_autotopup_mandate import authorised, put_rule, settings, wait_for_status
+from tests.integration.test_autotopup_mandate import actions, authorised, put_rule, settings, wait_for_status
 from tests.integration.test_jobs_two_processes import Child
 from tests.payments_support import SANDBOX, LiveApp, assert_books_balance, credits_for, live_app, wait_until
 
@@ -312,3 +312,23 @@ def _evaluate_in_child(org_id: str, now: str) -> None:
 if __name__ == "__main__":
     assert sys.argv[1] == "evaluate"
     _evaluate_in_child(*sys.argv[2:])
+
+
+def test_a_failed_debit_is_retried_on_its_webhook_without_waiting_for_the_next_pass(app):
+    account = on(app)
+    org_id = account["org_id"]
+    debits.evaluate(org_id=org_id, now=clock(app))
+    app.faults(recurring_fail_next=1)
+    now = advance(app, LEAD + timedelta(minutes=1))
+    assert debits.charge_due(now=now) == 1  # no `follow`: only the payment.failed webhook tells
+    app.flush_webhooks()
+    wait_until(lambda: debit_rows(org_id)[0].status == "notified", what="the failed attempt put back")
+    [debit] = debit_rows(org_id)
+    assert (debit.attempts, debit.charge_after) == (1, now + debits.RETRY_BACKOFF[0])
+    assert debit.last_error and debit.razorpay_payment_id is None
+    # the same event again, or the next pass's follow, fails nothing twice
+    assert debits.follow(now=now) == 0
+    assert actions(org_id).count("autotopup.debit.retry") == 1
+    # the retry goes through and is credited once
+    charged_and_settled(app, org_id, advance(app, debits.RETRY_BACKOFF[0] + timedelta(minutes=1)))
+    assert [c.description for c in credits_for(org_id)] == ["Auto top-up via Razorpay (₹500)"]

@@ -17,6 +17,7 @@ from billing_app.integrations.razorpay_gateway import get_gateway
 from billing_app.jobs.outbox import send_due
 from billing_app.models import AutoTopupMandate, EmailKind, EmailOutbox, WebhookEvent
 from billing_app.services import audit
+from billing_app.services.autotopup.mandate import refund_authorisation
 from tests.factories import paying_account
 from tests.payments_support import LiveApp, assert_books_balance, live_app, wait_until
 
@@ -280,3 +281,42 @@ def test_the_dry_run_takes_the_saved_rule_or_the_one_given(app, account):
     assert put_rule(app, account, method="upi").status_code == 200  # no mandate yet: say which
     saved = app.http.get(url, headers=account["headers"])
     assert saved.status_code == 200 and saved.json()["topups"] == given.json()["topups"]
+
+
+def test_the_authorisation_payment_is_refunded_and_never_credited(app, account):
+    started = authorised(app, account)
+    wait_for_status(app, account, "confirmed")
+
+    def refunded() -> int:
+        [payment] = get_gateway().order_payments(started["order_id"])
+        return int(payment["amount_refunded"])
+
+    wait_until(lambda: refunded() == 100, what="the ₹1 authorisation refunded")
+    app.flush_webhooks()  # refund.created, refund.processed: nothing to debit
+    billing = app.billing(account)
+    assert billing["balance_micros"] == START
+    assert [entry["type"] for entry in billing["entries"]] == ["signup_credit"]
+    assert webhook_errors() == []
+    # later events about the authorisation refund nothing more; the mandate stays confirmed
+    assert refund_authorisation(started["order_id"]) == 0
+    assert mandate_status(app, account) == "confirmed"
+    assert_books_balance()
+
+
+def test_the_mandate_maximum_is_chosen_within_the_ceiling(app, account):
+    def start(**body: Any) -> Any:
+        return app.http.post(
+            f"{app.url}/me/billing/auto-topup/mandate", json={"method": "card", **body}, headers=account["headers"]
+        )
+
+    for refused in (15_001, 99, 0):
+        response = start(max_amount=refused)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["field"] == "max_amount"
+    started = start(max_amount=5000)
+    assert started.status_code == 201, started.text
+    assert started.json()["mandate"]["max_amount_paise"] == 500_000
+    order = app.http.get(f"{app.url}/sandbox/razorpay/_control/orders/{started.json()['order_id']}").json()["order"]
+    assert order["token"]["max_amount"] == 500_000
+    app.pay(started.json()["order_id"], method="card", card_network="Visa", card_last4="1111")
+    assert wait_for_status(app, account, "confirmed")["mandate"]["max_amount_paise"] == 500_000

@@ -449,6 +449,31 @@ def follow(*, now: datetime) -> int:
     return moved
 
 
+def payment_failed(*, razorpay_order_id: str, razorpay_payment_id: str) -> bool:
+    """A `payment.failed` webhook: if the payment is the charging attempt of one of our debits,
+    that attempt goes to the failure path now (retry after its pause, or give up), instead of at
+    the next pass's `follow`. Nothing in the webhook is trusted: only the attempt that made this
+    very payment is failed (a late event about an earlier attempt finds nothing), and only once
+    Razorpay says the payment failed; `_failed` moves it once. The pause runs from the attempt's
+    moment, as when `follow` finds it. Returns whether a debit moved."""
+    with read_session() as session:
+        debit = session.exec(
+            select(AutoTopupDebit).where(
+                col(AutoTopupDebit.razorpay_order_id) == razorpay_order_id,
+                col(AutoTopupDebit.razorpay_payment_id) == razorpay_payment_id,
+                col(AutoTopupDebit.status) == DebitStatus.CHARGING,
+            )
+        ).first()
+    if debit is None:
+        return False
+    payment = get_gateway().fetch_payment(razorpay_payment_id)
+    if payment.get("status") != "failed":
+        return False
+    reason = str(payment.get("error_description") or payment.get("error_reason") or "failed")
+    _failed(debit, debit.updated_at, reason=reason)
+    return True
+
+
 def _captured(debit: AutoTopupDebit, now: datetime, status: DebitStatus = DebitStatus.CHARGING) -> int:
     """Mark the debit captured once, naming the payment that was credited (the one settle_order
     recorded for its order, whichever attempt made it)."""

@@ -27,16 +27,18 @@ from billing_app.integrations.razorpay_gateway import get_gateway
 from billing_app.models import AutoTopupMandate, MandateStatus
 from billing_app.models.autotopup import LIVE_MANDATE_STATUSES
 from billing_app.models.types import utcnow
+from billing_app.money import format_paise, topup_paise
 from billing_app.services import audit, roles
 from billing_app.services.accounts import Principal
 from billing_app.services.autotopup.rule import CEILING_PAISE, Method
 from billing_app.services.autotopup.switch import queue_notice_in, switch_off_in
 from billing_app.services.roles import Permission
+from billing_app.services.topup_rules import topup_rules
 
 log = logging.getLogger(__name__)
 
 # The authorisation payment: the smallest amount Razorpay takes for a card or UPI mandate. It
-# authorises; it is not a top-up and is not credited (docs/autotopup.md, "The mandate").
+# authorises; it is not a top-up: it is refunded, never credited (docs/autotopup.md).
 AUTHORISATION_PAISE = 100
 # Each debit is at most the ceiling (rule.py): above it the bank asks the customer every time.
 MAX_AMOUNT_PAISE = CEILING_PAISE
@@ -124,16 +126,38 @@ def _make_room(session: Session, org_id: int) -> None:
     _move(session, current, MandateStatus.CANCELLED, reason="replaced by a new authorisation")
 
 
-def start(*, principal: Principal, method: str) -> MandateCheckout:
+def mandate_maximum_paise(max_amount: int | None) -> int:
+    """The most one debit may take, from whole rupees (None: the ceiling). At least the smallest
+    top-up (else no rule could use it), at most the ceiling. Raises InvalidRequest."""
+    if max_amount is None:
+        return MAX_AMOUNT_PAISE
+    limits = topup_rules()
+    lowest = topup_paise(limits.min_units, limits.currency, limits.usd_inr_rate_paise)
+    if (
+        isinstance(max_amount, bool)
+        or not isinstance(max_amount, int)
+        or not lowest <= max_amount * 100 <= MAX_AMOUNT_PAISE
+    ):
+        raise InvalidRequest(
+            f"The mandate's maximum must be a whole amount from {format_paise(lowest)} "
+            f"to {format_paise(MAX_AMOUNT_PAISE)}.",
+            field="max_amount",
+        )
+    return max_amount * 100
+
+
+def start(*, principal: Principal, method: str, max_amount: int | None = None) -> MandateCheckout:
     """Begin authorising a mandate: the org's Razorpay customer (made once), our pending row, and
-    an authorisation order carrying `token {max_amount, expire_at, frequency}`. Returns the
-    checkout options. Raises InvalidRequest (method), Conflict (a mandate exists),
+    an authorisation order carrying `token {max_amount, expire_at, frequency}`. `max_amount`:
+    whole rupees, the most one debit may take (default and at most the ceiling). Returns the
+    checkout options. Raises InvalidRequest (method, max_amount), Conflict (a mandate exists),
     PaymentGatewayError."""
     roles.check(principal.org_id, Permission.PAY)
     try:
         chosen = Method(method)
     except ValueError:
         raise InvalidRequest("The mandate method must be upi or card.", field="method") from None
+    maximum = mandate_maximum_paise(max_amount)
     customer_id = _customer_id(principal)
     expire_at = (utcnow() + LIFETIME).replace(microsecond=0)
     try:
@@ -143,7 +167,7 @@ def start(*, principal: Principal, method: str) -> MandateCheckout:
                 org_id=principal.org_id,
                 razorpay_customer_id=customer_id,
                 method=chosen,
-                max_amount_paise=MAX_AMOUNT_PAISE,
+                max_amount_paise=maximum,
                 expire_at=expire_at,
                 created_by_user_id=principal.user_id,
             )
@@ -154,7 +178,7 @@ def start(*, principal: Principal, method: str) -> MandateCheckout:
                 org_id=principal.org_id,
                 action="autotopup.mandate.started",
                 subject=f"mandate:{mandate.id}",
-                after={"method": chosen.value, "max_amount_paise": MAX_AMOUNT_PAISE, "customer_id": customer_id},
+                after={"method": chosen.value, "max_amount_paise": maximum, "customer_id": customer_id},
             )
     except IntegrityError:  # another request started one at the same moment
         raise Conflict("A mandate is already being authorised for your organisation.") from None
@@ -162,7 +186,7 @@ def start(*, principal: Principal, method: str) -> MandateCheckout:
         amount_paise=AUTHORISATION_PAISE,
         customer_id=customer_id,
         method=chosen.value,
-        max_amount_paise=MAX_AMOUNT_PAISE,
+        max_amount_paise=maximum,
         expire_at=int(expire_at.timestamp()),
         receipt=f"mandate_{secrets.token_hex(10)}",
         notes={"org_id": str(principal.org_id), "mandate_ref": str(mandate.id)},
@@ -283,8 +307,9 @@ def _bind(row: AutoTopupMandate) -> str | None:
 
 
 def authorisation_reported(*, razorpay_order_id: str) -> None:
-    """A payment event on an authorisation order: bind the token it created. The money is the
-    mandate's authorisation, never a top-up: nothing is credited."""
+    """A payment event on an authorisation order: bind the token it created, then refund the
+    authorisation payment. The money is the mandate's authorisation, never a top-up: nothing is
+    credited, and it goes back to the customer (docs/autotopup.md, "The authorisation payment")."""
     with read_session() as session:
         row = session.exec(
             select(AutoTopupMandate).where(col(AutoTopupMandate.authorisation_order_id) == razorpay_order_id)
@@ -293,6 +318,35 @@ def authorisation_reported(*, razorpay_order_id: str) -> None:
         return
     if _bind(row) is not None:
         _follow(row)
+    refund_authorisation(razorpay_order_id)
+
+
+def refund_authorisation(razorpay_order_id: str) -> int:
+    """Refund what was captured on an authorisation order, whatever became of the mandate. Once:
+    a payment already refunded is left alone, and Razorpay makes one refund per idempotency key
+    (the payment's id), so two events at once make one refund; a payment Razorpay refuses to
+    refund because it is refunded already counts as done. Its `refund.processed` debits nothing
+    (services/webhooks.py). Returns the paise refunded now. Raises PaymentGatewayError."""
+    gateway = get_gateway()
+    refunded = 0
+    for payment in gateway.order_payments(razorpay_order_id):
+        left = int(payment.get("amount") or 0) - int(payment.get("amount_refunded") or 0)
+        if payment.get("status") != "captured" or left <= 0:
+            continue
+        try:
+            gateway.refund(
+                payment_id=str(payment["id"]),
+                amount_paise=left,
+                idempotency_key=f"mandate-auth-{payment['id']}",
+                notes={"reason": "mandate_authorisation"},
+            )
+        except PaymentGatewayError as exc:
+            if exc.details.get("gateway_status") != "bad_request":
+                raise
+            log.info("authorisation payment %s not refunded: %s", payment["id"], exc.message)
+            continue
+        refunded += left
+    return refunded
 
 
 def _find_for_token(token_id: str, customer_id: str) -> AutoTopupMandate | None:

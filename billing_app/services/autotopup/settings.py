@@ -23,8 +23,10 @@ from billing_app.models.autotopup import LIVE_MANDATE_STATUSES, PENDING_DEBIT_ST
 from billing_app.models.types import utcnow
 from billing_app.services import audit, roles
 from billing_app.services.actors import current_actor
+from billing_app.services.autotopup.dry_run import dry_run
 from billing_app.services.autotopup.forecast import WINDOW_DAYS
 from billing_app.services.autotopup.mandate import latest_mandate
+from billing_app.services.autotopup.replay import DryRun
 from billing_app.services.autotopup.rule import DEFAULT_COOLDOWN, Rule, make_rule
 from billing_app.services.autotopup.sentence import describe
 from billing_app.services.roles import Permission
@@ -197,3 +199,35 @@ def delete_rule(*, org_id: int) -> None:
         before = _values(row)
         session.execute(delete(AutoTopupRule).where(col(AutoTopupRule.org_id) == org_id))
         audit.record(session, org_id=org_id, action="autotopup.rule.deleted", subject=f"org:{org_id}", before=before)
+
+
+def preview(
+    *,
+    org_id: int,
+    amount: int | None = None,
+    floor_micros: int | None = None,
+    monthly_cap: int | None = None,
+    method: str | None = None,
+) -> DryRun:
+    """The dry run of a rule over the last 30 days: the fields given replace the saved rule's, so
+    a rule can be tried before it is saved (the page's "Dry run", `GET …/dry-run`). The method
+    defaults to the saved rule's, else the mandate's, else UPI. Read-only.
+    Raises InvalidRequest naming the first field that is neither given nor saved, or invalid."""
+    found = get_settings(org_id=org_id)
+    saved, mandate = found.rule, found.mandate
+    chosen: dict[str, int | None] = {
+        "amount": amount if amount is not None else saved.amount_units if saved else None,
+        "floor_micros": floor_micros if floor_micros is not None else saved.floor_micros if saved else None,
+        "monthly_cap": monthly_cap if monthly_cap is not None else saved.monthly_cap_units if saved else None,
+    }
+    for name, value in chosen.items():
+        if value is None:
+            raise InvalidRequest(f"Give {name} (no rule is saved yet).", field=name)
+    rule = make_rule(
+        amount=int(chosen["amount"] or 0),
+        floor_micros=int(chosen["floor_micros"] or 0),
+        monthly_cap=int(chosen["monthly_cap"] or 0),
+        method=method or (saved.method if saved else mandate.method if mandate else "upi"),
+        cooldown=timedelta(seconds=saved.cooldown_seconds) if saved else DEFAULT_COOLDOWN,
+    )
+    return dry_run(org_id=org_id, rule=rule)

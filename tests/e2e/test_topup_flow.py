@@ -23,7 +23,7 @@ def add_address_via_form(page: Page) -> None:
 def start_checkout(page: Page, units: int = 500) -> None:
     page.get_by_test_id(f"preset-{units}").click()
     # As a person does: pay once the amount field shows the preset (the form sends what it shows).
-    expect(page.locator("#amount")).to_have_value(str(units))
+    expect(page.get_by_label("Custom amount")).to_have_value(str(units))
     page.get_by_test_id("add-credits").click()
     expect(page.get_by_test_id("rzp-sandbox-modal")).to_be_visible()
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import time
+from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -53,6 +55,22 @@ def sign_up(page: Page, base_url: str, email: str, *, verify: bool = True) -> No
         goto(page, base_url, "/billing")
 
 
+def signed_up(page: Page, base_url: str, email: str) -> None:
+    """An account made and verified through the REST API, then this browser signed in with its
+    session, on Billing: for tests of what comes after sign-up (the sign-up, verification and
+    sign-in pages have tests of their own, with `sign_up`)."""
+    body = {"email": email, "password": PASSWORD, "name": "Asha Rao", "org_name": "Acme Labs"}
+    made = httpx.post(f"{base_url}/auth/signup", json=body, timeout=30)
+    assert made.status_code == 201, made.text
+    token = parse_qs(urlparse(emailed_link(base_url, email)).query)["token"][0]
+    verified = httpx.post(f"{base_url}/auth/verify", json={"token": token}, timeout=30)
+    assert verified.status_code == 200, verified.text
+    goto(page, base_url, "/login")
+    page.evaluate("token => localStorage.setItem('billing_session', token)", made.json()["token"])
+    goto(page, base_url, "/billing")
+    expect(page.get_by_test_id("header-balance")).to_have_text("₹100.00")
+
+
 def test_signup_shows_credit_then_logout_and_login(app: Page, app_server: str):
     email = unique_email()
     sign_up(app, app_server, email)
@@ -83,7 +101,7 @@ def test_wrong_password_shows_an_error(app: Page, app_server: str):
 
 def test_duplicate_signup_shows_a_clear_error(app: Page, app_server: str):
     email = unique_email()
-    sign_up(app, app_server, email)
+    signed_up(app, app_server, email)
     sign_out(app)
     submit_signup(app, app_server, email)
     expect(app.get_by_test_id("form-error")).to_contain_text("already exists")
@@ -91,7 +109,7 @@ def test_duplicate_signup_shows_a_clear_error(app: Page, app_server: str):
 
 def test_narrow_screen_keeps_the_balance_visible(app: Page, app_server: str):
     app.set_viewport_size({"width": 390, "height": 844})
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     expect(app.get_by_test_id("header-balance")).to_be_visible()
     item = app.get_by_test_id("history-item")
     expect(item).to_be_visible()
@@ -101,7 +119,7 @@ def test_narrow_screen_keeps_the_balance_visible(app: Page, app_server: str):
 
 
 def test_dashboard_shows_balance_and_where_to_go(app: Page, app_server: str):
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     goto(app, app_server, "/")
     expect(app.get_by_test_id("balance-card-amount")).to_have_text("₹100.00")
     expect(app.get_by_test_id("dashboard-today")).to_have_text("₹0.00")  # nothing spent yet

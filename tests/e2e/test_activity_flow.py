@@ -17,7 +17,7 @@ from billing_app.ist import ist_day
 from billing_app.models.types import utcnow
 from tests.e2e.app_process import emailed_link
 from tests.e2e.conftest import goto, screenshot
-from tests.e2e.test_accounts_flow import PASSWORD, sign_up, unique_email
+from tests.e2e.test_accounts_flow import PASSWORD, signed_up, unique_email
 from tests.e2e.test_settings_flow import LABEL
 from tests.e2e.test_usage_flow import create_key
 
@@ -53,7 +53,7 @@ def both_widths(page: Page, name: str) -> None:
 def test_audited_actions_appear_filter_and_download(app: Page, app_server: str):
     app.set_viewport_size({"width": 1280, "height": 900})
     email = unique_email()
-    sign_up(app, app_server, email)
+    signed_up(app, app_server, email)
     create_key(app, app_server, "e2e activity")
     goto(app, app_server, "/settings")
     app.get_by_label(LABEL).fill("1,500")
@@ -127,7 +127,7 @@ def test_switching_org_in_the_header_shows_that_orgs_balance_and_role(app: Page,
         json={"email": unique_email(), "password": "correct horse", "name": "Ravi K", "org_name": "Zen Studio"},
     ).json()  # not verified: its balance is ₹0.00
     email = unique_email()
-    sign_up(app, app_server, email)
+    signed_up(app, app_server, email)
     expect(app.get_by_test_id("header-balance")).to_have_text("₹100.00")
     join_org(app_server, other["token"], email, "developer")
 
@@ -161,7 +161,7 @@ def test_switching_org_in_the_header_shows_that_orgs_balance_and_role(app: Page,
 
 def test_load_more_pages_through_the_log(app: Page, app_server: str):
     email = unique_email()
-    sign_up(app, app_server, email)
+    signed_up(app, app_server, email)
     with httpx.Client(base_url=app_server, timeout=20) as client:  # a second device, over the API
         token = client.post("/auth/login", json={"email": email, "password": PASSWORD}).json()["token"]
         for n in range(50):

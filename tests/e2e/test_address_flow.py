@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import goto, screenshot
-from tests.e2e.test_accounts_flow import sign_up, unique_email
+from tests.e2e.test_accounts_flow import signed_up, unique_email
 
 pytestmark = pytest.mark.e2e
 FORM = "/billing/address?next=/billing"
@@ -24,7 +24,7 @@ def _fill_name_and_street(page: Page) -> None:
 
 
 def test_pin_fills_city_and_state_then_save_returns_to_billing(app: Page, app_server: str):
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     card = app.get_by_test_id("address-card")
     expect(card.get_by_test_id("address-missing")).to_contain_text("No billing address yet")
     screenshot(app, "address-billing-card-empty")
@@ -62,7 +62,7 @@ def test_pin_fills_city_and_state_then_save_returns_to_billing(app: Page, app_se
 
 
 def test_multi_district_pin_offers_a_choice(app: Page, app_server: str):
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     goto(app, app_server, FORM)
     app.get_by_label("PIN code").fill("110003")
     choice = app.get_by_test_id("district-choice")
@@ -81,7 +81,7 @@ def test_multi_district_pin_offers_a_choice(app: Page, app_server: str):
 
 
 def test_unknown_pin_is_gentle_and_manual_entry_saves(app: Page, app_server: str):
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     goto(app, app_server, FORM)
     app.get_by_label("PIN code").fill("999999")
     expect(app.get_by_test_id("pin-message")).to_contain_text("couldn't find this PIN")
@@ -102,7 +102,7 @@ def test_unknown_pin_is_gentle_and_manual_entry_saves(app: Page, app_server: str
 
 def test_narrow_screen_form(app: Page, app_server: str):
     app.set_viewport_size({"width": 390, "height": 844})
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     expect(app.get_by_test_id("address-card")).to_be_visible()
     screenshot(app, "address-billing-card-narrow")
     goto(app, app_server, FORM)
@@ -117,7 +117,7 @@ def test_narrow_screen_form(app: Page, app_server: str):
 
 
 def test_unsafe_next_is_ignored(app: Page, app_server: str):
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     goto(app, app_server, "/billing/address?next=//evil.example/")
     app.get_by_label("PIN code").fill("560001")
     expect(app.get_by_label("City")).to_have_value("Bengaluru Urban")

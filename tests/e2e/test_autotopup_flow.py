@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.app_process import MAILBOXES, ROOT
 from tests.e2e.conftest import goto
-from tests.e2e.test_accounts_flow import sign_up, unique_email
+from tests.e2e.test_accounts_flow import signed_up, unique_email
 
 pytestmark = pytest.mark.e2e
 SANDBOX = "/sandbox/razorpay/_control"
@@ -132,7 +132,7 @@ def notified(page: Page, base_url: str, database_url: str, email: str) -> None:
 
 def test_authorise_set_the_rule_spend_and_see_the_top_up_credited(app: Page, app_server: str, app_database: str):
     email = unique_email()
-    sign_up(app, app_server, email)
+    signed_up(app, app_server, email)
     open_auto_topup(app, app_server)
     expect(app.get_by_test_id("autotopup-explanation")).to_contain_text("₹15,000")
     expect(app.get_by_test_id("dry-run-card")).to_contain_text("Press “Dry run”")
@@ -177,7 +177,7 @@ def test_authorise_set_the_rule_spend_and_see_the_top_up_credited(app: Page, app
 
 def test_skip_a_notified_top_up(app: Page, app_server: str, app_database: str):
     email = unique_email()
-    sign_up(app, app_server, email)
+    signed_up(app, app_server, email)
     open_auto_topup(app, app_server)
     authorise_upi_mandate(app)
     switch_on(app)
@@ -193,7 +193,7 @@ def test_skip_a_notified_top_up(app: Page, app_server: str, app_database: str):
 
 def test_cancel_the_mandate_with_a_top_up_notified(app: Page, app_server: str, app_database: str):
     email = unique_email()
-    sign_up(app, app_server, email)
+    signed_up(app, app_server, email)
     open_auto_topup(app, app_server)
     authorise_upi_mandate(app)
     switch_on(app)
@@ -222,7 +222,7 @@ def test_cancel_the_mandate_with_a_top_up_notified(app: Page, app_server: str, a
 
 
 def test_a_card_mandate_waits_for_the_banks_confirmation(app: Page, app_server: str):
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     open_auto_topup(app, app_server)
     app.get_by_role("radio", name="Card").click()
     app.get_by_test_id("mandate-maximum").click()

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from billing_app import routes
 from tests.e2e.conftest import goto, run_cli
-from tests.e2e.test_accounts_flow import sign_up, unique_email
+from tests.e2e.test_accounts_flow import signed_up, unique_email
 from tests.e2e.test_topup_flow import signed_up_with_address, start_checkout
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +43,7 @@ def staff_member(browser: Browser, base_url: str, database_url: str, width: int 
     """A person on staff, signed in, in a browser of their own."""
     page = new_browser(browser, width)
     email = unique_email()
-    sign_up(page, base_url, email)
+    signed_up(page, base_url, email)
     run_cli(database_url, "staff", "grant", email)
     return page
 
@@ -116,7 +116,7 @@ def test_staff_refund_200_of_a_500_payment_found_by_its_payment_id(
 def test_a_direct_load_is_404_for_everyone_and_the_console_renders_for_staff(
     app: Page, app_server: str, app_database: str, browser: Browser
 ):
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     answer = app.goto(app_server + routes.CONSOLE_ORGS)
     assert answer is not None and answer.status == 404
     expect(app.get_by_text(NOT_FOUND)).to_be_visible()
@@ -133,7 +133,7 @@ def test_a_direct_load_is_404_for_everyone_and_the_console_renders_for_staff(
 @pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "signed-in"])
 def test_every_console_page_is_the_unknown_page_to_non_staff(app: Page, app_server: str, signed_in: bool):
     if signed_in:
-        sign_up(app, app_server, unique_email())
+        signed_up(app, app_server, unique_email())
     answer = app.goto(app_server + "/no-such-page")
     assert answer is not None and answer.status == 404
     expect(app.get_by_text(NOT_FOUND)).to_be_visible()

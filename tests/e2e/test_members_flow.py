@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.app_process import emailed_link
 from tests.e2e.conftest import goto, screenshot
-from tests.e2e.test_accounts_flow import PASSWORD, sign_up, submit_sign_in, unique_email
+from tests.e2e.test_accounts_flow import PASSWORD, signed_up, submit_sign_in, unique_email
 from tests.e2e.test_usage_flow import create_key
 
 pytestmark = pytest.mark.e2e
@@ -59,7 +59,7 @@ def test_invite_a_developer_who_signs_up_then_change_their_role_and_remove_them(
 ):
     app.set_viewport_size({"width": 1280, "height": 900})
     owner, invitee = unique_email(), unique_email()
-    sign_up(app, app_server, owner)
+    signed_up(app, app_server, owner)
     open_members(app)
     members = app.get_by_test_id("members-table").get_by_test_id("member-row")
     expect(members).to_have_count(1)
@@ -128,7 +128,7 @@ def test_an_existing_user_signs_in_from_the_link_and_then_has_both_orgs(app: Pag
         json={"email": invitee, "password": PASSWORD, "name": "Ravi K", "org_name": "Zen Studio"},
     )
     assert made.status_code == 201, made.text
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     open_members(app)
     me = app.get_by_test_id("members-table").get_by_test_id("member-row").first
     me.get_by_test_id("member-role").click()  # the only owner can't stop being one: said inline

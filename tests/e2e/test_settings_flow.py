@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import goto, screenshot
-from tests.e2e.test_accounts_flow import sign_up, unique_email
+from tests.e2e.test_accounts_flow import signed_up, unique_email
 
 pytestmark = pytest.mark.e2e
 LABEL = "Email me when the balance drops below"
@@ -15,7 +15,7 @@ LABEL = "Email me when the balance drops below"
 
 def test_set_change_and_clear_the_threshold(app: Page, app_server: str):
     email = unique_email()
-    sign_up(app, app_server, email)
+    signed_up(app, app_server, email)
     goto(app, app_server, "/settings")
     expect(app.get_by_test_id("settings-balance")).to_have_text("₹100.00")
     expect(app.get_by_test_id("settings-threshold")).to_contain_text("Off")
@@ -55,7 +55,7 @@ def test_set_change_and_clear_the_threshold(app: Page, app_server: str):
 
 def test_narrow_screen_shows_threshold_and_balance(app: Page, app_server: str):
     app.set_viewport_size({"width": 390, "height": 844})
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     goto(app, app_server, "/settings")
     expect(app.get_by_test_id("settings-threshold")).to_contain_text("Off")
     screenshot(app, "settings-narrow-off")

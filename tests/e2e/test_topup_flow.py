@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import goto, screenshot
-from tests.e2e.test_accounts_flow import sign_up, unique_email
+from tests.e2e.test_accounts_flow import signed_up, unique_email
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +39,7 @@ def fail_then_close(page: Page) -> None:
 
 
 def signed_up_with_address(page: Page, base_url: str) -> None:
-    sign_up(page, base_url, unique_email())
+    signed_up(page, base_url, unique_email())
     goto(page, base_url, "/billing/address?next=/billing")
     add_address_via_form(page)
     page.wait_for_url("**/billing")
@@ -47,7 +47,7 @@ def signed_up_with_address(page: Page, base_url: str) -> None:
 
 
 def test_address_first_then_top_up_500(app: Page, app_server: str):
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     app.get_by_test_id("preset-500").click()
     app.get_by_test_id("add-credits").click()
     app.wait_for_url("**/billing/address?next=/billing")  # address_required → the form, then back

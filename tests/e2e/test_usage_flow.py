@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from billing_app.money import format_money
 from tests.e2e.conftest import goto, screenshot
-from tests.e2e.test_accounts_flow import sign_up, unique_email
+from tests.e2e.test_accounts_flow import signed_up, unique_email
 
 pytestmark = pytest.mark.e2e
 
@@ -56,7 +56,7 @@ def make_requests(base_url: str, key: str) -> int:
 
 
 def test_key_requests_usage_chart_and_balance(app: Page, app_server: str):
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     expect(app.get_by_test_id("header-balance")).to_have_text("₹100.00")
     key = create_key(app, app_server, "e2e router")
     screenshot(app, "keys-created")
@@ -117,7 +117,7 @@ def test_key_requests_usage_chart_and_balance(app: Page, app_server: str):
 
 
 def test_revoking_a_key_in_the_ui_refuses_its_requests(app: Page, app_server: str):
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     key = create_key(app, app_server, "short-lived")
     app.get_by_role("button", name="I have saved it").click()
     expect(app.get_by_test_id("new-key-secret")).to_have_count(0)
@@ -136,7 +136,7 @@ def test_revoking_a_key_in_the_ui_refuses_its_requests(app: Page, app_server: st
 def test_raising_a_spent_budget_in_the_ui_lets_the_key_through_again(app: Page, app_server: str):
     """A router whose key hit its budget (429) gets through again once the user raises the
     budget on the Keys page: no new key, the month's spend kept."""
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     key = create_key(app, app_server, "capped")  # ₹50 a month
     app.get_by_role("button", name="I have saved it").click()
     headers = {"Authorization": f"Bearer {key}"}
@@ -173,7 +173,7 @@ def test_raising_a_spent_budget_in_the_ui_lets_the_key_through_again(app: Page, 
 
 
 def test_usage_page_empty_state(app: Page, app_server: str):
-    sign_up(app, app_server, unique_email())
+    signed_up(app, app_server, unique_email())
     goto(app, app_server, "/usage")
     expect(app.get_by_test_id("usage-empty")).to_be_visible()
     expect(app.get_by_test_id("usage-spend")).to_have_text("₹0.00")

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.app_process import emailed_link
 from tests.e2e.conftest import goto, screenshot
-from tests.e2e.test_accounts_flow import PASSWORD, sign_out, sign_up, submit_sign_in, unique_email
+from tests.e2e.test_accounts_flow import PASSWORD, sign_out, sign_up, signed_up, submit_sign_in, unique_email
 
 pytestmark = pytest.mark.e2e
 NEW_PASSWORD = "a brand new passphrase"
@@ -41,7 +41,7 @@ def test_signup_waits_for_verification_then_the_link_grants_the_credit(app: Page
 
 def test_forgot_password_email_reset_and_sign_in(app: Page, app_server: str):
     email = unique_email()
-    sign_up(app, app_server, email)
+    signed_up(app, app_server, email)
     sign_out(app)
 
     app.get_by_role("link", name="Forgot password?").click()

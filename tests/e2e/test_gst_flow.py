@@ -136,7 +136,7 @@ def newest_order(database_url: str) -> tuple[str, int]:
 def pay_500_and_open_invoice(app: Page, base_url: str, database_url: str) -> str:
     """Top up ₹500 (₹590 with GST) and open its tax invoice; returns the invoice's serial."""
     app.get_by_test_id("preset-500").click()
-    expect(app.locator("#amount")).to_have_value("500")  # the form sends what it shows
+    expect(app.get_by_label("Custom amount")).to_have_value("500")  # the form sends what it shows
     expect(app.get_by_test_id("gst-price")).to_have_text("You pay ₹500 + ₹90 GST = ₹590")
     app.get_by_test_id("add-credits").click()
     expect(app.get_by_test_id("rzp-amount")).to_have_text(re.compile(r"₹\s?590"))

@@ -35,6 +35,7 @@ from billing_app.pages.console_org import console_org_page
 from billing_app.pages.console_orgs import console_orgs_page
 from billing_app.pages.console_overview import console_overview_page
 from billing_app.pages.dashboard import DashboardState, dashboard_page
+from billing_app.pages.gst_document import GstDocumentState, credit_note_page, invoice_page
 from billing_app.pages.invitation import InvitationState, invitation_page
 from billing_app.pages.keys import keys_page
 from billing_app.pages.login import login_page
@@ -55,10 +56,12 @@ from billing_app.state.console_catalog import ConsolePricesState, ConsolePromosS
 from billing_app.state.console_lists import ConsoleListState
 from billing_app.state.console_orgs import ConsoleOrgState, ConsoleSearchState
 from billing_app.state.console_overview import ConsoleOverviewState
+from billing_app.state.gst_documents import DocumentsState
 from billing_app.state.history import HistoryState
 from billing_app.state.keys import KeysState
 from billing_app.state.members import MembersState
 from billing_app.state.session import SessionState
+from billing_app.state.topup import TopupState
 
 
 class BillingApp(rx.App):
@@ -105,7 +108,7 @@ app.add_page(
     billing_page,
     route=routes.BILLING,
     title="Billing · billing_app",
-    on_load=[_signed_in, HistoryState.load, AddressSummaryState.load],
+    on_load=[_signed_in, HistoryState.load, AddressSummaryState.load, DocumentsState.load, TopupState.load],
 )
 app.add_page(
     billing_address_page,
@@ -114,6 +117,18 @@ app.add_page(
     on_load=[_signed_in, AddressState.load],
 )
 app.add_page(receipt_page, route=routes.RECEIPT, title="Receipt · billing_app", on_load=[_signed_in, ReceiptState.load])
+app.add_page(
+    invoice_page,
+    route=routes.INVOICE,
+    title="Tax invoice · billing_app",
+    on_load=[_signed_in, GstDocumentState.load_invoice],
+)
+app.add_page(
+    credit_note_page,
+    route=routes.CREDIT_NOTE,
+    title="Credit note · billing_app",
+    on_load=[_signed_in, GstDocumentState.load_credit_note],
+)
 app.add_page(usage_page, route=routes.USAGE, title="Usage · billing_app", on_load=[_signed_in, UsageState.load])
 app.add_page(keys_page, route=routes.KEYS, title="API keys · billing_app", on_load=[_signed_in, KeysState.load])
 app.add_page(models_page, route=routes.MODELS, title="Models · billing_app", on_load=[_signed_in, ModelsState.load])

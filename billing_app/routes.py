@@ -38,6 +38,19 @@ def receipt_url(payment_id: str) -> str:
     return f"/billing/receipts/{payment_id}"
 
 
+# GST documents (docs/gst.md), by serial: INV-2627-000123, CRN-2627-000007
+INVOICE = "/billing/invoices/[serial]"
+CREDIT_NOTE = "/billing/credit-notes/[serial]"
+
+
+def invoice_url(serial: str) -> str:
+    return f"/billing/invoices/{serial}"
+
+
+def credit_note_url(serial: str) -> str:
+    return f"/billing/credit-notes/{serial}"
+
+
 # Links sent by email (the token in the query string)
 VERIFY_EMAIL = "/verify-email"
 FORGOT_PASSWORD = "/forgot-password"

@@ -13,6 +13,7 @@ from billing_app.api import (
     autotopup,
     billing,
     health,
+    invoices,
     keys,
     members,
     metering,
@@ -52,6 +53,7 @@ def create_api(*, mount_sandbox: bool | None = None) -> FastAPI:
     for router in (keys.router, usage.router, metering.router, alerts.router, account.router, audit.router):
         api.include_router(router)
     api.include_router(autotopup.router)  # the mandate, the rule, the dry run
+    api.include_router(invoices.router)  # GST tax invoices and credit notes
     api.include_router(members.router)
     api.include_router(members.accept_router)
     api.include_router(orgs.router)  # a person's orgs, and switching between them

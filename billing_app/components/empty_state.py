@@ -15,5 +15,6 @@ def empty_state(icon: str, title: str, *explanation: rx.Component | str, testid:
             spacing="1",
         ),
         padding="2em",
+        width="100%",  # centred in the card, not at the start of a stack
         data_testid=testid,
     )

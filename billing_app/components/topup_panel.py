@@ -85,6 +85,26 @@ def _promo_field() -> rx.Component:
     )
 
 
+def _price() -> rx.Component:
+    """What Razorpay will charge when that is not the amount itself: GST on top (with
+    SELLER_GSTIN), or the rupees for a USD amount."""
+    return rx.cond(
+        TopupState.gst_sentence != "",
+        rx.hstack(
+            rx.icon("receipt-indian-rupee", size=14),
+            rx.text("You pay ", rx.text.strong(TopupState.gst_sentence), size="2"),
+            color=rx.color("gray", 12),
+            spacing="1",
+            align="center",
+            data_testid="gst-price",
+        ),
+        rx.cond(
+            TopupState.rupee_price != "",
+            rx.text("You pay ", TopupState.rupee_price, " via Razorpay", size="2", data_testid="inr-price"),
+        ),
+    )
+
+
 def _amount_field() -> rx.Component:
     rules = topup_rules()
     lowest, highest = (format_units(units_to_micros(u), rules.currency) for u in (rules.min_units, rules.max_units))
@@ -99,10 +119,7 @@ def _amount_field() -> rx.Component:
             placeholder=str(rules.presets[len(rules.presets) // 2]),
         ),
         hint(f"Whole amounts from {lowest} to {highest}."),
-        rx.cond(
-            TopupState.rupee_price != "",
-            rx.text("You pay ", TopupState.rupee_price, " via Razorpay", size="2", data_testid="inr-price"),
-        ),
+        _price(),
         spacing="1",
         align="start",
     )
@@ -123,7 +140,7 @@ def _outcome() -> rx.Component:
                 rx.cond(
                     TopupState.receipt_url != "",
                     rx.link(
-                        "View receipt",
+                        TopupState.receipt_label,
                         href=TopupState.receipt_url,
                         size="2",
                         weight="medium",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from billing_app import routes
@@ -13,6 +15,7 @@ from billing_app.components.links import icon_link
 from billing_app.components.responsive_list import Column, RowVar, responsive_list, stacked_item
 from billing_app.components.topup_panel import topup_panel
 from billing_app.services.roles import Permission
+from billing_app.state.gst_documents import DocumentsState
 from billing_app.state.history import HistoryState
 
 
@@ -29,7 +32,7 @@ def _receipt_link(row: RowVar) -> rx.Component:
         row.receipt_url != "",
         icon_link(
             "receipt",
-            "Receipt",
+            row.receipt_label,  # type: ignore[arg-type]  # a row's field: text in the browser
             row.receipt_url,
             icon_size=13,
             size="1",
@@ -131,6 +134,103 @@ def history_table() -> rx.Component:
     )
 
 
+def _serial_link(row: RowVar) -> rx.Component:
+    return rx.link(row.serial, href=row.url, weight="medium", white_space="nowrap", data_testid="document-link")
+
+
+def _pdf_button(row: RowVar, kind: str) -> rx.Component:
+    return rx.button(
+        rx.icon("download", size=13),
+        "PDF",
+        variant="ghost",
+        size="1",
+        on_click=DocumentsState.download(row.serial, kind),  # type: ignore[operator]
+        data_testid="document-pdf",
+    )
+
+
+def _against(row: RowVar) -> rx.Component:
+    return rx.link(row.against, href=row.against_url, white_space="nowrap")
+
+
+def _document_columns(kind: str) -> tuple[Column, ...]:
+    against = (Column("Against invoice", _against),) if kind == "credit_note" else ()
+    return (
+        Column("Number", _serial_link),
+        Column("Date (IST)", lambda row: rx.text(row.date, white_space="nowrap")),
+        *against,
+        Column("Taxable value", lambda row: row.taxable, numeric=True),
+        Column("GST", lambda row: row.tax, numeric=True),
+        Column("Total", lambda row: rx.text(row.total, weight="medium"), numeric=True),
+        Column("", lambda row: _pdf_button(row, kind), numeric=True),
+    )
+
+
+def _document_item(kind: str):  # type: ignore[no-untyped-def]
+    def item(row: RowVar) -> rx.Component:
+        muted = rx.color("gray", 11)
+        return stacked_item(
+            rx.hstack(_serial_link(row), rx.spacer(), rx.text(row.total, weight="bold"), width="100%", align="center"),
+            rx.text(
+                "Taxable ",
+                row.taxable,
+                " · GST ",
+                row.tax,
+                *((" · against ", _against(row)) if kind == "credit_note" else ()),
+                size="2",
+                margin_top="0.25em",
+            ),
+            rx.hstack(rx.text(row.date, size="1", color=muted), rx.spacer(), _pdf_button(row, kind), width="100%"),
+            test_id="document-item",
+        )
+
+    return item
+
+
+def _document_list(rows: rx.Var | list[Any], kind: str, test_id: str) -> rx.Component:
+    return responsive_list(
+        rows,
+        columns=_document_columns(kind),
+        item=_document_item(kind),
+        table_test_id=f"{test_id}-table",
+        row_test_id=f"{test_id}-row",
+    )
+
+
+def documents_section() -> rx.Component:
+    """Tax invoices and credit notes (with SELLER_GSTIN set, or once any was issued)."""
+    return rx.cond(
+        DocumentsState.shown,
+        section(
+            rx.heading("Tax invoices", size="4"),
+            rx.cond(
+                DocumentsState.invoices.length() > 0,  # type: ignore[attr-defined]
+                _document_list(DocumentsState.invoices, "invoice", "invoices"),
+                empty_state(
+                    "file-text",
+                    "No tax invoices yet",
+                    "Each top-up gets a GST tax invoice here once it is paid.",
+                    testid="invoices-empty",
+                ),
+            ),
+            rx.cond(
+                DocumentsState.credit_notes.length() > 0,  # type: ignore[attr-defined]
+                rx.vstack(
+                    rx.heading("Credit notes", size="3"),
+                    rx.text(
+                        "Issued for refunds, against the invoice they correct.", size="2", color=rx.color("gray", 11)
+                    ),
+                    _document_list(DocumentsState.credit_notes, "credit_note", "credit-notes"),
+                    spacing="2",
+                    width="100%",
+                    margin_top="0.75em",
+                ),
+            ),
+            spacing="4",
+        ),
+    )
+
+
 def billing_page() -> rx.Component:
     return page_frame(
         routes.BILLING,
@@ -143,5 +243,6 @@ def billing_page() -> rx.Component:
             width="100%",
         ),
         history_table(),
+        documents_section(),
         needs=Permission.PAY,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from billing_app import routes
@@ -30,7 +31,8 @@ class HistoryRow:
     credit: bool  # money in (drawn green) or out
     description: str
     balance_after: str
-    receipt_url: str  # "" when the row has no receipt
+    receipt_url: str  # "" when the row has no receipt (or tax invoice)
+    receipt_label: str = "Receipt"  # "Invoice" when the payment has a GST tax invoice
 
 
 def signed_money(micros: int, currency: str) -> str:
@@ -38,8 +40,15 @@ def signed_money(micros: int, currency: str) -> str:
     return f"+{text}" if micros >= 0 else f"−{text}"
 
 
-def entry_row(entry: LedgerEntry, currency: str) -> HistoryRow:
+def entry_row(entry: LedgerEntry, currency: str, invoices: Mapping[str, str] | None = None) -> HistoryRow:
+    """`invoices`: tax invoice serials by payment id. A credited payment links to its invoice
+    when it has one, to its receipt otherwise (paid before GST was on, or without it)."""
     has_receipt = bool(entry.payment_id) and entry.kind == "checkout"
+    invoice = (invoices or {}).get(entry.payment_id or "") if has_receipt else None
+    if invoice:
+        link, label = routes.invoice_url(invoice), "Invoice"
+    else:
+        link, label = (routes.receipt_url(entry.payment_id) if has_receipt and entry.payment_id else ""), "Receipt"
     return HistoryRow(
         key=f"entry-{entry.id}",
         date=display_ist(entry.created_at),
@@ -49,7 +58,8 @@ def entry_row(entry: LedgerEntry, currency: str) -> HistoryRow:
         credit=entry.amount_micros >= 0,
         description=entry.description,
         balance_after=format_money(entry.balance_after_micros, currency),
-        receipt_url=routes.receipt_url(entry.payment_id) if has_receipt and entry.payment_id else "",
+        receipt_url=link,
+        receipt_label=label,
     )
 
 
@@ -68,5 +78,14 @@ def deduction_row(day: Deduction, currency: str) -> HistoryRow:
     )
 
 
-def history_rows(items: list[HistoryItem], currency: str) -> list[HistoryRow]:
-    return [entry_row(i, currency) if isinstance(i, LedgerEntry) else deduction_row(i, currency) for i in items]
+def topup_payment_ids(items: list[HistoryItem]) -> list[str]:
+    """The payments credited by top-ups on a page: the ones that may have a tax invoice."""
+    return [i.payment_id for i in items if isinstance(i, LedgerEntry) and i.kind == "checkout" and i.payment_id]
+
+
+def history_rows(
+    items: list[HistoryItem], currency: str, invoices: Mapping[str, str] | None = None
+) -> list[HistoryRow]:
+    return [
+        entry_row(i, currency, invoices) if isinstance(i, LedgerEntry) else deduction_row(i, currency) for i in items
+    ]

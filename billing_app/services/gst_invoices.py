@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from billing_app.db import read_session
 from billing_app.errors import NotFound
 from billing_app.gst_documents import CreditNote, Party, TaxInvoice
+from billing_app.gst_pdf import document_pdf
 from billing_app.gst_serials import DocumentType, parse_serial
 from billing_app.gst_tax import TaxBreakdown
 from billing_app.ist import ist_day, ist_day_start, ist_next_month_start
@@ -28,8 +29,10 @@ __all__ = [
     "MonthDocuments",
     "credit_note_document",
     "get_document",
+    "get_document_pdf",
     "invoice_document",
     "invoice_serial_for_payment",
+    "invoice_serials_for_payments",
     "list_documents",
     "month_documents",
 ]
@@ -38,6 +41,9 @@ __all__ = [
 class DocumentKind(StrEnum):
     INVOICE = "invoice"
     CREDIT_NOTE = "credit_note"
+
+
+_SERIAL_TYPE = {DocumentKind.INVOICE: DocumentType.INVOICE, DocumentKind.CREDIT_NOTE: DocumentType.CREDIT_NOTE}
 
 
 @dataclass(frozen=True)
@@ -144,12 +150,13 @@ def list_documents(*, org_id: int) -> list[DocumentSummary]:
     return sorted(rows, key=lambda r: (r.issued_at, r.kind == DocumentKind.CREDIT_NOTE, r.serial), reverse=True)
 
 
-def get_document(*, org_id: int, serial: str) -> TaxInvoice | CreditNote:
-    """One of the org's documents by its serial. NotFound for a serial that is not the org's
-    (another org's is not revealed) or not a serial at all; Forbidden for a member who may not pay."""
+def get_document(*, org_id: int, serial: str, kind: DocumentKind | None = None) -> TaxInvoice | CreditNote:
+    """One of the org's documents by its serial (of `kind` only, when given: an invoice's URL
+    never shows a credit note). NotFound for a serial that is not the org's (another org's is
+    not revealed), of another kind, or not a serial at all; Forbidden for a member who may not pay."""
     roles.check(org_id, Permission.PAY)
     parsed = parse_serial(serial)
-    if parsed is None:
+    if parsed is None or (kind is not None and parsed.document_type != _SERIAL_TYPE[kind]):
         raise NotFound("No such document.")
     with read_session() as session:
         if parsed.document_type == DocumentType.INVOICE:
@@ -172,6 +179,11 @@ def get_document(*, org_id: int, serial: str) -> TaxInvoice | CreditNote:
     return credit_note_document(note, invoice)
 
 
+def get_document_pdf(*, org_id: int, serial: str, kind: DocumentKind | None = None) -> bytes:
+    """`get_document` on one A4 page as a PDF (gst_pdf.document_pdf); the same errors."""
+    return document_pdf(get_document(org_id=org_id, serial=serial, kind=kind))
+
+
 def invoice_serial_for_payment(*, org_id: int, payment_id: str) -> str | None:
     """The serial of the tax invoice issued for the org's payment; None when it has a receipt
     only (paid before GST was on, or on a deployment without it)."""
@@ -182,6 +194,22 @@ def invoice_serial_for_payment(*, org_id: int, payment_id: str) -> str | None:
                 col(TaxInvoiceRecord.razorpay_payment_id) == payment_id, col(TaxInvoiceRecord.org_id) == org_id
             )
         ).first()
+
+
+def invoice_serials_for_payments(*, org_id: int, payment_ids: list[str]) -> dict[str, str]:
+    """The serials of the org's tax invoices for these payments, by payment id (a payment with a
+    receipt only is absent). Raises Forbidden for a member who may not pay."""
+    roles.check(org_id, Permission.PAY)
+    if not payment_ids:
+        return {}
+    with read_session() as session:
+        found = session.exec(
+            select(TaxInvoiceRecord.razorpay_payment_id, TaxInvoiceRecord.serial).where(
+                col(TaxInvoiceRecord.org_id) == org_id,
+                col(TaxInvoiceRecord.razorpay_payment_id).in_(sorted(set(payment_ids))),
+            )
+        ).all()
+    return dict(found)
 
 
 @dataclass(frozen=True)

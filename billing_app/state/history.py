@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from billing_app.rows.history import HistoryRow, history_rows
-from billing_app.services import history
+from billing_app.rows.history import HistoryRow, history_rows, topup_payment_ids
+from billing_app.services import gst_invoices, history
 from billing_app.services.roles import Permission
 from billing_app.state.session import call_service, current_principal
 
@@ -37,7 +37,12 @@ class HistoryState(rx.State):
             cursor=cursor or None,
             daily_usage=self.show_usage,
         )
-        self.rows = history_rows(page.items, principal.currency)
+        invoices = await call_service(
+            gst_invoices.invoice_serials_for_payments,
+            org_id=principal.org_id,
+            payment_ids=topup_payment_ids(page.items),
+        )
+        self.rows = history_rows(page.items, principal.currency, invoices)
         self.next_cursor = page.next_cursor or ""
         return True
 

@@ -12,9 +12,10 @@ from billing_app import routes
 from billing_app.config import get_settings
 from billing_app.errors import AddressRequired, BillingAppError, Unauthenticated
 from billing_app.money import format_paise, format_units
-from billing_app.services import accounts, promos, settlement, topups
+from billing_app.services import accounts, gst_invoices, promos, settlement, topups
 from billing_app.services.roles import Permission
 from billing_app.services.topup_rules import quote_topup
+from billing_app.state.gst_documents import DocumentsState
 from billing_app.state.history import HistoryState
 from billing_app.state.session import SessionState, call_service, current_principal
 
@@ -35,7 +36,11 @@ class TopupState(rx.State):
     error: str = ""
     notice: str = ""
     success: str = ""
-    receipt_url: str = ""  # of the top-up just paid
+    receipt_url: str = ""  # of the top-up just paid: its tax invoice, or its receipt
+    receipt_label: str = "View receipt"
+    # With SELLER_GSTIN set: "₹500 + ₹90 GST = ₹590" for the amount chosen, priced for the org's
+    # billing address (services/gst_pricing.py), as the order will be; "" without GST.
+    gst_sentence: str = ""
 
     @rx.var
     def rupee_price(self) -> str:
@@ -57,6 +62,28 @@ class TopupState(rx.State):
         if not self.promo_applied or not self.promo_bonus_micros:
             return ""
         return f"{paid} + {format_units(self.promo_bonus_micros, quote.currency)} bonus"
+
+    async def _requote_gst(self) -> None:
+        """What the chosen amount costs with GST, as create_order will charge it."""
+        self.gst_sentence = ""
+        if not self.amount or not get_settings().gst_enabled:
+            return
+        principal = await current_principal(self, Permission.PAY)
+        if principal is None:
+            return
+        try:
+            quote = await call_service(quote_topup, amount=self.amount, org_id=principal.org_id)
+        except BillingAppError:
+            return  # an amount outside the limits says so when paying
+        self.gst_sentence = quote.gst.sentence if quote.gst else ""
+
+    @rx.event
+    async def load(self) -> None:
+        """On opening Billing: no outcome of an earlier visit's payment (the balance may have
+        moved since), and the price of an amount chosen before (the address may be new)."""
+        if not self.busy:
+            self.error = self.notice = self.success = self.receipt_url = ""
+        await self._requote_gst()
 
     async def _requote_promo(self) -> None:
         """The bonus depends on the amount (percentage codes): quote it again, quietly."""
@@ -91,12 +118,14 @@ class TopupState(rx.State):
         self.amount = value.strip()
         self.error = ""
         await self._requote_promo()
+        await self._requote_gst()
 
     @rx.event
     async def pick(self, units: int) -> None:
         self.amount = str(units)
         self.error = ""
         await self._requote_promo()
+        await self._requote_gst()
 
     @rx.event
     def set_promo_code(self, value: str) -> None:
@@ -160,6 +189,7 @@ class TopupState(rx.State):
         if principal is None:
             return
         self.busy = True
+        await self._requote_gst()  # the amount as typed last, priced as the order is
         yield
         try:
             created = await call_service(
@@ -214,6 +244,15 @@ class TopupState(rx.State):
                     f"{exc.message} If you were charged, your credits arrive automatically within a few minutes."
                 )
             return
+        # A payment credited with GST on has its tax invoice (issued with the credit); one priced
+        # before the GSTIN was set, or without one, has its receipt.
+        serial = (
+            await call_service(
+                gst_invoices.invoice_serial_for_payment, org_id=principal.org_id, payment_id=settled.payment_id
+            )
+            if settled.status == "paid" and settled.payment_id
+            else None
+        )
         async with self:
             self.busy = False
             if settled.status != "paid":
@@ -222,10 +261,16 @@ class TopupState(rx.State):
             session = await self.get_state(SessionState)
             session.balance_micros = settled.balance_micros
             self.success = f"Credits added. Your balance is now {session.balance_display}."
-            self.receipt_url = routes.receipt_url(settled.payment_id) if settled.payment_id else ""
+            if serial:
+                self.receipt_url, self.receipt_label = routes.invoice_url(serial), "View tax invoice"
+            else:
+                self.receipt_url = routes.receipt_url(settled.payment_id) if settled.payment_id else ""
+                self.receipt_label = "View receipt"
             self.amount = ""
+            self.gst_sentence = ""
             self._clear_promo()
         yield HistoryState.load
+        yield DocumentsState.load
 
     def _show_unpaid(self, result: dict[str, str]) -> None:
         self.busy = False

@@ -37,7 +37,8 @@ lint: setup-test
 	$(VENV)/mypy
 	$(VENV)/lint-imports --no-cache
 
-## test: lint, type check, then the whole suite (unit, integration, API, browser)
+## test: lint, type check, then the whole suite (unit, integration, API, browser) in two worker
+## processes: the browser tests on one, the rest spread over both (tests/conftest.py)
 test: lint
-	$(VENV)/python -m pytest
+	$(VENV)/python -m pytest -n 2 --dist loadgroup
 

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import redis
 
-from tests.conftest import missing_service
+from tests.conftest import REDIS_URL, missing_service
 from tests.e2e.app_process import wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[1]
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def require_redis() -> str:

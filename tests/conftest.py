@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import billing_app.models  # noqa: F401  (registers the tables)
@@ -18,7 +19,22 @@ from billing_app.db import make_engine
 from billing_app.services import actors
 from billing_app.services.rate_limit import clear_counts
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# Under `pytest -n N` (make test) each worker process ("gw0", "gw1" …) has a PostgreSQL database
+# and a Redis database of its own, so the workers never empty each other's tables or keys.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _for_this_worker(url: str, *, database_is_number: bool = False) -> str:
+    if not WORKER:
+        return url
+    base, _, name = url.rpartition("/")
+    if database_is_number:
+        return f"{base}/{int(name or 0) + int(WORKER.removeprefix('gw'))}"
+    return f"{base}/{name}_{WORKER}"
+
+
+POSTGRES_URL = _for_this_worker(os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+REDIS_URL = _for_this_worker(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), database_is_number=True)
 
 # Tests never read a developer's .env or talk to real Razorpay.
 for _name in ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET", "RAZORPAY_BASE_URL", "SMTP_HOST"):
@@ -28,8 +44,23 @@ os.environ["BACKGROUND_JOBS"] = "false"
 os.environ["PASSWORD_HASH_STRENGTH"] = "fast"
 
 
+def _create_worker_database() -> None:
+    """This worker's database beside TEST_POSTGRES_URL's, made on its first use."""
+    server = make_url(POSTGRES_URL)
+    engine = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": server.database})
+            if exists.first() is None:
+                conn.execute(sa.text(f'CREATE DATABASE "{server.database}"'))
+    finally:
+        engine.dispose()
+
+
 def postgres_available() -> bool:
     try:
+        if WORKER:
+            _create_worker_database()
         engine = make_engine(POSTGRES_URL)
         with engine.connect() as conn:
             conn.execute(sa.text("select 1"))
@@ -57,6 +88,14 @@ def missing_service(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason}; CI must have it", pytrace=False)
     pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `pytest -n N --dist loadgroup` the browser tests share one worker, and so one running
+    app and one frontend build; the other tests spread over the workers."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @pytest.fixture(autouse=True)

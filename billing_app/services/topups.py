@@ -26,11 +26,19 @@ from billing_app.services.topup_rules import quote_topup
 AUTOTOPUP_RECEIPT_PREFIX = "autotopup_"
 
 
+def _rupees(paise: int) -> str:
+    return format_paise(paise).removesuffix(".00")
+
+
 def topup_description(order: PaymentOrder) -> str:
-    """The history row: "Credit top-up via Razorpay (₹850)", or "Auto top-up via Razorpay
-    (₹500)" for a debit of the org's mandate."""
+    """The history row: what was paid. "Credit top-up via Razorpay (₹850)", "Auto top-up via
+    Razorpay (₹500)" for a debit of the org's mandate, and with GST "Credit top-up via Razorpay
+    (₹590 incl. ₹90 GST)" beside the ₹500 credited."""
     what = "Auto top-up" if order.receipt.startswith(AUTOTOPUP_RECEIPT_PREFIX) else "Credit top-up"
-    return f"{what} via Razorpay ({format_paise(order.amount_paise).removesuffix('.00')})"
+    paid = _rupees(order.amount_paise)
+    if order.gst_tax_paise:
+        paid += f" incl. {_rupees(order.gst_tax_paise)} GST"
+    return f"{what} via Razorpay ({paid})"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from pypdf import PdfReader
 
 from tests.e2e.app_process import running_app
 from tests.e2e.conftest import ARTIFACTS, goto
-from tests.e2e.test_accounts_flow import sign_up, unique_email
+from tests.e2e.test_accounts_flow import signed_up, unique_email
 from tests.e2e.test_topup_flow import add_address_via_form
 
 pytestmark = pytest.mark.e2e
@@ -90,8 +90,8 @@ def add_maharashtra_address(page: Page) -> None:
     page.get_by_role("button", name="Save address").click()
 
 
-def signed_up(page: Page, base_url: str, *, maharashtra: bool = False) -> None:
-    sign_up(page, base_url, unique_email())
+def signed_up_with_address(page: Page, base_url: str, *, maharashtra: bool = False) -> None:
+    signed_up(page, base_url, unique_email())
     goto(page, base_url, "/billing/address?next=/billing")
     (add_maharashtra_address if maharashtra else add_address_via_form)(page)
     page.wait_for_url("**/billing")
@@ -149,7 +149,7 @@ def pay_500_and_open_invoice(app: Page, base_url: str, database_url: str) -> str
     payments = httpx.get(f"{base_url}/sandbox/razorpay/_control/orders/{order_id}", timeout=10).json()["payments"]
     assert [(p["amount"], p["status"]) for p in payments] == [(59_000, "captured")]  # ₹590 paid
     first = app.get_by_test_id("history-row").first
-    expect(first).to_contain_text("Credit top-up via Razorpay (₹590)")
+    expect(first).to_contain_text("Credit top-up via Razorpay (₹590 incl. ₹90 GST)")
     expect(first).to_contain_text("+₹500.00")
     expect(first.get_by_test_id("receipt-link")).to_have_text("Invoice")
     link = app.get_by_test_id("success-receipt")
@@ -167,7 +167,7 @@ def pdf_text(data: bytes) -> tuple[int, str]:
 
 def test_karnataka_buyer_sees_gst_pays_590_and_gets_a_cgst_sgst_invoice(app: Page, gst_app: tuple[str, str]):
     base_url, database_url = gst_app
-    signed_up(app, base_url)
+    signed_up_with_address(app, base_url)
     expect(app.get_by_test_id("invoices-empty")).to_be_visible()
     expect(app.get_by_test_id("gst-price")).to_have_count(0)  # no amount chosen yet
     app.get_by_label("Custom amount").fill("250")
@@ -241,7 +241,7 @@ def test_karnataka_buyer_sees_gst_pays_590_and_gets_a_cgst_sgst_invoice(app: Pag
 
 def test_maharashtra_buyer_gets_igst_and_others_cannot_open_it(app: Page, gst_app: tuple[str, str], browser: Browser):
     base_url, database_url = gst_app
-    signed_up(app, base_url, maharashtra=True)
+    signed_up_with_address(app, base_url, maharashtra=True)
     serial = pay_500_and_open_invoice(app, base_url, database_url)
     lines = app.get_by_test_id("tax-line")
     expect(lines).to_have_count(3)  # taxable value, rate, IGST
@@ -259,7 +259,7 @@ def test_maharashtra_buyer_gets_igst_and_others_cannot_open_it(app: Page, gst_ap
 
     # Another person's invoice is not found.
     other = browser.new_context().new_page()
-    signed_up(other, base_url)
+    signed_up_with_address(other, base_url)
     goto(other, base_url, f"/billing/invoices/{serial}")
     expect(other.get_by_test_id("document-missing")).to_be_visible()
     expect(other.get_by_test_id("download-pdf")).to_be_disabled()

@@ -42,7 +42,7 @@ def test_the_debit_is_the_credit_plus_gst_and_is_invoiced(app):
     [debit] = debit_rows(org_id)
     assert debit.status == "captured"
     [credit] = credits_for(org_id)
-    assert credit.amount_micros == 500 * RUPEE and credit.description == "Auto top-up via Razorpay (₹590)"
+    assert credit.amount_micros == 500 * RUPEE and credit.description == "Auto top-up via Razorpay (₹590 incl. ₹90 GST)"
     [invoice] = gst_invoices.list_documents(org_id=org_id)
     assert (invoice.taxable_paise, invoice.tax_paise, invoice.total_paise) == (50_000, 9_000, 59_000)
     assert invoice.payment_id == credit.payment_id

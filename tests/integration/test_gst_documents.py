@@ -82,7 +82,7 @@ def test_a_500_rupee_top_up_is_590_at_razorpay_and_credits_500(app):
     assert app.verify(account, order["order_id"], paid).json()["balance_micros"] == START + 500 * RUPEE
     [entry] = credits_for(account["org_id"])
     assert entry.amount_micros == 500 * RUPEE
-    assert entry.description == "Credit top-up via Razorpay (₹590)"  # what was paid
+    assert entry.description == "Credit top-up via Razorpay (₹590 incl. ₹90 GST)"  # what was paid
     assert_books_balance()
 
 

@@ -76,7 +76,7 @@ def entry(kind: str, payment_id: str | None, entry_id: int) -> LedgerEntry:
         kind=kind,
         amount_micros=500_000_000,
         balance_after_micros=600_000_000,
-        description="Credit top-up via Razorpay (₹590)",
+        description="Credit top-up via Razorpay (₹590 incl. ₹90 GST)",
         payment_id=payment_id,
         created_at=ISSUED,
     )

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from billing_app.cli import main
 from billing_app.db import read_session
+from billing_app.integrations.razorpay_gateway import get_gateway
 from billing_app.jobs.autotopup import autotopup_once
 from billing_app.jobs.outbox import send_due
 from billing_app.models import AutoTopupDebit, EmailKind, EmailOutbox, Payment
@@ -268,6 +269,25 @@ def test_a_charge_whose_answer_was_lost_is_credited_once_and_never_charged_again
     assert (debit.status, debit.attempts) == ("captured", 1)
     [credit] = credits_for(org_id)
     assert debit.razorpay_payment_id == credit.payment_id
+    assert_books_balance()
+
+
+def test_a_lost_answer_whose_webhooks_never_came_is_asked_about_before_the_retry(app):
+    account = on(app)
+    org_id = account["org_id"]
+    debits.evaluate(org_id=org_id, now=clock(app))
+    now = advance(app, LEAD + timedelta(minutes=1))
+    app.faults(api_error=500, api_error_count=2, api_error_after_commit=True, webhook_drop=True)
+    debits.charge_due(now=now)  # Razorpay charged; we heard an error and no webhook comes
+    assert debit_rows(org_id)[0].status == "notified" and credits_for(org_id) == []
+    app.faults(api_error=None, api_error_count=None, api_error_after_commit=False)
+    autotopup_once(now=now + timedelta(hours=2))  # the retry is due: Razorpay is asked first
+    [debit] = debit_rows(org_id)
+    assert (debit.status, debit.attempts) == ("captured", 1)  # credited, never charged again
+    [credit] = credits_for(org_id)
+    assert debit.razorpay_payment_id == credit.payment_id
+    assert debit.razorpay_order_id is not None
+    assert len(get_gateway().order_payments(debit.razorpay_order_id)) == 1  # one charge at Razorpay
     assert_books_balance()
 
 

@@ -423,7 +423,8 @@ def follow(*, now: datetime) -> int:
     """Bring each charging debit to its outcome: its order settled (through settle_order, the
     one credit path) → captured; its payment failed → retry or give up. A notified debit whose
     order got paid anyway (a debit Razorpay made although its answer was lost) is captured too,
-    never charged again. Returns how many moved."""
+    never charged again: known paid here, or, for a retry now due, paid by Razorpay's own word
+    (its webhooks may never come). Returns how many moved."""
     with read_session() as session:
         charging = session.exec(select(AutoTopupDebit).where(col(AutoTopupDebit.status) == DebitStatus.CHARGING)).all()
         paid_anyway = session.exec(
@@ -431,7 +432,16 @@ def follow(*, now: datetime) -> int:
             .join(PaymentOrder, col(PaymentOrder.razorpay_order_id) == AutoTopupDebit.razorpay_order_id)
             .where(col(AutoTopupDebit.status) == DebitStatus.NOTIFIED, col(PaymentOrder.status) == OrderStatus.PAID)
         ).all()
+        retries_due = session.exec(
+            select(AutoTopupDebit).where(
+                col(AutoTopupDebit.status) == DebitStatus.NOTIFIED,
+                col(AutoTopupDebit.attempts) > 0,
+                col(AutoTopupDebit.charge_after) <= now,
+                col(AutoTopupDebit.razorpay_order_id).is_not(None),
+            )
+        ).all()
     moved = sum(_captured(debit, now, DebitStatus.NOTIFIED) for debit in paid_anyway)
+    moved += sum(_paid_before_retry(debit, now) for debit in retries_due if debit not in paid_anyway)
     for debit in charging:
         if debit.razorpay_order_id is None or debit.razorpay_payment_id is None:
             continue
@@ -447,6 +457,20 @@ def follow(*, now: datetime) -> int:
             _failed(debit, now, reason=str(payment.get("error_description") or payment.get("error_reason") or "failed"))
             moved += 1
     return moved
+
+
+def _paid_before_retry(debit: AutoTopupDebit, now: datetime) -> int:
+    """Before an attempt is retried, Razorpay's word on its order: an attempt whose answer was
+    lost may have charged after all, and its webhooks may not have come (or not yet). Paid:
+    credited through settle_order and captured, never charged again."""
+    assert debit.razorpay_order_id is not None
+    try:
+        if settle_order(razorpay_order_id=debit.razorpay_order_id).status != "paid":
+            return 0
+    except PaymentGatewayError as exc:
+        log.warning("auto top-up debit %d: could not ask about its order (%s)", debit.id, exc.message)
+        return 0
+    return _captured(debit, now, DebitStatus.NOTIFIED)
 
 
 def payment_failed(*, razorpay_order_id: str, razorpay_payment_id: str) -> bool:

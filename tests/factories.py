@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
@@ -35,6 +36,28 @@ ADDRESS = {
     "state_code": "29",
     "pin": "560001",
 }
+
+# A GST-registered seller in Karnataka (SELLER_GSTIN turns GST on) and a registered buyer in
+# Maharashtra: inter-state, so IGST, and B2B.
+SELLER_GSTIN = "29AAGCB7383J1Z4"
+BUYER_GSTIN = "27AAACR5055K1Z7"
+MAHARASHTRA_ADDRESS = {
+    "name": "Ravi Traders Pvt Ltd",
+    "line1": "4 Marine Drive",
+    "line2": "Churchgate",
+    "city": "Mumbai",
+    "state_code": "27",
+    "pin": "400020",
+    "gstin": BUYER_GSTIN,
+}
+
+
+def gst_seller(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings of a seller registered for GST in Karnataka (state 29)."""
+    monkeypatch.setenv("SELLER_GSTIN", SELLER_GSTIN)
+    monkeypatch.setenv("SELLER_STATE_CODE", "29")
+    monkeypatch.setenv("SELLER_NAME", "BharatRouter Technologies Pvt Ltd")
+    monkeypatch.setenv("SELLER_ADDRESS", "1 MG Road, Bengaluru, Karnataka 560001")
 
 
 def make_account(

@@ -14,27 +14,12 @@ from pypdf import PdfReader
 
 from billing_app.integrations.razorpay_gateway import get_gateway
 from tests.api.conftest import assert_error
-from tests.factories import paid_order, paying_account
+from tests.factories import BUYER_GSTIN, MAHARASHTRA_ADDRESS, SELLER_GSTIN, gst_seller, paid_order, paying_account
 from tests.payments_support import LiveApp, live_app, wait_until
-
-SELLER_GSTIN = "29AAGCB7383J1Z4"  # Karnataka, like the seller's address
-BUYER_GSTIN = "27AAACR5055K1Z7"  # a registered buyer in Maharashtra
-MAHARASHTRA = {
-    "name": "Ravi Traders Pvt Ltd",
-    "line1": "4 Marine Drive",
-    "line2": "Churchgate",
-    "city": "Mumbai",
-    "state_code": "27",
-    "pin": "400020",
-    "gstin": BUYER_GSTIN,
-}
 
 
 def gst_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SELLER_GSTIN", SELLER_GSTIN)
-    monkeypatch.setenv("SELLER_STATE_CODE", "29")
-    monkeypatch.setenv("SELLER_NAME", "BharatRouter Technologies Pvt Ltd")
-    monkeypatch.setenv("SELLER_ADDRESS", "1 MG Road, Bengaluru, Karnataka 560001")
+    gst_seller(monkeypatch)
 
 
 @pytest.fixture
@@ -109,7 +94,9 @@ def test_a_karnataka_buyer_lists_reads_and_downloads_a_cgst_sgst_invoice(app):
 
 def test_a_registered_maharashtra_buyer_gets_igst(app):
     account = app.signup("ravi@example.com")
-    assert app.http.put(f"{app.url}/me/billing/address", json=MAHARASHTRA, headers=account["headers"]).is_success
+    assert app.http.put(
+        f"{app.url}/me/billing/address", json=MAHARASHTRA_ADDRESS, headers=account["headers"]
+    ).is_success
     settled(app, account)
     [line] = documents(app, account)["invoices"]
     invoice = get(app, account, f"/me/billing/invoices/{line['serial']}").json()

@@ -25,11 +25,10 @@ from tests.e2e.app_process import running_app
 from tests.e2e.conftest import ARTIFACTS, goto
 from tests.e2e.test_accounts_flow import signed_up, unique_email
 from tests.e2e.test_topup_flow import add_address_via_form
+from tests.factories import BUYER_GSTIN, SELLER_GSTIN
 
 pytestmark = pytest.mark.e2e
 
-SELLER_GSTIN = "29AAGCB7383J1Z4"  # Karnataka (29), like the seller's address
-BUYER_GSTIN = "27AAACR5055K1Z7"  # a registered buyer in Maharashtra (27)
 SHOTS = Path("/tmp/shots/h-gst-views")
 WIDTHS = (1280, 390)
 

@@ -10,8 +10,8 @@ import pytest
 
 from billing_app.services import gst_invoices, metering, pricing
 from billing_app.services.autotopup import debits
+from tests.factories import gst_seller
 from tests.integration.test_autotopup_debits import LEAD, advance, charged_and_settled, clock, debit_rows, notices, on
-from tests.integration.test_gst_documents import SELLER_GSTIN
 from tests.payments_support import LiveApp, assert_books_balance, credits_for, live_app
 
 RUPEE = 1_000_000
@@ -19,8 +19,7 @@ RUPEE = 1_000_000
 
 @pytest.fixture
 def app(any_db, mailbox, monkeypatch) -> Iterator[LiveApp]:
-    monkeypatch.setenv("SELLER_GSTIN", SELLER_GSTIN)
-    monkeypatch.setenv("SELLER_STATE_CODE", "29")
+    gst_seller(monkeypatch)
     with live_app(monkeypatch) as running:
         yield running
 

@@ -24,30 +24,25 @@ from billing_app.services.actors import Actor, acting_as
 from billing_app.services.gst_issue import take_number
 from billing_app.services.settlement import settle_order
 from billing_app.services.topup_rules import quote_topup
-from tests.factories import ADDRESS, paid_order, paying_account, user_id_of
+from tests.factories import (
+    ADDRESS,
+    BUYER_GSTIN,
+    MAHARASHTRA_ADDRESS,
+    SELLER_GSTIN,
+    gst_seller,
+    paid_order,
+    paying_account,
+    user_id_of,
+)
 from tests.payments_support import LiveApp, assert_books_balance, credits_for, live_app, wait_until
 
-SELLER_GSTIN = "29AAGCB7383J1Z4"  # Karnataka, like the seller's address
-BUYER_GSTIN = "27AAACR5055K1Z7"  # a registered buyer in Maharashtra
-MAHARASHTRA = {
-    "name": "Ravi Traders Pvt Ltd",
-    "line1": "4 Marine Drive",
-    "line2": "Churchgate",
-    "city": "Mumbai",
-    "state_code": "27",
-    "pin": "400020",
-    "gstin": BUYER_GSTIN,
-}
 START = 100_000_000  # the signup credit
 RUPEE = 1_000_000
 
 
 @pytest.fixture
 def gst_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SELLER_GSTIN", SELLER_GSTIN)
-    monkeypatch.setenv("SELLER_STATE_CODE", "29")
-    monkeypatch.setenv("SELLER_NAME", "BharatRouter Technologies Pvt Ltd")
-    monkeypatch.setenv("SELLER_ADDRESS", "1 MG Road, Bengaluru, Karnataka 560001")
+    gst_seller(monkeypatch)
 
 
 @pytest.fixture
@@ -120,7 +115,7 @@ def test_the_invoice_carries_every_particular_of_the_settled_payment(app):
 
 def test_a_registered_buyer_in_another_state_gets_a_b2b_igst_invoice(app):
     account = app.signup("ravi@example.com")
-    response = app.http.put(f"{app.url}/me/billing/address", json=MAHARASHTRA, headers=account["headers"])
+    response = app.http.put(f"{app.url}/me/billing/address", json=MAHARASHTRA_ADDRESS, headers=account["headers"])
     assert response.status_code == 200, response.text
     payment_id = settled(app, account)
     invoice = invoice_of(account["org_id"], payment_id)
@@ -133,7 +128,7 @@ def test_a_registered_buyer_in_another_state_gets_a_b2b_igst_invoice(app):
 
 def test_an_unregistered_buyer_in_another_state_pays_igst_without_a_gstin(app):
     account = app.signup("meera@example.com")
-    unregistered = {**MAHARASHTRA, "name": "Meera Iyer", "gstin": None}
+    unregistered = {**MAHARASHTRA_ADDRESS, "name": "Meera Iyer", "gstin": None}
     response = app.http.put(f"{app.url}/me/billing/address", json=unregistered, headers=account["headers"])
     assert response.status_code == 200, response.text
     invoice = invoice_of(account["org_id"], settled(app, account))
@@ -156,7 +151,7 @@ def test_an_issued_invoice_never_changes_with_the_address(app):
     account = paying_account(app)
     payment_id = settled(app, account)
     before = invoice_of(account["org_id"], payment_id)
-    response = app.http.put(f"{app.url}/me/billing/address", json=MAHARASHTRA, headers=account["headers"])
+    response = app.http.put(f"{app.url}/me/billing/address", json=MAHARASHTRA_ADDRESS, headers=account["headers"])
     assert response.status_code == 200, response.text
     assert invoice_of(account["org_id"], payment_id) == before
 

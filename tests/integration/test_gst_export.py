@@ -27,30 +27,16 @@ from billing_app.ist import IST, ist_month_start, ist_next_month_start
 from billing_app.models import LedgerEntry, Payment, PaymentOrder
 from billing_app.services import gst_invoices, staff
 from billing_app.services.gst_export import gstr1_export
-from tests.factories import paid_order, paying_account
+from tests.factories import BUYER_GSTIN, MAHARASHTRA_ADDRESS, gst_seller, paid_order, paying_account
 from tests.payments_support import LiveApp, assert_books_balance, credits_for, live_app, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-SELLER_GSTIN = "29AAGCB7383J1Z4"  # Karnataka, like the seller's address
-BUYER_GSTIN = "27AAACR5055K1Z7"
-REGISTERED = {
-    "name": "Ravi Traders Pvt Ltd",
-    "line1": "4 Marine Drive",
-    "line2": "Churchgate",
-    "city": "Mumbai",
-    "state_code": "27",
-    "pin": "400020",
-    "gstin": BUYER_GSTIN,
-}
 MICROS_PER_PAISA = 10_000
 
 
 @pytest.fixture
 def app(any_db, monkeypatch) -> Iterator[LiveApp]:
-    monkeypatch.setenv("SELLER_GSTIN", SELLER_GSTIN)
-    monkeypatch.setenv("SELLER_STATE_CODE", "29")
-    monkeypatch.setenv("SELLER_NAME", "BharatRouter Technologies Pvt Ltd")
-    monkeypatch.setenv("SELLER_ADDRESS", "1 MG Road, Bengaluru, Karnataka 560001")
+    gst_seller(monkeypatch)
     with live_app(monkeypatch) as running:
         yield running
 
@@ -101,7 +87,7 @@ def month_of_business(app: LiveApp) -> dict[str, Any]:
     payment from before the GSTIN has a receipt only."""
     b2c = paying_account(app)
     b2b = app.signup("ravi@example.com")
-    response = app.http.put(f"{app.url}/me/billing/address", json=REGISTERED, headers=b2b["headers"])
+    response = app.http.put(f"{app.url}/me/billing/address", json=MAHARASHTRA_ADDRESS, headers=b2b["headers"])
     assert response.status_code == 200, response.text
     first, _ = settled(app, b2c, 500), settled(app, b2c, 300)
     registered = settled(app, b2b, 1_000)

@@ -38,7 +38,7 @@ from billing_app.pages.dashboard import DashboardState, dashboard_page
 from billing_app.pages.gst_document import GstDocumentState, credit_note_page, invoice_page
 from billing_app.pages.invitation import InvitationState, invitation_page
 from billing_app.pages.keys import keys_page
-from billing_app.pages.login import login_page
+from billing_app.pages.login import LoginState, login_page
 from billing_app.pages.members import members_page
 from billing_app.pages.models import ModelsState, models_page
 from billing_app.pages.receipt import ReceiptState, receipt_page
@@ -87,7 +87,12 @@ if get_settings().background_jobs:
     app.register_lifespan_task(autotopup_loop)
 
 _signed_in = SessionState.require_session
-app.add_page(login_page, route=routes.LOGIN, title="Sign in · billing_app", on_load=SessionState.redirect_if_signed_in)
+app.add_page(
+    login_page,
+    route=routes.LOGIN,
+    title="Sign in · billing_app",
+    on_load=[SessionState.redirect_if_signed_in, LoginState.read_next],
+)
 app.add_page(
     signup_page, route=routes.SIGNUP, title="Sign up · billing_app", on_load=SessionState.redirect_if_signed_in
 )

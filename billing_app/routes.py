@@ -1,6 +1,6 @@
 """Every page path, typed once."""
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 LOGIN = "/login"
 SIGNUP = "/signup"
@@ -65,6 +65,15 @@ def login_url(next_path: str) -> str:
 
 def emailed_link(base_url: str, path: str, token: str) -> str:
     return f"{base_url}{path}?{urlencode({'token': token})}"
+
+
+def invitation_token(next_path: str) -> str | None:
+    """The token when `next_path` (a login page's `?next=`) is an invitation link, else None."""
+    parts = urlsplit(next_path)
+    if parts.scheme or parts.netloc or parts.path != INVITATION:
+        return None
+    tokens = parse_qs(parts.query).get("token")
+    return tokens[0] if tokens and tokens[0] else None
 
 
 # The operator console (staff only; to anyone else each of these is a page that does not exist)

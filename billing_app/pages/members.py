@@ -221,6 +221,72 @@ def _invite_form() -> rx.Component:
     )
 
 
+def _leave_card() -> rx.Component:
+    """Leaving: for anyone but the org's only owner, who is told what to do first."""
+    return section(
+        "Leave this organisation",
+        rx.cond(
+            MembersState.only_owner,
+            rx.text(
+                "You are the only owner of ",
+                rx.text.strong(SessionState.org_name),
+                ", so you can't leave it. Make another member an owner first; then you can leave.",
+                size="2",
+                color=rx.color("gray", 11),
+                data_testid="leave-refused",
+            ),
+            rx.vstack(
+                rx.text(
+                    "You lose access to ",
+                    rx.text.strong(SessionState.org_name),
+                    " and are signed out of it. To come back you need a new invitation.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+                _leave_button(),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+        test_id="leave-card",
+    )
+
+
+def _leave_button() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                rx.icon("log-out", size=16),
+                "Leave this organisation",
+                color_scheme="tomato",
+                variant="soft",
+                width="fit-content",
+                data_testid="leave-org",
+            ),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Leave ", SessionState.org_name, "?"),
+            rx.alert_dialog.description(
+                "You lose access at once and are signed out of it. Its owners or admins can invite you again later."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Leave",
+                        color_scheme="tomato",
+                        on_click=MembersState.leave,
+                        data_testid="confirm-leave",
+                    )
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+        ),
+    )
+
+
 def members_page() -> rx.Component:
     return page_frame(
         routes.SETTINGS,
@@ -232,7 +298,7 @@ def members_page() -> rx.Component:
         rx.cond(
             MembersState.loading,
             rx.skeleton(height="16em", width="100%"),
-            rx.fragment(_members_card(), _invitations_card(), _invite_form()),
+            rx.fragment(_members_card(), _invitations_card(), _invite_form(), _leave_card()),
         ),
         needs=Permission.MANAGE_MEMBERS,
     )

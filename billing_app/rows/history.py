@@ -32,7 +32,7 @@ class HistoryRow:
     description: str
     balance_after: str
     receipt_url: str  # "" when the row has no receipt (or tax invoice)
-    receipt_label: str = "Receipt"  # "Invoice" when the payment has a GST tax invoice
+    receipt_label: str = "Receipt"  # "Invoice" / "Credit note" when the link is a GST document
 
 
 def signed_money(micros: int, currency: str) -> str:
@@ -40,15 +40,17 @@ def signed_money(micros: int, currency: str) -> str:
     return f"+{text}" if micros >= 0 else f"−{text}"
 
 
-def entry_row(entry: LedgerEntry, currency: str, invoices: Mapping[str, str] | None = None) -> HistoryRow:
-    """`invoices`: tax invoice serials by payment id. A credited payment links to its invoice
-    when it has one, to its receipt otherwise (paid before GST was on, or without it)."""
-    has_receipt = bool(entry.payment_id) and entry.kind == "checkout"
-    invoice = (invoices or {}).get(entry.payment_id or "") if has_receipt else None
-    if invoice:
-        link, label = routes.invoice_url(invoice), "Invoice"
-    else:
-        link, label = (routes.receipt_url(entry.payment_id) if has_receipt and entry.payment_id else ""), "Receipt"
+def entry_row(
+    entry: LedgerEntry,
+    currency: str,
+    invoices: Mapping[str, str] | None = None,
+    credit_notes: Mapping[str, str] | None = None,
+) -> HistoryRow:
+    """`invoices`: tax invoice serials by payment id; `credit_notes`: credit note serials by
+    Razorpay refund id. A credited payment links to its invoice when it has one, to its receipt
+    otherwise (paid before GST was on, or without it); a refund links to the credit note its
+    invoiced payment got, and to nothing when there is none."""
+    link, label = _document_link(entry, invoices or {}, credit_notes or {})
     return HistoryRow(
         key=f"entry-{entry.id}",
         date=display_ist(entry.created_at),
@@ -61,6 +63,18 @@ def entry_row(entry: LedgerEntry, currency: str, invoices: Mapping[str, str] | N
         receipt_url=link,
         receipt_label=label,
     )
+
+
+def _document_link(entry: LedgerEntry, invoices: Mapping[str, str], credit_notes: Mapping[str, str]) -> tuple[str, str]:
+    if entry.kind == "refund":
+        note = credit_notes.get(entry.external_ref or "")
+        return (routes.credit_note_url(note), "Credit note") if note else ("", "Receipt")
+    if entry.kind != "checkout" or not entry.payment_id:
+        return "", "Receipt"
+    invoice = invoices.get(entry.payment_id)
+    if invoice:
+        return routes.invoice_url(invoice), "Invoice"
+    return routes.receipt_url(entry.payment_id), "Receipt"
 
 
 def deduction_row(day: Deduction, currency: str) -> HistoryRow:
@@ -83,9 +97,18 @@ def topup_payment_ids(items: list[HistoryItem]) -> list[str]:
     return [i.payment_id for i in items if isinstance(i, LedgerEntry) and i.kind == "checkout" and i.payment_id]
 
 
+def refund_ids(items: list[HistoryItem]) -> list[str]:
+    """The Razorpay refunds debited on a page: the ones that may have a GST credit note."""
+    return [i.external_ref for i in items if isinstance(i, LedgerEntry) and i.kind == "refund" and i.external_ref]
+
+
 def history_rows(
-    items: list[HistoryItem], currency: str, invoices: Mapping[str, str] | None = None
+    items: list[HistoryItem],
+    currency: str,
+    invoices: Mapping[str, str] | None = None,
+    credit_notes: Mapping[str, str] | None = None,
 ) -> list[HistoryRow]:
     return [
-        entry_row(i, currency, invoices) if isinstance(i, LedgerEntry) else deduction_row(i, currency) for i in items
+        entry_row(i, currency, invoices, credit_notes) if isinstance(i, LedgerEntry) else deduction_row(i, currency)
+        for i in items
     ]

@@ -17,7 +17,7 @@ class MemberLine:
     joined: str
     you: bool  # the viewer's own membership
     locked: bool  # an owner, and the viewer may not change owners: the select is disabled
-    removable: bool  # "Remove" is offered: not the viewer (leaving is not on this page), not locked
+    removable: bool  # "Remove" is offered: not the viewer (who has "Leave" instead), not locked
 
 
 @dataclass(frozen=True)

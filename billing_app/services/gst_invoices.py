@@ -28,6 +28,7 @@ __all__ = [
     "DocumentSummary",
     "MonthDocuments",
     "credit_note_document",
+    "credit_note_serials_for_refunds",
     "get_document",
     "get_document_pdf",
     "invoice_document",
@@ -207,6 +208,23 @@ def invoice_serials_for_payments(*, org_id: int, payment_ids: list[str]) -> dict
             select(TaxInvoiceRecord.razorpay_payment_id, TaxInvoiceRecord.serial).where(
                 col(TaxInvoiceRecord.org_id) == org_id,
                 col(TaxInvoiceRecord.razorpay_payment_id).in_(sorted(set(payment_ids))),
+            )
+        ).all()
+    return dict(found)
+
+
+def credit_note_serials_for_refunds(*, org_id: int, refund_ids: list[str]) -> dict[str, str]:
+    """The serials of the org's credit notes for these Razorpay refunds, by refund id (a refund
+    of a payment without a tax invoice has none and is absent). Raises Forbidden for a member
+    who may not pay."""
+    roles.check(org_id, Permission.PAY)
+    if not refund_ids:
+        return {}
+    with read_session() as session:
+        found = session.exec(
+            select(CreditNoteRecord.razorpay_refund_id, CreditNoteRecord.serial).where(
+                col(CreditNoteRecord.org_id) == org_id,
+                col(CreditNoteRecord.razorpay_refund_id).in_(sorted(set(refund_ids))),
             )
         ).all()
     return dict(found)

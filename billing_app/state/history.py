@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from billing_app.rows.history import HistoryRow, history_rows, topup_payment_ids
+from billing_app.rows.history import HistoryRow, history_rows, refund_ids, topup_payment_ids
 from billing_app.services import gst_invoices, history
 from billing_app.services.roles import Permission
 from billing_app.state.session import call_service, current_principal
@@ -42,7 +42,12 @@ class HistoryState(rx.State):
             org_id=principal.org_id,
             payment_ids=topup_payment_ids(page.items),
         )
-        self.rows = history_rows(page.items, principal.currency, invoices)
+        credit_notes = await call_service(
+            gst_invoices.credit_note_serials_for_refunds,
+            org_id=principal.org_id,
+            refund_ids=refund_ids(page.items),
+        )
+        self.rows = history_rows(page.items, principal.currency, invoices, credit_notes)
         self.next_cursor = page.next_cursor or ""
         return True
 

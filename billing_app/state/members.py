@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from billing_app import routes
 from billing_app.errors import BillingAppError
 from billing_app.rows.members import InvitationLine, MemberLine, invitation_line, member_line
 from billing_app.services import invitations, members, roles
 from billing_app.services.roles import Permission, Role
-from billing_app.state.session import call_service, current_principal
+from billing_app.state.session import SessionState, call_service, current_principal
 
 # The roles an admin may give; an owner may also make owners (Permission.MANAGE_OWNERS).
 NOT_OWNER = [Role.ADMIN.value, Role.DEVELOPER.value, Role.BILLING.value]
@@ -27,6 +28,8 @@ class MembersState(rx.State):
     invite_error: str = ""
     notice: str = ""
     busy: bool = False
+    own_id: int = 0  # the viewer's membership: what "Leave this organisation" removes
+    only_owner: bool = False  # the viewer is the org's one owner: leaving is refused, and said why
 
     async def _reload(self) -> None:
         principal = await current_principal(self, Permission.MANAGE_MEMBERS)
@@ -39,6 +42,10 @@ class MembersState(rx.State):
             member_line(m, viewer_user_id=principal.user_id, may_manage_owners=owners_too) for m in found.members
         ]
         self.invitations = [invitation_line(i) for i in found.invitations]
+        own = next((m for m in found.members if m.user_id == principal.user_id), None)
+        owners = sum(m.role == Role.OWNER for m in found.members)
+        self.own_id = own.membership_id if own else 0
+        self.only_owner = own is not None and own.role == Role.OWNER and owners == 1
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
@@ -73,6 +80,18 @@ class MembersState(rx.State):
         name = next((m.name for m in self.members if m.id == membership_id), "The member")
         if await self._change(members.remove, membership_id=membership_id):
             self.notice = f"{name} is no longer a member."
+
+    @rx.event
+    async def leave(self):  # type: ignore[no-untyped-def]
+        """Remove the viewer's own membership (members.remove: anyone may leave but the last
+        owner). Leaving ends this session too, as it does a removed member's: the person goes
+        to the sign-in page, from which they land in another org of theirs, if any."""
+        if not self.own_id or not await self._change(members.remove, membership_id=self.own_id):
+            return None
+        session = await self.get_state(SessionState)
+        session.reset()
+        session.token = ""
+        return rx.redirect(routes.LOGIN)
 
     @rx.event
     async def revoke(self, invitation_id: int) -> None:

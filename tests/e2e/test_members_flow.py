@@ -1,7 +1,7 @@
 """Members and invitations in the browser: the owner invites an address from the Members page,
 the invitee opens the emailed link in another browser, creates an account (or signs in) and
 lands in the owner's org with what their role allows; the owner changes their role and
-removes them."""
+removes them. A member leaves an org of their own accord; its only owner can't, and is told why."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.app_process import emailed_link
-from tests.e2e.conftest import goto, screenshot
+from tests.e2e.conftest import ARTIFACTS, goto, screenshot
 from tests.e2e.test_accounts_flow import PASSWORD, signed_up, submit_sign_in, unique_email
+from tests.e2e.test_activity_flow import bearer, join_org
 from tests.e2e.test_usage_flow import create_key
 
 pytestmark = pytest.mark.e2e
@@ -25,6 +26,16 @@ def both_widths(page: Page, name: str) -> None:
     screenshot(page, name)
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, f"{name}-narrow")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def dialog_at_both_widths(page: Page, name: str) -> None:
+    """An open dialog as the person sees it: the viewport only (a full-page shot moves the fixed
+    header), once its opening animation has finished."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), animations="disabled")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / f"{name}-narrow.png"), animations="disabled")
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
@@ -149,9 +160,16 @@ def test_an_existing_user_signs_in_from_the_link_and_then_has_both_orgs(app: Pag
     both_widths(app, "invitation-other-address")
 
     guest = new_browser(browser)
+    guest.goto(f"{app_server}/login?next=/invitations/accept?token%3Dnot-a-real-one")
+    guest.wait_for_selector("#app-ready", state="attached")  # a link that names no org: generic
+    expect(guest.get_by_test_id("auth-subtitle")).to_have_text("Sign in to accept your invitation.")
     open_link(guest, app_server, invitee)
     guest.get_by_test_id("invitation-sign-in").click()
     guest.wait_for_url(re.compile(r"/login\?next=/invitations/accept"))
+    expect(guest.get_by_test_id("auth-subtitle")).to_have_text("Sign in to accept your invitation to Acme Labs.")
+    guest.set_viewport_size({"width": 390, "height": 844})
+    screenshot(guest, "login-for-invitation-narrow")
+    guest.set_viewport_size({"width": 1280, "height": 900})
     submit_sign_in(guest, invitee)
     guest.wait_for_url(re.compile(r"/invitations/accept\?token="))
     accept = guest.get_by_test_id("accept-invitation")
@@ -173,3 +191,43 @@ def test_an_existing_user_signs_in_from_the_link_and_then_has_both_orgs(app: Pag
     guest.wait_for_url("**/keys")
     guest.goto(f"{app_server}/login?next=//elsewhere.example/")
     guest.wait_for_url(f"{app_server}/billing")
+
+
+def test_a_member_leaves_an_org_and_its_only_owner_is_told_why_they_cannot(app: Page, app_server: str):
+    app.set_viewport_size({"width": 1280, "height": 900})
+    other = httpx.post(
+        f"{app_server}/auth/signup",
+        json={"email": unique_email(), "password": PASSWORD, "name": "Ravi K", "org_name": "Zen Studio"},
+    ).json()
+    email = unique_email()
+    signed_up(app, app_server, email)  # the only owner of Acme Labs
+    open_members(app)
+    expect(app.get_by_test_id("leave-refused")).to_have_text(
+        "You are the only owner of Acme Labs, so you can't leave it. "
+        "Make another member an owner first; then you can leave."
+    )
+    expect(app.get_by_test_id("leave-org")).to_have_count(0)
+    both_widths(app, "members-leave-only-owner")
+
+    join_org(app_server, other["token"], email, "admin")
+    app.get_by_test_id("account-menu").click()
+    app.get_by_test_id("switch-org").click()  # to Zen Studio, where they are an admin
+    expect(app.get_by_test_id("header-balance")).to_have_text("₹0.00")
+    goto(app, app_server, "/settings/members")
+    expect(app.get_by_test_id("members-table").get_by_test_id("member-row")).to_have_count(2)
+    expect(app.get_by_test_id("leave-refused")).to_have_count(0)
+    both_widths(app, "members-leave")
+    app.get_by_test_id("leave-org").click()
+    expect(app.get_by_role("alertdialog")).to_contain_text("Leave Zen Studio?")
+    dialog_at_both_widths(app, "members-leave-confirm")
+    app.get_by_test_id("confirm-leave").click()
+    app.wait_for_url("**/login")  # where a removed member lands: this session was for Zen Studio
+
+    left = httpx.get(f"{app_server}/me/members", headers=bearer(other["token"])).json()
+    assert [m["email"] for m in left["members"]] == [other["email"]]
+    submit_sign_in(app, email)  # signing in again: their other org
+    app.wait_for_url("**/billing")
+    expect(app.get_by_test_id("header-balance")).to_have_text("₹100.00")
+    app.get_by_test_id("account-menu").click()
+    expect(app.get_by_test_id("current-org")).to_have_text("Acme Labs")
+    expect(app.get_by_test_id("switch-org")).to_have_count(0)

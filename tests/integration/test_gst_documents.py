@@ -212,6 +212,12 @@ def test_refunds_issue_credit_notes_reversing_the_tax_pro_rata(app):
     printed = dict(particulars(two))
     assert printed["Against invoice"] == invoice.serial and printed["Total"] == "₹390.00"
     wait_until(lambda: len(credits_for(account["org_id"], "refund")) == 2, what="both refunds debited")
+    refunds = credits_for(account["org_id"], "refund")
+    # Billing's history links each refund row to its note, found by the ledger entry's refund id.
+    by_refund = gst_invoices.credit_note_serials_for_refunds(
+        org_id=account["org_id"], refund_ids=[str(r.external_ref) for r in refunds]
+    )
+    assert sorted(by_refund.values()) == sorted([one.serial, two.serial]) and len(by_refund) == 2
     assert app.billing(account)["balance_micros"] == START  # all ₹500 of credit taken back
     assert_books_balance()
 

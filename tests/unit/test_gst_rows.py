@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from billing_app.gst_documents import build_credit_note, particulars
 from billing_app.models import LedgerEntry
 from billing_app.rows.gst_documents import DocumentView, document_rows, document_view
-from billing_app.rows.history import entry_row, history_rows, topup_payment_ids
+from billing_app.rows.history import entry_row, history_rows, refund_ids, topup_payment_ids
 from billing_app.services.gst_invoices import DocumentKind, DocumentSummary
 from tests.unit.test_gst_documents import buyer, invoice
 
@@ -69,12 +69,13 @@ def test_the_billing_lists_split_invoices_from_credit_notes():
     assert (note_row.against, note_row.against_url) == ("INV-2627-000001", "/billing/invoices/INV-2627-000001")
 
 
-def entry(kind: str, payment_id: str | None, entry_id: int) -> LedgerEntry:
+def entry(kind: str, payment_id: str | None, entry_id: int, external_ref: str | None = None) -> LedgerEntry:
     return LedgerEntry(
         id=entry_id,
         org_id=1,
         kind=kind,
-        amount_micros=500_000_000,
+        amount_micros=-200_000_000 if kind == "refund" else 500_000_000,
+        external_ref=external_ref,
         balance_after_micros=600_000_000,
         description="Credit top-up via Razorpay (₹590 incl. ₹90 GST)",
         payment_id=payment_id,
@@ -97,3 +98,20 @@ def test_a_top_up_links_to_its_invoice_when_it_has_one_else_its_receipt():
         ("", "Receipt"),  # a promo bonus has neither
     ]
     assert entry_row(invoiced, "INR").receipt_url == "/billing/receipts/pay_new"  # no invoices known
+
+
+def test_a_refund_of_an_invoiced_payment_links_to_its_credit_note():
+    invoiced = entry("refund", "pay_new", 1, external_ref="rfnd_new")
+    before_gst = entry("refund", "pay_old", 2, external_ref="rfnd_old")
+    top_up = entry("checkout", "pay_new", 3)
+    assert refund_ids([invoiced, before_gst, top_up]) == ["rfnd_new", "rfnd_old"]
+    notes = {"rfnd_new": "CRN-2627-000001"}
+    invoices = {"pay_new": "INV-2627-000001"}
+    rows = history_rows([invoiced, before_gst, top_up], "INR", invoices, notes)
+    assert [(row.type, row.amount, row.receipt_url, row.receipt_label) for row in rows] == [
+        ("Refund", "−₹200.00", "/billing/credit-notes/CRN-2627-000001", "Credit note"),
+        ("Refund", "−₹200.00", "", "Receipt"),  # no credit note: no link (a refund has no receipt)
+        ("Top-up", "+₹500.00", "/billing/invoices/INV-2627-000001", "Invoice"),
+    ]
+    # The refund's credit note is looked up by its refund id, never by the payment it refunds.
+    assert entry_row(invoiced, "INR", {}, {"pay_new": "CRN-2627-000001"}).receipt_url == ""

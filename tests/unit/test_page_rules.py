@@ -2,6 +2,7 @@
 
 import pytest
 
+from billing_app import routes
 from billing_app.errors import InvalidRequest
 from billing_app.integrations.pincodes import pin_digits
 from billing_app.money import AmountError
@@ -56,3 +57,19 @@ def test_everything_else_is_not_a_pin_anywhere(typed):
 )
 def test_only_local_paths_are_followed(value, expected):
     assert safe_local_path(value, "/billing") == expected
+
+
+@pytest.mark.parametrize(
+    ("next_path", "token"),
+    [
+        (routes.emailed_link("", routes.INVITATION, "abc-123"), "abc-123"),  # what the page links
+        ("/invitations/accept?token=", None),
+        ("/invitations/accept", None),
+        ("/billing?token=abc", None),  # a token, but not an invitation's
+        ("//evil.example/invitations/accept?token=abc", None),
+        ("", None),
+    ],
+)
+def test_the_sign_in_page_knows_an_invitation_link_in_next(next_path, token):
+    """So that it can say the sign-in is to accept an invitation."""
+    assert routes.invitation_token(next_path) == token

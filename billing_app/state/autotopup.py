@@ -175,13 +175,26 @@ class AutoTopupState(rx.State):
 
     @rx.event
     async def refresh(self):  # type: ignore[no-untyped-def]
+        """ "Check again": ask Razorpay about the pending mandate (its webhooks may be lost),
+        then show what we know."""
+        principal = await current_principal(self, Permission.PAY)
+        if principal is None:
+            return
+        self.mandate_error = ""
+        try:
+            await call_service(mandates.check, principal=principal)
+        except BillingAppError as exc:
+            self.mandate_error = f"{exc.message} The page will show the bank's answer when it arrives."
         try:
             found = await self._found()
         except BillingAppError as exc:
             self.load_error = exc.message
             return
         if found is not None:
+            was_waiting = self.mandate.status == "pending"
             self._show(found, keep_form=True)
+            if was_waiting and self.mandate.status == "confirmed":
+                self.notice = "Your bank confirmed the mandate. Set the rule below and turn auto top-up on."
 
     @rx.event
     async def cancel_mandate(self):  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from billing_app.jobs.autotopup import autotopup_once
 from billing_app.jobs.outbox import send_due
 from billing_app.models import AutoTopupMandate, EmailKind, EmailOutbox, WebhookEvent
 from billing_app.models.types import utcnow
-from billing_app.services import audit
+from billing_app.services import accounts, audit
 from billing_app.services.autotopup import mandate as mandates
 from billing_app.services.autotopup.mandate import refund_authorisation
 from tests.factories import paying_account
@@ -403,3 +403,15 @@ def test_an_old_or_unpaid_pending_mandate_is_asked_about_less_and_then_left(app,
     assert autotopup_once(now=day + timedelta(hours=3)).mandates_followed == 1
     assert autotopup_once(now=now + mandates.FOLLOW_PENDING_FOR + timedelta(hours=1)).mandates_followed == 0
     assert mandate_status(app, account) == "pending"
+
+
+def test_check_again_asks_razorpay_for_the_person(app, account):
+    app.faults(webhook_drop=True)
+    started = authorised(app, account, "card")
+    principal = accounts.authenticate(token=account["token"])
+    mandates.check(principal=principal)
+    found = settings(app, account)["mandate"]
+    assert found["status"] == "confirmed" and "1111" in found["instrument"]
+    assert refunded_on(started["order_id"]) == [100]
+    mandates.check(principal=principal)  # a confirmed mandate: nothing to ask
+    assert actions(account["org_id"]).count("autotopup.mandate.confirmed") == 1

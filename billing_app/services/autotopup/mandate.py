@@ -48,12 +48,11 @@ MAX_AMOUNT_PAISE = CEILING_PAISE
 LIFETIME = timedelta(days=3650)
 # Asking Razorpay when its webhooks may have been lost (docs/autotopup.md, "Lost webhooks"): a
 # pending mandate every few minutes at first, less often as it ages, and not once it is old; a
-# confirmed or paused one's token once a day; the page's "Check again" at most this often.
+# confirmed or paused one's token once a day.
 FOLLOW_PENDING_EVERY = timedelta(minutes=5)
 FOLLOW_PENDING_BACKOFF = 10  # and at least a tenth of its age apart
 FOLLOW_PENDING_FOR = timedelta(days=7)
 FOLLOW_TOKEN_EVERY = timedelta(days=1)
-CHECK_AGAIN_EVERY = timedelta(seconds=10)
 
 # Razorpay's token status → ours. "initiated" is a token whose authorisation is under way.
 _STATUSES = {
@@ -511,14 +510,13 @@ def follow_unheard(*, now: datetime) -> int:
 
 
 def check(*, principal: Principal) -> None:
-    """The page's "Check again": ask Razorpay now about the org's pending mandate, as its
-    webhooks would have (at most every few seconds). Raises PaymentGatewayError."""
+    """The page's "Check again" (and its wait after checkout): ask Razorpay now about the org's
+    pending mandate, as its webhooks would have; two clicks at once ask once. Raises
+    PaymentGatewayError."""
     roles.check(principal.org_id, Permission.PAY)
     with read_session() as session:
         row = live_mandate(session, principal.org_id)
     if row is None or row.status != MandateStatus.PENDING or row.authorisation_order_id is None:
         return
-    now = utcnow()
-    if now - row.updated_at < CHECK_AGAIN_EVERY or not _claim(row, now):
-        return
-    _look(row)
+    if _claim(row, max(utcnow(), row.updated_at)):
+        _look(row)

@@ -100,7 +100,8 @@ def _auto_topup(args: argparse.Namespace) -> int:
     report = autotopup_once(now=args.at)
     print(
         f"auto top-up: {report.notified} notified, {report.orders_placed} orders placed, "
-        f"{report.charged} charged, {report.settled} settled, {report.errors} errors"
+        f"{report.charged} charged, {report.settled} settled, "
+        f"{report.mandates_followed} mandates asked about, {report.errors} errors"
     )
     return 1 if report.errors else 0
 

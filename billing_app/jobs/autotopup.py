@@ -1,6 +1,7 @@
 """The auto top-up loop: every minute, in one worker at a time (the `autotopup` lease), look at
 each org with auto top-up on (notify a debit when its rule says so), create the Razorpay orders
-that failed before, charge the debits that are due and follow those being charged.
+that failed before, charge the debits that are due and follow those being charged; and ask
+Razorpay about mandates whose webhooks may have been lost (services/autotopup/mandate.py).
 
 Every step claims its item on its own (services/autotopup/debits.py), so two passes at once (a
 lost lease, the CLI beside the app) never notify or charge twice. `clock` is what tests move.
@@ -16,6 +17,7 @@ from datetime import datetime
 from billing_app.jobs.every import every
 from billing_app.models.types import utcnow
 from billing_app.services.autotopup import debits
+from billing_app.services.autotopup import mandate as mandates
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ class AutoTopupReport:
     charged: int = 0
     settled: int = 0
     withdrawn: int = 0  # notified, then auto top-up was turned off: never charged
+    mandates_followed: int = 0  # asked of Razorpay in case their webhooks were lost
     errors: int = 0
 
 
@@ -45,6 +48,7 @@ def autotopup_once(*, now: datetime | None = None) -> AutoTopupReport:
             report.errors += 1
             log.exception("auto top-up: evaluating org %d failed; next pass", org_id)
     steps: list[tuple[str, Callable[[], int]]] = [
+        ("mandates_followed", lambda: mandates.follow_unheard(now=now)),
         ("orders_placed", lambda: debits.place_missing_orders(now=now)),
         ("settled", lambda: debits.follow(now=now)),
         ("withdrawn", lambda: debits.drop_unwanted(now=now)),
@@ -61,7 +65,14 @@ def autotopup_once(*, now: datetime | None = None) -> AutoTopupReport:
 
 def autotopup_pass(clock: Callable[[], datetime] = utcnow) -> AutoTopupReport:
     report = autotopup_once(now=clock())
-    if report.notified or report.charged or report.settled or report.withdrawn or report.errors:
+    if (
+        report.notified
+        or report.charged
+        or report.settled
+        or report.withdrawn
+        or report.errors
+        or report.mandates_followed
+    ):
         log.info("auto top-up: %s", report)
     return report
 

@@ -5,12 +5,13 @@ bank), the rule, the dry run and the pending debit. Every handler calls the same
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import reflex as rx
 
 from billing_app.config import get_settings
-from billing_app.errors import BillingAppError, Unauthenticated
+from billing_app.errors import BillingAppError, PaymentGatewayError, Unauthenticated
 from billing_app.money import AmountError, parse_micros, parse_whole_units
 from billing_app.rows.autotopup import (
     DryRunTopup,
@@ -34,6 +35,7 @@ from billing_app.state.topup import open_checkout_script
 # After checkout, how often and how long the page asks whether the bank has confirmed.
 POLL_SECONDS = 2.0
 POLL_TIMES = 30
+ASK_EVERY_POLLS = 5  # of those, every so many also asks Razorpay itself (mandate.check)
 # The form's fields, as the services name them (make_rule's `field`) → the form's.
 _FIELDS = {"amount": "amount", "floor": "floor", "floor_micros": "floor", "monthly_cap": "monthly_cap"}
 MAXIMUMS = ("1000", "5000", "15000")  # whole rupees a mandate may allow per debit
@@ -140,7 +142,8 @@ class AutoTopupState(rx.State):
     @rx.event
     def checkout_finished(self, result: dict[str, Any]):  # type: ignore[no-untyped-def]
         """Checkout's outcome. Nothing here is trusted: the mandate is confirmed only by the
-        bank's word, through Razorpay's token webhook; the page waits for it."""
+        token's status read back from Razorpay (after its webhook, or asked by the page's wait,
+        "Check again" or the job); the page waits for it."""
         self.authorising = False
         outcome = (result or {}).get("outcome")
         if outcome == "paid":
@@ -159,10 +162,13 @@ class AutoTopupState(rx.State):
         says so meanwhile, and on every later visit until it has."""
         async with self:
             token = (await self.get_state(SessionState)).token
-        for _ in range(POLL_TIMES):
+        for turn in range(1, POLL_TIMES + 1):
             await asyncio.sleep(POLL_SECONDS)
             try:
                 principal = await call_service(accounts.authenticate, token=token)
+                if turn % ASK_EVERY_POLLS == 0:  # the webhooks may be lost: ask Razorpay too
+                    with contextlib.suppress(PaymentGatewayError):  # the next turn asks again
+                        await call_service(mandates.check, principal=principal)
                 found = await call_service(autotopup.get_settings, org_id=principal.org_id)
             except (Unauthenticated, BillingAppError):
                 return
@@ -175,13 +181,26 @@ class AutoTopupState(rx.State):
 
     @rx.event
     async def refresh(self):  # type: ignore[no-untyped-def]
+        """ "Check again": ask Razorpay about the pending mandate (its webhooks may be lost),
+        then show what we know."""
+        principal = await current_principal(self, Permission.PAY)
+        if principal is None:
+            return
+        self.mandate_error = ""
+        try:
+            await call_service(mandates.check, principal=principal)
+        except BillingAppError as exc:
+            self.mandate_error = f"{exc.message} The page will show the bank's answer when it arrives."
         try:
             found = await self._found()
         except BillingAppError as exc:
             self.load_error = exc.message
             return
         if found is not None:
+            was_waiting = self.mandate.status == "pending"
             self._show(found, keep_form=True)
+            if was_waiting and self.mandate.status == "confirmed":
+                self.notice = "Your bank confirmed the mandate. Set the rule below and turn auto top-up on."
 
     @rx.event
     async def cancel_mandate(self):  # type: ignore[no-untyped-def]

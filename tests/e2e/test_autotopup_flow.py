@@ -247,3 +247,25 @@ def test_a_card_mandate_waits_for_the_banks_confirmation(app: Page, app_server: 
     expect(app.get_by_test_id("mandate-method-name")).to_have_text("Card")
     expect(app.get_by_test_id("mandate-maximum-shown")).to_have_text("₹5,000")
     expect(app.get_by_test_id("autotopup-switch")).to_be_enabled()
+
+
+def test_check_again_confirms_a_mandate_whose_webhooks_are_lost(app: Page, app_server: str):
+    signed_up(app, app_server, unique_email())
+    open_auto_topup(app, app_server)
+    httpx.post(f"{app_server}{SANDBOX}/faults", json={"webhook_drop": True}, timeout=10).raise_for_status()
+    try:
+        app.get_by_test_id("authorise-mandate").click()
+        app.get_by_test_id("rzp-pay").click()
+        expect(app.get_by_test_id("mandate-waiting")).to_contain_text("Waiting for the bank's confirmation")
+        # no webhook will come: "Check again" asks Razorpay itself
+        app.get_by_test_id("mandate-refresh").click()
+        expect(app.get_by_test_id("mandate-instrument")).to_have_text("success@razorpay")
+        expect(app.get_by_test_id("autotopup-notice")).to_contain_text("Your bank confirmed the mandate")
+        expect(app.get_by_test_id("autotopup-switch")).to_be_enabled()
+        both_widths(app, "autotopup-checked-again")
+        # a later visit: still confirmed, nothing offered twice
+        goto(app, app_server, "/settings/auto-topup")
+        expect(app.get_by_test_id("mandate-instrument")).to_have_text("success@razorpay")
+        expect(app.get_by_test_id("authorise-mandate")).to_have_count(0)
+    finally:
+        httpx.delete(f"{app_server}{SANDBOX}/faults", timeout=10).raise_for_status()

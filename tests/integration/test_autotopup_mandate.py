@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,9 +15,12 @@ from sqlmodel import col, select
 
 from billing_app.db import read_session
 from billing_app.integrations.razorpay_gateway import get_gateway
+from billing_app.jobs.autotopup import autotopup_once
 from billing_app.jobs.outbox import send_due
 from billing_app.models import AutoTopupMandate, EmailKind, EmailOutbox, WebhookEvent
-from billing_app.services import audit
+from billing_app.models.types import utcnow
+from billing_app.services import accounts, audit
+from billing_app.services.autotopup import mandate as mandates
 from billing_app.services.autotopup.mandate import refund_authorisation
 from tests.factories import paying_account
 from tests.payments_support import LiveApp, assert_books_balance, live_app, wait_until
@@ -325,3 +329,89 @@ def test_the_mandate_maximum_is_chosen_within_the_ceiling(app, account):
     assert order["token"]["max_amount"] == 500_000
     app.pay(started.json()["order_id"], method="card", card_network="Visa", card_last4="1111")
     assert wait_for_status(app, account, "confirmed")["mandate"]["max_amount_paise"] == 500_000
+
+
+def refunded_on(order_id: str) -> list[int]:
+    return [int(p["amount_refunded"]) for p in get_gateway().order_payments(order_id)]
+
+
+def test_a_mandate_whose_webhooks_are_lost_is_confirmed_by_the_next_pass(app, account):
+    """Razorpay's webhooks never arrive: the auto top-up pass asks Razorpay itself, binds the
+    token, confirms the mandate and refunds the ₹1 once; later passes change nothing."""
+    app.faults(webhook_drop=True)
+    started = authorised(app, account)
+    assert any(w["event"] == "token.confirmed" for w in app.sandbox_webhooks())  # sent by the bank, lost
+    assert mandate_status(app, account) == "pending"
+    assert refunded_on(started["order_id"]) == [0]
+    soon = utcnow() + timedelta(seconds=30)
+    assert autotopup_once(now=soon).mandates_followed == 0  # asked about at most every few minutes
+
+    later = utcnow() + mandates.FOLLOW_PENDING_EVERY
+    assert autotopup_once(now=later).mandates_followed == 1
+    found = settings(app, account)
+    assert found["mandate"]["status"] == "confirmed" and found["mandate"]["instrument"] == "asha@okhdfc"
+    assert found["enabled"] is False  # confirming a mandate switches nothing on
+    assert refunded_on(started["order_id"]) == [100]
+    for hours in (1, 2):  # a confirmed token is asked about only daily, and nothing happens twice
+        assert autotopup_once(now=later + timedelta(hours=hours)).errors == 0
+    assert actions(account["org_id"]).count("autotopup.mandate.confirmed") == 1
+    assert refunded_on(started["order_id"]) == [100]
+    assert app.billing(account)["balance_micros"] == START  # the authorisation is never credited
+    assert_books_balance()
+
+
+def test_a_cancellation_at_the_bank_whose_webhook_is_lost_turns_auto_topup_off_within_a_day(app, account):
+    authorised(app, account)
+    wait_for_status(app, account, "confirmed")
+    assert put_rule(app, account, enabled=True).status_code == 200
+    app.faults(webhook_drop=True)
+    app.control(f"/tokens/{token_id_of(account['org_id'])}", {"status": "cancelled"})
+    assert mandate_status(app, account) == "confirmed"  # token.cancelled lost
+    autotopup_once(now=utcnow() + mandates.FOLLOW_TOKEN_EVERY)
+    found = settings(app, account)
+    assert found["mandate"]["status"] == "cancelled" and found["enabled"] is False
+    assert found["rule"]["disabled_reason"] == (
+        "Auto top-up was turned off: the mandate was cancelled at your bank or UPI app."
+    )
+    assert len(notices(account["org_id"])) == 1
+    autotopup_once(now=utcnow() + 2 * mandates.FOLLOW_TOKEN_EVERY)
+    assert actions(account["org_id"]).count("autotopup.mandate.cancelled") == 1
+
+
+def test_two_passes_at_once_confirm_and_refund_once(app, account):
+    app.faults(webhook_drop=True)
+    started = authorised(app, account)
+    later = utcnow() + mandates.FOLLOW_PENDING_EVERY
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reports = list(pool.map(lambda _: autotopup_once(now=later), range(2)))
+    assert sum(report.mandates_followed for report in reports) == 1
+    assert [report.errors for report in reports] == [0, 0]
+    assert mandate_status(app, account) == "confirmed"
+    assert actions(account["org_id"]).count("autotopup.mandate.confirmed") == 1
+    assert refunded_on(started["order_id"]) == [100]
+
+
+def test_an_old_or_unpaid_pending_mandate_is_asked_about_less_and_then_left(app, account):
+    start_mandate(app, account)  # checkout closed before paying: nothing to bind
+    now = utcnow()
+    assert autotopup_once(now=now + mandates.FOLLOW_PENDING_EVERY).mandates_followed == 1
+    assert autotopup_once(now=now + 2 * mandates.FOLLOW_PENDING_EVERY).mandates_followed == 1
+    # a day old: a tenth of its age between looks
+    day = now + timedelta(days=1)
+    assert autotopup_once(now=day).mandates_followed == 1
+    assert autotopup_once(now=day + timedelta(hours=1)).mandates_followed == 0
+    assert autotopup_once(now=day + timedelta(hours=3)).mandates_followed == 1
+    assert autotopup_once(now=now + mandates.FOLLOW_PENDING_FOR + timedelta(hours=1)).mandates_followed == 0
+    assert mandate_status(app, account) == "pending"
+
+
+def test_check_again_asks_razorpay_for_the_person(app, account):
+    app.faults(webhook_drop=True)
+    started = authorised(app, account, "card")
+    principal = accounts.authenticate(token=account["token"])
+    mandates.check(principal=principal)
+    found = settings(app, account)["mandate"]
+    assert found["status"] == "confirmed" and "1111" in found["instrument"]
+    assert refunded_on(started["order_id"]) == [100]
+    mandates.check(principal=principal)  # a confirmed mandate: nothing to ask
+    assert actions(account["org_id"]).count("autotopup.mandate.confirmed") == 1

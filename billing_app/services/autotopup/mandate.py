@@ -6,6 +6,9 @@ to the row by the authorisation order's payment, which names it; every status ch
 back from Razorpay (the webhook only says "look again"), applied with a conditional UPDATE
 (so a duplicate or late delivery changes nothing twice) and audited. A mandate that stops
 (rejected, cancelled, paused) turns auto top-up off and queues the owner's email.
+
+Webhooks may be lost, so the auto top-up job (and the page's "Check again") also asks Razorpay
+itself (`follow_unheard`, `check`), through the same path a webhook takes.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -43,6 +46,13 @@ AUTHORISATION_PAISE = 100
 # Each debit is at most the ceiling (rule.py): above it the bank asks the customer every time.
 MAX_AMOUNT_PAISE = CEILING_PAISE
 LIFETIME = timedelta(days=3650)
+# Asking Razorpay when its webhooks may have been lost (docs/autotopup.md, "Lost webhooks"): a
+# pending mandate every few minutes at first, less often as it ages, and not once it is old; a
+# confirmed or paused one's token once a day.
+FOLLOW_PENDING_EVERY = timedelta(minutes=5)
+FOLLOW_PENDING_BACKOFF = 10  # and at least a tenth of its age apart
+FOLLOW_PENDING_FOR = timedelta(days=7)
+FOLLOW_TOKEN_EVERY = timedelta(days=1)
 
 # Razorpay's token status → ours. "initiated" is a token whose authorisation is under way.
 _STATUSES = {
@@ -420,3 +430,93 @@ def _follow(row: AutoTopupMandate, *, deleted_means_cancelled: bool = False) -> 
         why = _STOPPED[status]
         was_on = switch_off_in(session, org_id=row.org_id, reason=f"Auto top-up was turned off: {why}.")
         queue_notice_in(session, org_id=row.org_id, reason=why, was_on=was_on)
+
+
+# --- when webhooks are lost (the auto top-up job; the page's "Check again") --------------
+
+
+def _due(row: AutoTopupMandate, now: datetime) -> bool:
+    """Whether the row's turn to be asked about has come (`updated_at`: its last change or look)."""
+    since = now - row.updated_at
+    if row.status != MandateStatus.PENDING:
+        return since >= FOLLOW_TOKEN_EVERY
+    age = now - row.created_at
+    return age <= FOLLOW_PENDING_FOR and since >= max(FOLLOW_PENDING_EVERY, age / FOLLOW_PENDING_BACKOFF)
+
+
+def _claim(row: AutoTopupMandate, now: datetime) -> bool:
+    """Take the row for one look at Razorpay: a compare-and-set of `updated_at`, so of two
+    passes at once only one asks (what follows is once anyway: conditional UPDATEs)."""
+    with write_session() as session:
+        return (
+            session.execute(
+                update(AutoTopupMandate)
+                .where(
+                    col(AutoTopupMandate.id) == row.id,
+                    col(AutoTopupMandate.status) == row.status,
+                    col(AutoTopupMandate.updated_at) == row.updated_at,
+                )
+                .values(updated_at=now)
+                .returning(col(AutoTopupMandate.id))
+            ).first()
+            is not None
+        )
+
+
+def _look(row: AutoTopupMandate) -> None:
+    """What a webhook would have made us do: a pending mandate as its authorisation payment's
+    event (bind, follow, refund the authorisation), a bound one as its token's event."""
+    if row.status == MandateStatus.PENDING:
+        assert row.authorisation_order_id is not None
+        authorisation_reported(razorpay_order_id=row.authorisation_order_id)
+    else:
+        _follow(row)
+
+
+def follow_unheard(*, now: datetime) -> int:
+    """Ask Razorpay about mandates whose webhooks may have been lost: pending ones with an
+    authorisation order, while young enough; confirmed and paused ones' tokens now and then.
+    Acts as the system. A gateway failure leaves the row for its next turn. Returns how many
+    were asked about."""
+    with read_session() as session:
+        rows = list(
+            session.exec(
+                select(AutoTopupMandate).where(
+                    or_(
+                        and_(
+                            col(AutoTopupMandate.status) == MandateStatus.PENDING,
+                            col(AutoTopupMandate.authorisation_order_id).is_not(None),
+                            col(AutoTopupMandate.created_at) >= now - FOLLOW_PENDING_FOR,
+                        ),
+                        and_(
+                            col(AutoTopupMandate.status).in_((MandateStatus.CONFIRMED, MandateStatus.PAUSED)),
+                            col(AutoTopupMandate.token_id).is_not(None),
+                        ),
+                    )
+                )
+            )
+        )
+    asked = 0
+    for row in rows:
+        if not _due(row, now) or not _claim(row, now):
+            continue
+        try:
+            _look(row)
+        except PaymentGatewayError as exc:
+            log.warning("mandate %s: Razorpay not reached (%s); next turn", row.id, exc.message)
+            continue
+        asked += 1
+    return asked
+
+
+def check(*, principal: Principal) -> None:
+    """The page's "Check again" (and its wait after checkout): ask Razorpay now about the org's
+    pending mandate, as its webhooks would have; two clicks at once ask once. Raises
+    PaymentGatewayError."""
+    roles.check(principal.org_id, Permission.PAY)
+    with read_session() as session:
+        row = live_mandate(session, principal.org_id)
+    if row is None or row.status != MandateStatus.PENDING or row.authorisation_order_id is None:
+        return
+    if _claim(row, max(utcnow(), row.updated_at)):
+        _look(row)

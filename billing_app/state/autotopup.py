@@ -106,6 +106,10 @@ class AutoTopupState(rx.State):
         yield SessionState.refresh_balance
         if self.waiting:
             yield AutoTopupState.wait_for_bank
+        elif self.mandate.status == "pending":
+            # Authorised, perhaps, with its webhooks lost: ask Razorpay before the page's offer
+            # to authorise again is taken (that would replace a mandate the bank has).
+            yield AutoTopupState.refresh
 
     # --- the mandate ---------------------------------------------------------------------
 

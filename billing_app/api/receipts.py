@@ -44,6 +44,7 @@ class ReceiptOut(BaseModel):
     seller: dict[str, str]
     refunded_paise: int
     note: str = receipts.NOT_AN_INVOICE
+    tax_invoice: str | None = None  # the number of the payment's GST tax invoice, when it has one
 
 
 @router.post("/promo/check")

@@ -41,11 +41,25 @@ def _row(label: str, key: str, testid: str | None = None) -> rx.Component:
     return rx.cond(
         getattr(ReceiptState.view, key) != "",
         rx.hstack(
-            rx.text(label, size="2", color=rx.color("gray", 11), min_width="10em"),
-            rx.text(getattr(ReceiptState.view, key), size="2", weight="medium", data_testid=testid or f"receipt-{key}"),
+            # The label keeps its column on a phone too; a long value wraps within its own.
+            rx.text(
+                label,
+                size="2",
+                color=rx.color("gray", 11),
+                width=rx.breakpoints(initial="7.5em", sm="10em"),
+                flex_shrink="0",
+            ),
+            rx.text(
+                getattr(ReceiptState.view, key),
+                size="2",
+                weight="medium",
+                flex="1",
+                min_width="0",
+                overflow_wrap="anywhere",
+                data_testid=testid or f"receipt-{key}",
+            ),
             align="baseline",
             width="100%",
-            wrap="wrap",
         ),
     )
 
@@ -121,7 +135,18 @@ def _receipt() -> rx.Component:
                 _row("Phone", "payer_contact"),
             ),
             rx.separator(),
-            rx.text(receipts.NOT_AN_INVOICE, size="1", color=rx.color("gray", 11), data_testid="receipt-note"),
+            rx.hstack(
+                rx.text(ReceiptState.view.note, size="1", color=rx.color("gray", 11), data_testid="receipt-note"),
+                rx.cond(
+                    ReceiptState.view.invoice_url != "",
+                    rx.link(
+                        "View tax invoice", href=ReceiptState.view.invoice_url, size="1", data_testid="receipt-invoice"
+                    ),
+                ),
+                spacing="2",
+                align="baseline",
+                wrap="wrap",
+            ),
             spacing="4",
             width="100%",
         ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from billing_app import routes
 from billing_app.ist import display_ist
 from billing_app.money import format_money, format_paise
 from billing_app.services import receipts
@@ -36,6 +37,8 @@ class ReceiptView:
     seller_address: str = ""
     seller_gstin: str = ""
     refunded: str = ""
+    note: str = receipts.NOT_AN_INVOICE
+    invoice_url: str = ""  # the payment's GST tax invoice, when it has one
 
 
 def receipt_view(receipt: receipts.Receipt) -> ReceiptView:
@@ -64,4 +67,6 @@ def receipt_view(receipt: receipts.Receipt) -> ReceiptView:
         seller_address=receipt.seller["address"],
         seller_gstin=receipt.seller["gstin"],
         refunded=format_paise(receipt.refunded_paise) if receipt.refunded_paise else "",
+        note=receipt.note,
+        invoice_url=routes.invoice_url(receipt.tax_invoice) if receipt.tax_invoice else "",
     )

@@ -1,4 +1,5 @@
-"""Payment receipts: every captured payment has one (not a GST tax invoice)."""
+"""Payment receipts: every captured payment has one. It is not a GST tax invoice; a payment
+credited while GST was on has one of those too, and its receipt names it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from billing_app import gst
 from billing_app.config import get_settings
 from billing_app.db import read_session
 from billing_app.errors import NotFound
-from billing_app.models import EntryKind, LedgerEntry, Payment, PaymentOrder, User
+from billing_app.models import EntryKind, LedgerEntry, Payment, PaymentOrder, TaxInvoiceRecord, User
 from billing_app.services import roles
 from billing_app.services.addresses import get_address
 from billing_app.services.roles import Permission
@@ -36,6 +37,13 @@ class Receipt:
     billing_address: dict[str, str | None]
     seller: dict[str, str]
     refunded_paise: int
+    tax_invoice: str | None = None  # the serial of the payment's GST tax invoice, if it has one
+
+    @property
+    def note(self) -> str:
+        if self.tax_invoice:
+            return f"{NOT_AN_INVOICE} Its tax invoice is {self.tax_invoice}."
+        return NOT_AN_INVOICE
 
 
 def get_receipt(*, org_id: int, payment_id: str) -> Receipt:
@@ -56,6 +64,9 @@ def get_receipt(*, org_id: int, payment_id: str) -> Receipt:
             )
         ).first()
         payer_user = session.get(User, order.created_by_user_id) if order.created_by_user_id else None
+        tax_invoice = session.exec(
+            select(TaxInvoiceRecord.serial).where(col(TaxInvoiceRecord.razorpay_payment_id) == payment_id)
+        ).first()
     address = get_address(org_id=org_id)
     settings = get_settings()
     return Receipt(
@@ -92,4 +103,5 @@ def get_receipt(*, org_id: int, payment_id: str) -> Receipt:
             "state_code": settings.seller_state_code,
         },
         refunded_paise=payment.refunded_paise,
+        tax_invoice=tax_invoice,
     )

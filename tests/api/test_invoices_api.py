@@ -91,6 +91,9 @@ def test_a_karnataka_buyer_lists_reads_and_downloads_a_cgst_sgst_invoice(app):
     for label, value in printed.items():
         assert value in text, f"{label}: {value!r} is not in the PDF"
 
+    receipt = get(app, account, f"/me/billing/receipts/{payment_id}").json()  # the receipt names its invoice
+    assert receipt["tax_invoice"] == serial and receipt["note"].endswith(f"Its tax invoice is {serial}.")
+
 
 def test_a_registered_maharashtra_buyer_gets_igst(app):
     account = app.signup("ravi@example.com")
@@ -156,3 +159,5 @@ def test_without_a_gstin_payments_keep_receipts_and_no_invoices(any_db, monkeypa
         assert documents(app, account) == {"invoices": [], "credit_notes": []}
         receipt = get(app, account, f"/me/billing/receipts/{payment_id}")
         assert receipt.status_code == 200 and receipt.json()["amount_paise"] == 50_000
+        assert receipt.json()["tax_invoice"] is None
+        assert receipt.json()["note"] == "This is a payment receipt, not a GST tax invoice."

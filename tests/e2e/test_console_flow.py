@@ -5,20 +5,18 @@ every console page is the page a path that does not exist shows, answered 404 by
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from billing_app import routes
-from tests.e2e.conftest import goto, run_cli
+from tests.e2e.conftest import goto, run_cli, screenshot
 from tests.e2e.test_accounts_flow import signed_up, unique_email
 from tests.e2e.test_topup_flow import signed_up_with_address, start_checkout
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/tmp/shots-console")
 NOT_FOUND = "404: Page not found"
 CONSOLE_PATHS = [path for _, path in routes.CONSOLE_NAV] + [
     routes.console_org_url(1),
@@ -34,9 +32,8 @@ def new_browser(browser: Browser, width: int = 1280) -> Page:
 
 
 def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")  # the sticky header at the top of the full page
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, f"console-{name}")
 
 
 def staff_member(browser: Browser, base_url: str, database_url: str, width: int = 1280) -> Page:
@@ -291,16 +288,14 @@ def test_a_figure_opens_the_rows_behind_it(app: Page, app_server: str, app_datab
     expect(staff.get_by_test_id("list-title")).to_have_text("Top-ups, today")
     row = staff.get_by_test_id("list-table").get_by_test_id("list-row").filter(has_text=payment_id)
     expect(row).to_contain_text("₹500.00")
-    shots = Path("/tmp/shots-lists")
-    shots.mkdir(exist_ok=True)
-    staff.screenshot(path=str(shots / "topups-today-1280.png"), full_page=True)
+    shot(staff, "topups-today-1280")
     staff.set_viewport_size({"width": 390, "height": 900})
     expect(staff.get_by_test_id("list-row").filter(visible=True).filter(has_text=payment_id)).to_be_visible()
-    staff.screenshot(path=str(shots / "topups-today-390.png"), full_page=True)
+    shot(staff, "topups-today-390")
     staff.set_viewport_size({"width": 1280, "height": 900})
     row.get_by_test_id("list-org").click()
     staff.wait_for_url(re.compile(r".*/console/orgs/\d+$"))
     expect(staff.get_by_test_id("org-balance")).to_have_text("₹600.00")
     goto(staff, app_server, routes.console_list_url("outbox_backlog"))
     expect(staff.get_by_test_id("list-title")).to_have_text("Email backlog")
-    staff.screenshot(path=str(shots / "backlog-1280.png"), full_page=True)
+    shot(staff, "backlog-1280")

@@ -29,7 +29,6 @@ from tests.factories import BUYER_GSTIN, SELLER_GSTIN
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/tmp/shots/h-gst-views")
 WIDTHS = (1280, 390)
 
 
@@ -64,17 +63,14 @@ def app(gst_app: tuple[str, str], page: Page) -> Page:
 
 
 def shots(page: Page, name: str) -> None:
-    """Full-page screenshots at a desktop and a phone width (artifacts/ and SHOTS)."""
+    """Full-page screenshots at a desktop and a phone width, in artifacts/."""
     expect(page.locator("[data-sonner-toast]")).to_have_count(0)  # an earlier page's toast has gone
     ARTIFACTS.mkdir(exist_ok=True)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.wait_for_timeout(150)  # the layout settles at its breakpoint
-        path = SHOTS / f"{name}-{width}.png"
-        page.screenshot(path=str(path), full_page=True)
-        shutil.copy(path, ARTIFACTS / f"gst-{name}-{width}.png")
+        page.screenshot(path=str(ARTIFACTS / f"gst-{name}-{width}.png"), full_page=True)
     if size:
         page.set_viewport_size(size)
 
@@ -205,7 +201,7 @@ def test_karnataka_buyer_sees_gst_pays_590_and_gets_a_cgst_sgst_invoice(app: Pag
     (ARTIFACTS / "gst-invoice-print.pdf").write_bytes(printed)
     pages, text = pdf_text(printed)
     assert pages == 1 and serial in text and "Dashboard" not in text and "Download PDF" not in text
-    app.screenshot(path=str(SHOTS / "invoice-print-media.png"), full_page=True)
+    app.screenshot(path=str(ARTIFACTS / "gst-invoice-print-media.png"), full_page=True)
     app.emulate_media(media="screen")
 
     goto(app, base_url, "/billing")
@@ -216,6 +212,15 @@ def test_karnataka_buyer_sees_gst_pays_590_and_gets_a_cgst_sgst_invoice(app: Pag
     expect(rows.first).to_contain_text("₹90.00")
     expect(rows.first).to_contain_text("₹590.00")
     shots(app, "billing-with-invoice")
+
+    # its receipt says it is not the tax invoice, and opens the one that is
+    [(payment_id,)] = query(database_url, "SELECT razorpay_payment_id FROM tax_invoice WHERE serial = :s", s=serial)
+    goto(app, base_url, f"/billing/receipts/{payment_id}")
+    expect(app.get_by_test_id("receipt-note")).to_contain_text(f"Its tax invoice is {serial}.")
+    shots(app, "receipt-names-its-invoice")
+    app.get_by_test_id("receipt-invoice").click()
+    app.wait_for_url(f"**/billing/invoices/{serial}")
+    expect(app.get_by_test_id("document-serial")).to_contain_text(serial)
 
     refund(base_url, database_url, serial, 20_000)  # ₹200 of the ₹590
     goto(app, base_url, "/billing")

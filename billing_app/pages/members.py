@@ -11,6 +11,7 @@ from billing_app import routes
 from billing_app.components.empty_state import empty_state
 from billing_app.components.forms import field_label, form_error, hint, labelled_input, stacked_form
 from billing_app.components.layout import page_frame, section
+from billing_app.components.leave_org import leave_button, leave_explained
 from billing_app.components.responsive_list import Column, RowVar, responsive_list, stacked_item
 from billing_app.services import invitations
 from billing_app.services.roles import Permission, Role
@@ -235,55 +236,9 @@ def _leave_card() -> rx.Component:
                 color=rx.color("gray", 11),
                 data_testid="leave-refused",
             ),
-            rx.vstack(
-                rx.text(
-                    "You lose access to ",
-                    rx.text.strong(SessionState.org_name),
-                    " and are signed out of it. To come back you need a new invitation.",
-                    size="2",
-                    color=rx.color("gray", 11),
-                ),
-                _leave_button(),
-                spacing="3",
-                width="100%",
-            ),
+            rx.vstack(leave_explained(), leave_button(MembersState.leave), spacing="3", width="100%"),
         ),
         test_id="leave-card",
-    )
-
-
-def _leave_button() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("log-out", size=16),
-                "Leave this organisation",
-                color_scheme="tomato",
-                variant="soft",
-                width="fit-content",
-                data_testid="leave-org",
-            ),
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Leave ", SessionState.org_name, "?"),
-            rx.alert_dialog.description(
-                "You lose access at once and are signed out of it. Its owners or admins can invite you again later."
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Leave",
-                        color_scheme="tomato",
-                        on_click=MembersState.leave,
-                        data_testid="confirm-leave",
-                    )
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
     )
 
 

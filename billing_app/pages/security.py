@@ -1,5 +1,5 @@
 """Settings → Security: change the password, see where you are signed in, sign out a session
-or every other one."""
+or every other one; and, for the roles that can't open Members, leave the org."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ import reflex as rx
 from billing_app import routes
 from billing_app.components.forms import form_error, labelled_input, stacked_form
 from billing_app.components.layout import page_frame, section
+from billing_app.components.leave_org import leave_button, leave_explained
 from billing_app.components.responsive_list import Column, RowVar, responsive_list, stacked_item
+from billing_app.components.role_gate import allowed
 from billing_app.errors import BillingAppError
 from billing_app.rows.sessions import SessionLine, session_line
-from billing_app.services import passwords, sessions
+from billing_app.services import members, passwords, sessions
 from billing_app.services.accounts import MIN_PASSWORD_LENGTH, Principal
 from billing_app.services.actors import Actor
-from billing_app.state.session import call_service, current_principal
+from billing_app.services.roles import Permission
+from billing_app.state.session import SessionState, call_service, current_principal
 
 
 class SecurityState(rx.State):
@@ -35,6 +38,23 @@ class SecurityState(rx.State):
             sessions.list_sessions, user_id=principal.user_id, current_session_id=principal.session_id
         )
         self.rows = [session_line(row) for row in found]
+
+    @rx.event
+    async def leave(self):  # type: ignore[no-untyped-def]
+        """Leave the current org (members.leave). As for a removed member, this session ends and
+        the person goes to sign in, from which they land in another org of theirs, if any."""
+        principal = await current_principal(self)
+        if principal is None:
+            return None
+        try:
+            await call_service(members.leave, org_id=principal.org_id, user_id=principal.user_id)
+        except BillingAppError as exc:
+            self.notice = exc.message
+            return None
+        session = await self.get_state(SessionState)
+        session.reset()
+        session.token = ""
+        return rx.redirect(routes.LOGIN)
 
     @rx.event
     async def change_password(self, form: dict[str, str]):  # type: ignore[no-untyped-def]
@@ -179,6 +199,19 @@ def _sessions_card() -> rx.Component:
     )
 
 
+def _leave_card() -> rx.Component:
+    """For developers and billing members, who can't open Members (where owners and admins leave)."""
+    return rx.cond(
+        allowed(Permission.MANAGE_MEMBERS),
+        rx.fragment(),
+        section(
+            "Leave this organisation",
+            rx.vstack(leave_explained(), leave_button(SecurityState.leave), spacing="3", width="100%"),
+            test_id="leave-card",
+        ),
+    )
+
+
 def security_page() -> rx.Component:
     return page_frame(
         routes.SETTINGS,
@@ -189,4 +222,5 @@ def security_page() -> rx.Component:
         ),
         _password_card(),
         _sessions_card(),
+        _leave_card(),
     )

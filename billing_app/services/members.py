@@ -162,6 +162,20 @@ def remove(*, org_id: int, membership_id: int) -> None:
         )
 
 
+def leave(*, org_id: int, user_id: int) -> None:
+    """The person acting leaves the org: their own membership removed by `remove`'s rules (anyone
+    may leave; the last owner stays). For every role, including those that may not list the
+    members. Raises NotFound when they are not a member, LastOwner."""
+    roles.check(org_id, Permission.VIEW_BALANCE)
+    with read_session() as session:
+        own = session.exec(
+            select(Membership.id).where(col(Membership.org_id) == org_id, col(Membership.user_id) == user_id)
+        ).first()
+    if own is None:
+        raise NotFound("You are not a member of this organisation.")
+    remove(org_id=org_id, membership_id=own)
+
+
 def _membership(session: Session, org_id: int, membership_id: int) -> tuple[Membership, User]:
     """The membership in this org, or NotFound (another org's too: their ids are not ours to
     confirm)."""

@@ -231,3 +231,30 @@ def test_a_member_leaves_an_org_and_its_only_owner_is_told_why_they_cannot(app: 
     app.get_by_test_id("account-menu").click()
     expect(app.get_by_test_id("current-org")).to_have_text("Acme Labs")
     expect(app.get_by_test_id("switch-org")).to_have_count(0)
+
+
+def test_a_developer_leaves_from_security_as_they_cannot_open_members(app: Page, app_server: str):
+    app.set_viewport_size({"width": 1280, "height": 900})
+    other = httpx.post(
+        f"{app_server}/auth/signup",
+        json={"email": unique_email(), "password": PASSWORD, "name": "Ravi K", "org_name": "Zen Studio"},
+    ).json()
+    email = unique_email()
+    signed_up(app, app_server, email)
+    goto(app, app_server, "/settings/security")
+    expect(app.get_by_test_id("leave-card")).to_have_count(0)  # an owner leaves from Members
+
+    join_org(app_server, other["token"], email, "developer")
+    app.get_by_test_id("account-menu").click()
+    app.get_by_test_id("switch-org").click()  # to Zen Studio, where they are a developer
+    expect(app.get_by_test_id("header-balance")).to_have_text("₹0.00")
+    goto(app, app_server, "/settings/security")
+    expect(app.get_by_test_id("leave-card")).to_contain_text("You lose access to Zen Studio")
+    both_widths(app, "security-leave")
+    app.get_by_test_id("leave-org").click()
+    expect(app.get_by_role("alertdialog")).to_contain_text("Leave Zen Studio?")
+    app.get_by_test_id("confirm-leave").click()
+    app.wait_for_url("**/login")
+
+    left = httpx.get(f"{app_server}/me/members", headers=bearer(other["token"])).json()
+    assert [m["email"] for m in left["members"]] == [other["email"]]

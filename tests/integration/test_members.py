@@ -419,6 +419,25 @@ def test_a_member_may_leave_and_an_owner_too_when_another_stays(db):
     assert role_in(org_id, owner.principal.user_id) is None
 
 
+def test_leave_is_for_every_role_but_the_last_owner(any_db):
+    owner = make_account(email="owner@example.com")
+    org_id = owner.principal.org_id
+    for role in ("developer", "billing"):  # roles that may not list the members
+        member = make_member(org_id, role)
+        call_as(member.principal, members.leave, org_id=org_id, user_id=member.principal.user_id)
+        assert role_in(org_id, member.principal.user_id) is None
+        with pytest.raises(Unauthenticated):
+            accounts.authenticate(token=member.token)  # their session for the org has ended
+    assert [json.loads(row.after or "")["left"] for row in audit_rows(org_id, "member.removed")] == [True, True]
+
+    with pytest.raises(LastOwner):
+        call_as(owner.principal, members.leave, org_id=org_id, user_id=owner.principal.user_id)
+    assert role_in(org_id, owner.principal.user_id) == "owner"
+    stranger = make_account(email="stranger@example.com")
+    with pytest.raises(Forbidden):  # acting for another org: refused before anything is read
+        call_as(stranger.principal, members.leave, org_id=org_id, user_id=stranger.principal.user_id)
+
+
 # --- concurrency ----------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -116,16 +117,21 @@ def join_org(base_url: str, owner_token: str, email: str, role: str) -> None:
     assert joined.status_code == 200, joined.text
 
 
+def zen_studio(base_url: str, email: str = "") -> dict[str, Any]:
+    """Another person's org, "Zen Studio", signed up over the API and not verified (₹0.00)."""
+    body = {"email": email or unique_email(), "password": PASSWORD, "name": "Ravi K", "org_name": "Zen Studio"}
+    made = httpx.post(f"{base_url}/auth/signup", json=body)
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
 def test_switching_org_in_the_header_shows_that_orgs_balance_and_role(app: Page, app_server: str):
     app.set_viewport_size({"width": 1280, "height": 900})
-    other = httpx.post(
-        f"{app_server}/auth/signup",
-        json={"email": unique_email(), "password": "correct horse", "name": "Ravi K", "org_name": "Zen Studio"},
-    ).json()  # not verified: its balance is ₹0.00
+    other = zen_studio(app_server)  # not verified: its balance is ₹0.00
     email = unique_email()
     signed_up(app, app_server, email)
     expect(app.get_by_test_id("header-balance")).to_have_text("₹100.00")

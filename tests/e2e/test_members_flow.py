@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.e2e.app_process import emailed_link
 from tests.e2e.conftest import ARTIFACTS, goto, screenshot
 from tests.e2e.test_accounts_flow import PASSWORD, signed_up, submit_sign_in, unique_email
-from tests.e2e.test_activity_flow import bearer, join_org
+from tests.e2e.test_activity_flow import bearer, join_org, zen_studio
 from tests.e2e.test_usage_flow import create_key
 
 pytestmark = pytest.mark.e2e
@@ -134,11 +134,7 @@ def test_invite_a_developer_who_signs_up_then_change_their_role_and_remove_them(
 def test_an_existing_user_signs_in_from_the_link_and_then_has_both_orgs(app: Page, app_server: str, browser: Browser):
     app.set_viewport_size({"width": 1280, "height": 900})
     invitee = unique_email()
-    made = httpx.post(
-        f"{app_server}/auth/signup",
-        json={"email": invitee, "password": PASSWORD, "name": "Ravi K", "org_name": "Zen Studio"},
-    )
-    assert made.status_code == 201, made.text
+    zen_studio(app_server, invitee)
     signed_up(app, app_server, unique_email())
     open_members(app)
     me = app.get_by_test_id("members-table").get_by_test_id("member-row").first
@@ -195,10 +191,7 @@ def test_an_existing_user_signs_in_from_the_link_and_then_has_both_orgs(app: Pag
 
 def test_a_member_leaves_an_org_and_its_only_owner_is_told_why_they_cannot(app: Page, app_server: str):
     app.set_viewport_size({"width": 1280, "height": 900})
-    other = httpx.post(
-        f"{app_server}/auth/signup",
-        json={"email": unique_email(), "password": PASSWORD, "name": "Ravi K", "org_name": "Zen Studio"},
-    ).json()
+    other = zen_studio(app_server)
     email = unique_email()
     signed_up(app, app_server, email)  # the only owner of Acme Labs
     open_members(app)
@@ -235,10 +228,7 @@ def test_a_member_leaves_an_org_and_its_only_owner_is_told_why_they_cannot(app: 
 
 def test_a_developer_leaves_from_security_as_they_cannot_open_members(app: Page, app_server: str):
     app.set_viewport_size({"width": 1280, "height": 900})
-    other = httpx.post(
-        f"{app_server}/auth/signup",
-        json={"email": unique_email(), "password": PASSWORD, "name": "Ravi K", "org_name": "Zen Studio"},
-    ).json()
+    other = zen_studio(app_server)
     email = unique_email()
     signed_up(app, app_server, email)
     goto(app, app_server, "/settings/security")

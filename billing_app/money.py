@@ -95,6 +95,11 @@ def format_paise(paise: int) -> str:
     return format_money(paise * (MICROS_PER_UNIT // PAISE_PER_RUPEE), "INR")
 
 
+def format_rupees(paise: int) -> str:
+    """INR paise without decimals when they are whole (₹590, ₹169.50), as format_units."""
+    return format_units(paise * (MICROS_PER_UNIT // PAISE_PER_RUPEE), "INR")
+
+
 def format_units(micros: int, currency: Currency | str = "INR") -> str:
     """A whole-unit amount without decimals when it has none (₹500, ₹500.50)."""
     text = format_money(micros, currency)

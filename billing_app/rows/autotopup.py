@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from billing_app.ist import display_ist
 from billing_app.models import AutoTopupDebit, AutoTopupMandate, AutoTopupRule
-from billing_app.money import format_money, format_paise, format_units, plain_amount, units_to_micros
+from billing_app.money import format_money, format_rupees, format_units, plain_amount, units_to_micros
 from billing_app.services.autotopup.replay import DryRun
 
 # Why a stopped mandate leaves auto top-up off, by its status (the bank's reason follows).
@@ -40,7 +40,7 @@ def mandate_view(row: AutoTopupMandate | None) -> MandateView:
         status=row.status,
         method=METHOD_NAMES.get(row.method, row.method),
         instrument=row.instrument,
-        maximum=format_paise(row.max_amount_paise).removesuffix(".00"),
+        maximum=format_rupees(row.max_amount_paise),
         expires=display_ist(row.expire_at)[:11],
         stopped=_STOPPED.get(row.status, ""),
         bank_reason="" if reason in ("", "cancelled by you", "replaced by a new authorisation") else reason,

@@ -188,13 +188,7 @@ def get_document_pdf(*, org_id: int, serial: str, kind: DocumentKind | None = No
 def invoice_serial_for_payment(*, org_id: int, payment_id: str) -> str | None:
     """The serial of the tax invoice issued for the org's payment; None when it has a receipt
     only (paid before GST was on, or on a deployment without it)."""
-    roles.check(org_id, Permission.PAY)
-    with read_session() as session:
-        return session.exec(
-            select(TaxInvoiceRecord.serial).where(
-                col(TaxInvoiceRecord.razorpay_payment_id) == payment_id, col(TaxInvoiceRecord.org_id) == org_id
-            )
-        ).first()
+    return invoice_serials_for_payments(org_id=org_id, payment_ids=[payment_id]).get(payment_id)
 
 
 def invoice_serials_for_payments(*, org_id: int, payment_ids: list[str]) -> dict[str, str]:

@@ -12,8 +12,8 @@ from billing_app import gst
 from billing_app.config import get_settings
 from billing_app.db import read_session
 from billing_app.errors import NotFound
-from billing_app.models import EntryKind, LedgerEntry, Payment, PaymentOrder, TaxInvoiceRecord, User
-from billing_app.services import roles
+from billing_app.models import EntryKind, LedgerEntry, Payment, PaymentOrder, User
+from billing_app.services import gst_invoices, roles
 from billing_app.services.addresses import get_address
 from billing_app.services.roles import Permission
 
@@ -64,9 +64,6 @@ def get_receipt(*, org_id: int, payment_id: str) -> Receipt:
             )
         ).first()
         payer_user = session.get(User, order.created_by_user_id) if order.created_by_user_id else None
-        tax_invoice = session.exec(
-            select(TaxInvoiceRecord.serial).where(col(TaxInvoiceRecord.razorpay_payment_id) == payment_id)
-        ).first()
     address = get_address(org_id=org_id)
     settings = get_settings()
     return Receipt(
@@ -103,5 +100,5 @@ def get_receipt(*, org_id: int, payment_id: str) -> Receipt:
             "state_code": settings.seller_state_code,
         },
         refunded_paise=payment.refunded_paise,
-        tax_invoice=tax_invoice,
+        tax_invoice=gst_invoices.invoice_serial_for_payment(org_id=org_id, payment_id=payment_id),
     )

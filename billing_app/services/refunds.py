@@ -19,7 +19,7 @@ from billing_app.errors import NotFound
 from billing_app.integrations.razorpay_gateway import get_gateway, notes_dict
 from billing_app.models import AutoTopupDebit, DebitStatus, EntryKind, Payment, PaymentOrder
 from billing_app.models.types import utcnow
-from billing_app.money import format_paise
+from billing_app.money import format_rupees
 from billing_app.services import audit, ledger
 from billing_app.services.gst_issue import issue_credit_note_in
 
@@ -65,7 +65,7 @@ def apply_refund(*, refund_id: str) -> RefundApplied | None:
     amount = int(refund["amount"])
     debit = refund_credits(order=order, refund_paise=amount, refunded_before=payment.refunded_paise)
     reversed_debit = notes_dict(refund.get("notes")).get("reason") == DEBIT_REVERSED
-    rupees = format_paise(int(refund["amount"])).removesuffix(".00")
+    rupees = format_rupees(int(refund["amount"]))
     description = (
         f"Auto top-up reversed by your bank ({rupees})" if reversed_debit else f"Refund via Razorpay ({rupees})"
     )

@@ -14,7 +14,7 @@ from billing_app.db import read_session, write_session
 from billing_app.errors import NotFound
 from billing_app.integrations.razorpay_gateway import get_gateway
 from billing_app.models import OrderStatus, PaymentOrder
-from billing_app.money import format_paise, format_units
+from billing_app.money import format_rupees, format_units
 from billing_app.services import audit, promos, roles
 from billing_app.services.accounts import Principal
 from billing_app.services.addresses import require_address
@@ -26,18 +26,14 @@ from billing_app.services.topup_rules import quote_topup
 AUTOTOPUP_RECEIPT_PREFIX = "autotopup_"
 
 
-def _rupees(paise: int) -> str:
-    return format_paise(paise).removesuffix(".00")
-
-
 def topup_description(order: PaymentOrder) -> str:
     """The history row: what was paid. "Credit top-up via Razorpay (₹850)", "Auto top-up via
     Razorpay (₹500)" for a debit of the org's mandate, and with GST "Credit top-up via Razorpay
     (₹590 incl. ₹90 GST)" beside the ₹500 credited."""
     what = "Auto top-up" if order.receipt.startswith(AUTOTOPUP_RECEIPT_PREFIX) else "Credit top-up"
-    paid = _rupees(order.amount_paise)
+    paid = format_rupees(order.amount_paise)
     if order.gst_tax_paise:
-        paid += f" incl. {_rupees(order.gst_tax_paise)} GST"
+        paid += f" incl. {format_rupees(order.gst_tax_paise)} GST"
     return f"{what} via Razorpay ({paid})"
 
 

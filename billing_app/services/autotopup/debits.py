@@ -48,7 +48,7 @@ from billing_app.models import (
 )
 from billing_app.models.autotopup import PENDING_DEBIT_STATUSES
 from billing_app.models.types import utcnow
-from billing_app.money import format_paise
+from billing_app.money import format_rupees
 from billing_app.services import audit, roles
 from billing_app.services.autotopup.decide import Action, Decision, charge_month_start, decide
 from billing_app.services.autotopup.settings import rule_of, spend_history
@@ -69,10 +69,6 @@ RAZORPAY_NOTICE = timedelta(hours=24, minutes=5)
 FALLBACK_CONTACT = "9999999999"
 # What a debit counts toward the monthly cap: everything but what never charged.
 _COUNTED = (DebitStatus.NOTIFIED, DebitStatus.CHARGING, DebitStatus.CAPTURED, DebitStatus.REVERSED)
-
-
-def _rupees(paise: int) -> str:
-    return format_paise(paise).removesuffix(".00")
 
 
 def receipt_for(debit_id: int) -> str:
@@ -202,7 +198,7 @@ def evaluate(*, org_id: int, now: datetime) -> Evaluation:
             )
             facts = {
                 "debit_id": debit.id,
-                "amount": _rupees(charge),
+                "amount": format_rupees(charge),
                 "price_sentence": gst.sentence if gst else "",
                 "charge_after": display_ist(decision.charge_at),
                 "reference": receipt_for(debit.id),
@@ -371,7 +367,7 @@ def _charge(debit: AutoTopupDebit, mandate: AutoTopupMandate, now: datetime) -> 
             amount_paise=debit.amount_paise,
             email=email or "billing@example.invalid",
             contact=contact,
-            description=f"Auto top-up ({_rupees(debit.amount_paise)})",
+            description=f"Auto top-up ({format_rupees(debit.amount_paise)})",
             notes={"org_id": str(debit.org_id), "autotopup_debit": str(debit.id)},
         )
     except PaymentGatewayError as exc:

@@ -53,3 +53,9 @@ def test_a_nul_character_is_refused_with_the_field_named(client, me, method, pat
 def test_a_nul_character_in_a_receipt_path_is_refused(client, me):
     response = client.get("/me/billing/receipts/pay%00x", headers=me["session"])
     assert assert_error(response, 422, "invalid_request")["field"] == "payment_id"
+
+
+@pytest.mark.parametrize("path", ["/me/audit", "/me/audit/export.csv"])
+def test_a_nul_character_in_the_activity_filter_is_refused(client, me, path):
+    response = client.get(f"{path}?action=%00", headers=me["session"])
+    assert assert_error(response, 422, "invalid_request")["field"] == "action"
